@@ -1,0 +1,1 @@
+return Backprop.Cli.CommandLine.Run(args, Console.Out, Console.Error);

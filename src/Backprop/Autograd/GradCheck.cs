@@ -1,0 +1,120 @@
+namespace Backprop;
+
+/// <summary>How the analytic gradient of one input compared with central differences.</summary>
+/// <param name="Input">The input's position in the argument list.</param>
+/// <param name="Shape">The input's shape.</param>
+/// <param name="MaxAbsError">The largest |analytic − numeric| over the input's elements.</param>
+/// <param name="MaxRelError">The largest |analytic − numeric| / max(|numeric|, 1e-8).</param>
+/// <param name="WorstIndex">Where the worst element is (multi-index), by the pass criterion.</param>
+/// <param name="Analytic">The analytic gradient at the worst element.</param>
+/// <param name="Numeric">The numerical gradient at the worst element.</param>
+/// <param name="Passed">Whether every element satisfied |a − n| ≤ atol + rtol·|n|.</param>
+public sealed record GradCheckInputReport(int Input, int[] Shape, double MaxAbsError, double MaxRelError, int[] WorstIndex,
+    double Analytic, double Numeric, bool Passed);
+
+/// <summary>The outcome of <see cref="GradCheck.Check"/>.</summary>
+public sealed record GradCheckResult(bool Passed, IReadOnlyList<GradCheckInputReport> Inputs)
+{
+    /// <summary>The largest absolute error over all inputs.</summary>
+    public double MaxAbsError => Inputs.Count == 0 ? 0 : Inputs.Max(i => i.MaxAbsError);
+
+    /// <summary>The largest relative error over all inputs.</summary>
+    public double MaxRelError => Inputs.Count == 0 ? 0 : Inputs.Max(i => i.MaxRelError);
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join("; ", Inputs.Select(i =>
+        $"input {i.Input} {Shapes.Format(i.Shape)}: max abs {i.MaxAbsError:G3}, max rel {i.MaxRelError:G3} at {Shapes.Format(i.WorstIndex)} (analytic {i.Analytic:G6}, numeric {i.Numeric:G6}) {(i.Passed ? "ok" : "FAILED")}"));
+}
+
+/// <summary>
+/// Checks back-propagated gradients against central differences, in float64: for each input element x,
+/// (f(x+ε) − f(x−ε)) / 2ε. A non-scalar output is reduced to Σ f(x)·r with fixed random weights r, so every
+/// output element takes part.
+/// </summary>
+public static class GradCheck
+{
+    /// <summary>
+    /// Runs <paramref name="function"/> on float64 copies of the floating-point <paramref name="inputs"/> (int32 inputs are
+    /// passed as they are and not checked) and compares gradients element by element.
+    /// </summary>
+    /// <param name="function">The computation; it must use only its arguments and constants.</param>
+    /// <param name="inputs">Where to check; their values are copied, not changed.</param>
+    /// <param name="epsilon">The finite-difference step.</param>
+    /// <param name="absoluteTolerance">atol in |a − n| ≤ atol + rtol·|n|.</param>
+    /// <param name="relativeTolerance">rtol in |a − n| ≤ atol + rtol·|n|.</param>
+    public static GradCheckResult Check(Func<Tensor[], Tensor> function, Tensor[] inputs, double epsilon = 1e-6,
+        double absoluteTolerance = 1e-5, double relativeTolerance = 1e-3)
+    {
+        var x = new Tensor[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (inputs[i].DType.IsFloatingPoint())
+            {
+                x[i] = inputs[i].Detach().CastData(DType.Float64).CopyData();
+                x[i].RequiresGrad = true;
+            }
+            else x[i] = inputs[i];
+        }
+
+        Tensor? weights = null;
+        double Objective(bool record)
+        {
+            using var scope = record ? default(NoGradScope?) : Autograd.NoGrad();
+            var y = function(x).To(DType.Float64);
+            weights ??= y.Numel == 1 ? null : Tensor.Uniform(y.ShapeArray, 0.5, 1.5, new Generator(20261122), DType.Float64);
+            var objective = weights is null ? y.Sum() : (y * weights).Sum();
+            if (record) objective.Backward();
+            return objective.Item();
+        }
+
+        Objective(record: true);
+        var reports = new List<GradCheckInputReport>();
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (!x[i].DType.IsFloatingPoint()) continue;
+            var analytic = x[i].Grad?.ToDoubleArray() ?? new double[x[i].Numel];
+            var data = x[i].Array<double>();
+            double maxAbs = 0, maxRel = 0, worstScore = double.NegativeInfinity, worstA = 0, worstN = 0;
+            int worst = 0;
+            bool passed = true;
+            for (int j = 0; j < data.Length; j++)
+            {
+                double saved = data[j];
+                data[j] = saved + epsilon;
+                double plus = Objective(record: false);
+                data[j] = saved - epsilon;
+                double minus = Objective(record: false);
+                data[j] = saved;
+                double numeric = (plus - minus) / (2 * epsilon);
+                double err = Math.Abs(analytic[j] - numeric);
+                if (double.IsNaN(err)) err = double.PositiveInfinity;
+                double rel = err / Math.Max(Math.Abs(numeric), 1e-8);
+                double allowed = absoluteTolerance + relativeTolerance * Math.Abs(numeric);
+                if (err > allowed) passed = false;
+                maxAbs = Math.Max(maxAbs, err);
+                maxRel = Math.Max(maxRel, rel);
+                double score = err - allowed;
+                if (score > worstScore)
+                {
+                    worstScore = score;
+                    worst = j;
+                    worstA = analytic[j];
+                    worstN = numeric;
+                }
+            }
+            reports.Add(new GradCheckInputReport(i, x[i].Shape.ToArray(), maxAbs, maxRel, Unravel(worst, x[i].ShapeArray), worstA, worstN, passed));
+        }
+        return new GradCheckResult(reports.All(r => r.Passed), reports);
+    }
+
+    private static int[] Unravel(int flat, int[] shape)
+    {
+        var index = new int[shape.Length];
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return index;
+    }
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// Shape of a 2-D convolution over NCHW data: input [Batch, InChannels, Height, Width], weight
+/// [OutChannels, InChannels, KernelH, KernelW], output [Batch, OutChannels, OutHeight, OutWidth] with
+/// <c>OutHeight = (Height + 2·PadH − DilationH·(KernelH − 1) − 1) / StrideH + 1</c> (likewise OutWidth).
+/// The constructor validates everything, so a geometry value is always consistent.
+/// </summary>
+public readonly record struct Conv2dGeometry
+{
+    /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
+    public Conv2dGeometry(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
+        int strideH = 1, int strideW = 1, int padH = 0, int padW = 0, int dilationH = 1, int dilationW = 1)
+    {
+        Positive(batch, nameof(batch)); Positive(inChannels, nameof(inChannels));
+        Positive(height, nameof(height)); Positive(width, nameof(width));
+        Positive(outChannels, nameof(outChannels));
+        Positive(kernelH, nameof(kernelH)); Positive(kernelW, nameof(kernelW));
+        Positive(strideH, nameof(strideH)); Positive(strideW, nameof(strideW));
+        Positive(dilationH, nameof(dilationH)); Positive(dilationW, nameof(dilationW));
+        if (padH < 0 || padW < 0)
+            throw new ArgumentException($"Padding must be non-negative, got padH={padH}, padW={padW}.");
+        long spanH = (long)dilationH * (kernelH - 1) + 1, spanW = (long)dilationW * (kernelW - 1) + 1;
+        if (spanH > height + 2L * padH || spanW > width + 2L * padW)
+            throw new ArgumentException(
+                $"The {kernelH}×{kernelW} kernel (dilation {dilationH}×{dilationW}, extent {spanH}×{spanW}) is larger " +
+                $"than the padded {height + 2L * padH}×{width + 2L * padW} input ({height}×{width}, padding {padH}×{padW}).");
+        (Batch, InChannels, Height, Width, OutChannels) = (batch, inChannels, height, width, outChannels);
+        (KernelH, KernelW, StrideH, StrideW) = (kernelH, kernelW, strideH, strideW);
+        (PadH, PadW, DilationH, DilationW) = (padH, padW, dilationH, dilationW);
+        OutHeight = (int)((height + 2L * padH - spanH) / strideH + 1);
+        OutWidth = (int)((width + 2L * padW - spanW) / strideW + 1);
+        // Every buffer must be addressable by a span; checking once here keeps the kernels free of overflow checks.
+        long columns = (long)inChannels * kernelH * kernelW * batch * OutHeight * OutWidth;
+        long largest = Math.Max(Math.Max((long)batch * inChannels * height * width, (long)batch * outChannels * OutHeight * OutWidth),
+            Math.Max(columns, (long)outChannels * inChannels * kernelH * kernelW));
+        if (largest > Array.MaxLength)
+            throw new ArgumentException($"Convolution {this} needs a buffer of {largest} elements, more than an array can hold.");
+
+        static void Positive(int value, string name)
+        {
+            if (value <= 0)
+                throw new ArgumentOutOfRangeException(name, value, $"Convolution {name} must be positive.");
+        }
+    }
+
+    /// <summary>Number of samples N.</summary>
+    public int Batch { get; }
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+    /// <summary>Input height.</summary>
+    public int Height { get; }
+    /// <summary>Input width.</summary>
+    public int Width { get; }
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+    /// <summary>Kernel height.</summary>
+    public int KernelH { get; }
+    /// <summary>Kernel width.</summary>
+    public int KernelW { get; }
+    /// <summary>Vertical stride.</summary>
+    public int StrideH { get; }
+    /// <summary>Horizontal stride.</summary>
+    public int StrideW { get; }
+    /// <summary>Zero padding added above and below.</summary>
+    public int PadH { get; }
+    /// <summary>Zero padding added left and right.</summary>
+    public int PadW { get; }
+    /// <summary>Vertical dilation (1 = dense kernel).</summary>
+    public int DilationH { get; }
+    /// <summary>Horizontal dilation (1 = dense kernel).</summary>
+    public int DilationW { get; }
+    /// <summary>Output height.</summary>
+    public int OutHeight { get; }
+    /// <summary>Output width.</summary>
+    public int OutWidth { get; }
+
+    /// <summary>Pixels per output plane, OutHeight·OutWidth.</summary>
+    public int OutPlane => OutHeight * OutWidth;
+    /// <summary>Rows of the im2col matrix (= weight columns), InChannels·KernelH·KernelW.</summary>
+    public int ColumnRows => InChannels * KernelH * KernelW;
+    /// <summary>Elements of the input (and of its gradient).</summary>
+    public int InputLength => Batch * InChannels * Height * Width;
+    /// <summary>Elements of the weight (and of its gradient).</summary>
+    public int WeightLength => OutChannels * ColumnRows;
+    /// <summary>Elements of the output (and of its gradient).</summary>
+    public int OutputLength => Batch * OutChannels * OutPlane;
+
+    /// <summary>A 1×1, stride-1, unpadded convolution: each sample is its own column matrix.</summary>
+    internal bool IsPointwise => KernelH == 1 && KernelW == 1 && StrideH == 1 && StrideW == 1 && PadH == 0 && PadW == 0;
+
+    internal static void CheckLength(int actual, long required, string name)
+    {
+        if (actual != required)
+            throw new ArgumentException($"Buffer {name} has {actual} elements but the convolution needs exactly {required}.", name);
+    }
+}
+
+/// <summary>
+/// 2-D convolution (cross-correlation, as in every deep-learning library) over NCHW data, forward and both
+/// backward passes, for float and double, via im2col (<see cref="Im2Col"/>) and <see cref="Gemm"/>.
+/// </summary>
+/// <remarks>
+/// Determinism: results are bit-identical for any <see cref="Parallelism.MaxThreads"/>. The forward and the input
+/// gradient are split over samples (independent outputs); the weight gradient is a single GEMM over the whole batch
+/// (contraction length Batch·OutPlane), whose summation order does not depend on the thread count.
+/// Scratch buffers come from <see cref="ArrayPool{T}.Shared"/>, so steady-state calls allocate nothing.
+/// </remarks>
+public static unsafe class Conv2dKernel
+{
+    /// <summary>
+    /// output[n, co] = bias[co] + Σ_{ci, ki, kj} weight[co, ci, ki, kj] · input[n, ci, oh·sH − pH + ki·dH, ow·sW − pW + kj·dW].
+    /// </summary>
+    /// <param name="input">[Batch, InChannels, Height, Width].</param>
+    /// <param name="weight">[OutChannels, InChannels, KernelH, KernelW].</param>
+    /// <param name="bias">[OutChannels], or empty for no bias.</param>
+    /// <param name="output">[Batch, OutChannels, OutHeight, OutWidth]; overwritten.</param>
+    /// <param name="geometry">The shapes.</param>
+    public static void Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> output,
+        in Conv2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        Conv2dGeometry.CheckLength(input.Length, g.InputLength, nameof(input));
+        Conv2dGeometry.CheckLength(weight.Length, g.WeightLength, nameof(weight));
+        if (!bias.IsEmpty)
+            Conv2dGeometry.CheckLength(bias.Length, g.OutChannels, nameof(bias));
+        Conv2dGeometry.CheckLength(output.Length, g.OutputLength, nameof(output));
+        fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = output)
+        {
+            var body = new SampleBody<T> { X = pIn, W = pW, Bias = bias.IsEmpty ? null : pB, Y = pOut, G = g };
+            Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
+        }
+    }
+
+    /// <summary>
+    /// Gradient with respect to the input: gradInput = Σ over the forward's uses of each input element of
+    /// weight · gradOutput (a transposed convolution).
+    /// </summary>
+    /// <param name="gradOutput">[Batch, OutChannels, OutHeight, OutWidth].</param>
+    /// <param name="weight">[OutChannels, InChannels, KernelH, KernelW].</param>
+    /// <param name="gradInput">[Batch, InChannels, Height, Width]; overwritten, or added to when <paramref name="accumulate"/>.</param>
+    /// <param name="geometry">The shapes.</param>
+    /// <param name="accumulate">Add to <paramref name="gradInput"/> instead of overwriting it.</param>
+    public static void BackwardInput<T>(ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> weight, Span<T> gradInput,
+        in Conv2dGeometry geometry, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        Conv2dGeometry.CheckLength(gradOutput.Length, g.OutputLength, nameof(gradOutput));
+        Conv2dGeometry.CheckLength(weight.Length, g.WeightLength, nameof(weight));
+        Conv2dGeometry.CheckLength(gradInput.Length, g.InputLength, nameof(gradInput));
+        fixed (T* pGy = gradOutput) fixed (T* pW = weight) fixed (T* pGx = gradInput)
+        {
+            var body = new SampleBody<T> { X = pGx, W = pW, Y = pGy, G = g, Backward = true, Accumulate = accumulate };
+            Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
+        }
+    }
+
+    /// <summary>
+    /// Gradients with respect to the weight, gradWeight[co, ci, ki, kj] = Σ_{n, oh, ow} gradOutput[n, co, oh, ow] ·
+    /// input[n, ci, ...], and to the bias, gradBias[co] = Σ_{n, oh, ow} gradOutput[n, co, oh, ow].
+    /// </summary>
+    /// <param name="gradOutput">[Batch, OutChannels, OutHeight, OutWidth].</param>
+    /// <param name="input">The forward input, [Batch, InChannels, Height, Width].</param>
+    /// <param name="gradWeight">[OutChannels, InChannels, KernelH, KernelW]; overwritten, or added to when <paramref name="accumulate"/>.</param>
+    /// <param name="gradBias">[OutChannels], or empty to skip the bias gradient; overwritten or added to likewise.</param>
+    /// <param name="geometry">The shapes.</param>
+    /// <param name="accumulate">Add to the gradients instead of overwriting them.</param>
+    public static void BackwardWeight<T>(ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> input, Span<T> gradWeight,
+        Span<T> gradBias, in Conv2dGeometry geometry, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        Conv2dGeometry.CheckLength(gradOutput.Length, g.OutputLength, nameof(gradOutput));
+        Conv2dGeometry.CheckLength(input.Length, g.InputLength, nameof(input));
+        Conv2dGeometry.CheckLength(gradWeight.Length, g.WeightLength, nameof(gradWeight));
+        if (!gradBias.IsEmpty)
+            Conv2dGeometry.CheckLength(gradBias.Length, g.OutChannels, nameof(gradBias));
+
+        int k = g.ColumnRows, np = g.Batch * g.OutPlane;
+        T[] columns = ArrayPool<T>.Shared.Rent(k * np);
+        // The GEMM needs gradOutput as [OutChannels, Batch·OutPlane]; for one sample it already is.
+        T[]? regrouped = g.Batch > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * np) : null;
+        try
+        {
+            fixed (T* pGy = gradOutput) fixed (T* pIn = input) fixed (T* pGw = gradWeight) fixed (T* pGb = gradBias)
+            fixed (T* pCols = columns) fixed (T* pReg = regrouped)
+            {
+                Im2Col.Unfold(pIn, pCols, g, 0, g.Batch);
+                T* gy = pGy;
+                if (regrouped is not null)
+                {
+                    var body = new RegroupBody<T> { Src = pGy, Dst = pReg, Channels = g.OutChannels, Plane = g.OutPlane, Batch = g.Batch };
+                    Parallelism.For(g.OutChannels, np, body);
+                    gy = pReg;
+                }
+                // gradWeight[Cout, K] (+)= gy[Cout, N·P] · columns[K, N·P]ᵀ — one GEMM, so one summation order.
+                MatMul(gy, pCols, pGw, g.OutChannels, k, np, transA: false, transB: true, accumulate);
+                if (!gradBias.IsEmpty)
+                {
+                    for (int co = 0; co < g.OutChannels; co++)
+                    {
+                        T sum = TensorPrimitives.Sum(new ReadOnlySpan<T>(gy + (nint)co * np, np));
+                        pGb[co] = accumulate ? pGb[co] + sum : sum;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(columns);
+            if (regrouped is not null)
+                ArrayPool<T>.Shared.Return(regrouped);
+        }
+    }
+
+    /// <summary>
+    /// One sample of the forward (Y = W·cols(X) + bias) or of the input gradient (X = col2im(Wᵀ·Y)).
+    /// Each item runs single-threaded (nested loops run inline), with its own scratch column matrix.
+    /// </summary>
+    private struct SampleBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, W, Bias, Y;
+        public Conv2dGeometry G;
+        public bool Backward, Accumulate;
+
+        public readonly void Invoke(int n)
+        {
+            var g = G;
+            int k = g.ColumnRows, p = g.OutPlane, planeIn = g.InChannels * g.Height * g.Width;
+            T* x = X + (nint)n * planeIn, y = Y + (nint)n * g.OutChannels * p;
+            if (g.IsPointwise)
+            {
+                // The sample itself is the [InChannels, P] column matrix.
+                if (Backward)
+                    MatMul(W, y, x, k, p, g.OutChannels, transA: true, transB: false, Accumulate);
+                else
+                    MatMul(W, x, y, g.OutChannels, p, k, transA: false, transB: false, accumulate: false);
+            }
+            else
+            {
+                T[] scratch = ArrayPool<T>.Shared.Rent(k * p);
+                fixed (T* cols = scratch)
+                {
+                    if (Backward)
+                    {
+                        MatMul(W, y, cols, k, p, g.OutChannels, transA: true, transB: false, accumulate: false);
+                        if (!Accumulate)
+                            new Span<T>(x, planeIn).Clear();
+                        for (int c = 0; c < g.InChannels; c++)
+                            Im2Col.FoldChannel(X, cols, g, n, 1, 0, c);
+                    }
+                    else
+                    {
+                        for (int c = 0; c < g.InChannels; c++)
+                            Im2Col.UnfoldChannel(X, cols, g, n, 1, 0, c);
+                        MatMul(W, cols, y, g.OutChannels, p, k, transA: false, transB: false, accumulate: false);
+                    }
+                }
+                ArrayPool<T>.Shared.Return(scratch);
+            }
+            if (!Backward && Bias != null)
+            {
+                for (int co = 0; co < g.OutChannels; co++)
+                {
+                    var row = new Span<T>(y + (nint)co * p, p);
+                    TensorPrimitives.Add(row, Bias[co], row);
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies channel <c>index</c> of [Batch, Channels, Plane] into row <c>index</c> of [Channels, Batch·Plane].</summary>
+    private struct RegroupBody<T> : IParallelBody where T : unmanaged
+    {
+        public T* Src, Dst;
+        public int Channels, Plane, Batch;
+
+        public readonly void Invoke(int index)
+        {
+            T* dst = Dst + (nint)index * Batch * Plane;
+            for (int n = 0; n < Batch; n++)
+                new ReadOnlySpan<T>(Src + ((nint)n * Channels + index) * Plane, Plane).CopyTo(new Span<T>(dst + (nint)n * Plane, Plane));
+        }
+    }
+
+    /// <summary>Routes a generic matrix product to the float or double <see cref="Gemm"/>.</summary>
+    private static void MatMul<T>(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            Gemm.Multiply(new ReadOnlySpan<float>(a, m * k), new ReadOnlySpan<float>(b, k * n), new Span<float>(c, m * n),
+                m, n, k, transA, transB, accumulate);
+        else if (typeof(T) == typeof(double))
+            Gemm.Multiply(new ReadOnlySpan<double>(a, m * k), new ReadOnlySpan<double>(b, k * n), new Span<double>(c, m * n),
+                m, n, k, transA, transB, accumulate);
+        else
+            throw new NotSupportedException($"Convolution supports float and double, not {typeof(T).Name}.");
+    }
+}

@@ -1,0 +1,144 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// Dense row-major matrix multiplication (GEMM) for <see cref="float"/> and <see cref="double"/>: packed,
+/// cache-blocked, with register-blocked AVX-512 / AVX2 micro-kernels chosen at run time, and spread over
+/// <see cref="Parallelism.MaxThreads"/> threads by splitting C (never k), so results are bit-identical for
+/// any thread count.
+/// </summary>
+public static class Gemm
+{
+    /// <summary>
+    /// Products of at most this many multiply-adds skip packing and threading (see <see cref="GemmDirect"/>):
+    /// below it, packing A and B costs as much as the arithmetic it speeds up.
+    /// </summary>
+    internal const long DirectMaxWork = 32 * 1024;
+
+    private static readonly GemmIsa s_detectedIsa = DetectIsa();
+
+    [ThreadStatic] private static GemmIsa? t_isaOverride;
+
+    /// <summary>
+    /// The instruction set used by calls made from the current thread: the best one the hardware accelerates,
+    /// unless lowered (per thread, so concurrent callers are unaffected) to exercise the fallbacks in tests.
+    /// </summary>
+    internal static GemmIsa Isa
+    {
+        get => t_isaOverride ?? s_detectedIsa;
+        set => t_isaOverride = value > s_detectedIsa ? s_detectedIsa : value;
+    }
+
+    private static GemmIsa DetectIsa() =>
+        Vector512.IsHardwareAccelerated ? GemmIsa.Vector512
+        : Vector256.IsHardwareAccelerated && (Fma.IsSupported || !X86Base.IsSupported) ? GemmIsa.Vector256
+        : GemmIsa.Scalar;
+
+    /// <summary>
+    /// C (m×n) = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>. Row-major, dense.
+    /// op(A) is m×k: A is stored m×k, or k×m when <paramref name="transA"/>.
+    /// op(B) is k×n: B is stored k×n, or n×k when <paramref name="transB"/>.
+    /// </summary>
+    /// <param name="a">A, at least m·k elements (extra elements are ignored).</param>
+    /// <param name="b">B, at least k·n elements.</param>
+    /// <param name="c">C, at least m·n elements; must not overlap <paramref name="a"/> or <paramref name="b"/>.</param>
+    /// <param name="m">Rows of op(A) and C.</param>
+    /// <param name="n">Columns of op(B) and C.</param>
+    /// <param name="k">Columns of op(A), rows of op(B). When 0, C is zeroed (or left unchanged when accumulating).</param>
+    /// <param name="transA">A is stored transposed (k×m).</param>
+    /// <param name="transB">B is stored transposed (n×k).</param>
+    /// <param name="accumulate">Add the product to C instead of overwriting it.</param>
+    /// <exception cref="ArgumentException">An operand is shorter than its dimensions require.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
+        bool transA = false, bool transB = false, bool accumulate = false)
+    {
+        Validate(a.Length, b.Length, c.Length, m, n, k);
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                c[..(m * n)].Clear();
+            return;
+        }
+        Run(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c),
+            m, n, k, transA, transB, accumulate);
+    }
+
+    /// <inheritdoc cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, bool)"/>
+    public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int n, int k,
+        bool transA = false, bool transB = false, bool accumulate = false)
+    {
+        Validate(a.Length, b.Length, c.Length, m, n, k);
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                c[..(m * n)].Clear();
+            return;
+        }
+        Run(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c),
+            m, n, k, transA, transB, accumulate);
+    }
+
+    private static unsafe void Run<T>(ref T a, ref T b, ref T c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The operands stay pinned for the whole call, including while pool threads work on them.
+        fixed (T* pa = &a, pb = &b, pc = &c)
+        {
+            var isa = Isa;
+            if ((long)m * n * k <= DirectMaxWork)
+                GemmDirect.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, isa);
+            else if (typeof(T) == typeof(float) && isa == GemmIsa.Vector512)
+                GemmDriver<float, GemmKernelAvx512Float>.Run((float*)pa, (float*)pb, (float*)pc, m, n, k, transA, transB, accumulate);
+            else if (typeof(T) == typeof(double) && isa == GemmIsa.Vector512)
+                GemmDriver<double, GemmKernelAvx512Double>.Run((double*)pa, (double*)pb, (double*)pc, m, n, k, transA, transB, accumulate);
+            else if (typeof(T) == typeof(float) && isa == GemmIsa.Vector256)
+                GemmDriver<float, GemmKernelAvx2Float>.Run((float*)pa, (float*)pb, (float*)pc, m, n, k, transA, transB, accumulate);
+            else if (typeof(T) == typeof(double) && isa == GemmIsa.Vector256)
+                GemmDriver<double, GemmKernelAvx2Double>.Run((double*)pa, (double*)pb, (double*)pc, m, n, k, transA, transB, accumulate);
+            else
+                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+        }
+    }
+
+    private static void Validate(int aLength, int bLength, int cLength, int m, int n, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (aLength < (long)m * k)
+            Throw("a", aLength, "m*k", m, k);
+        if (bLength < (long)k * n)
+            Throw("b", bLength, "k*n", k, n);
+        if (cLength < (long)m * n)
+            Throw("c", cLength, "m*n", m, n);
+    }
+
+    // Kept out of line so the message is only formatted when it is thrown.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Throw(string name, int length, string product, int x, int y) =>
+        throw new ArgumentException(
+            $"Operand {name} has length {length} but {product} = {x}*{y} = {(long)x * y} elements are required.", name);
+}
+
+/// <summary>Instruction sets the GEMM kernels can run on, in increasing order of width.</summary>
+internal enum GemmIsa
+{
+    /// <summary>Portable scalar code.</summary>
+    Scalar,
+
+    /// <summary>256-bit vectors with FMA (AVX2 + FMA3 on x64).</summary>
+    Vector256,
+
+    /// <summary>512-bit vectors (AVX-512F).</summary>
+    Vector512,
+}

@@ -1,0 +1,286 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// Shape of a 2-D max pooling over NCHW data: input [Batch, Channels, Height, Width], output
+/// [Batch, Channels, OutHeight, OutWidth] with <c>OutHeight = (Height + 2·PadH − KernelH) / StrideH + 1</c>
+/// (floor mode; likewise OutWidth). Padding is at most half the kernel, so every window holds a real element.
+/// </summary>
+public readonly record struct MaxPool2dGeometry
+{
+    /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
+    public MaxPool2dGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
+        int strideH, int strideW, int padH = 0, int padW = 0)
+    {
+        Positive(batch, nameof(batch)); Positive(channels, nameof(channels));
+        Positive(height, nameof(height)); Positive(width, nameof(width));
+        Positive(kernelH, nameof(kernelH)); Positive(kernelW, nameof(kernelW));
+        Positive(strideH, nameof(strideH)); Positive(strideW, nameof(strideW));
+        if (padH < 0 || padW < 0 || 2 * padH > kernelH || 2 * padW > kernelW)
+            throw new ArgumentException(
+                $"Max pooling padding {padH}×{padW} must be non-negative and at most half the {kernelH}×{kernelW} kernel.");
+        if (kernelH > height + 2L * padH || kernelW > width + 2L * padW)
+            throw new ArgumentException(
+                $"The {kernelH}×{kernelW} pooling window is larger than the padded {height + 2L * padH}×{width + 2L * padW} input.");
+        if ((long)batch * channels * height * width > Array.MaxLength)
+            throw new ArgumentException($"A {batch}×{channels}×{height}×{width} input is too large for one array.");
+        (Batch, Channels, Height, Width, KernelH, KernelW) = (batch, channels, height, width, kernelH, kernelW);
+        (StrideH, StrideW, PadH, PadW) = (strideH, strideW, padH, padW);
+        OutHeight = (height + 2 * padH - kernelH) / strideH + 1;
+        OutWidth = (width + 2 * padW - kernelW) / strideW + 1;
+
+        static void Positive(int value, string name)
+        {
+            if (value <= 0)
+                throw new ArgumentOutOfRangeException(name, value, $"Max pooling {name} must be positive.");
+        }
+    }
+
+    /// <summary>Number of samples N.</summary>
+    public int Batch { get; }
+    /// <summary>Channels C.</summary>
+    public int Channels { get; }
+    /// <summary>Input height.</summary>
+    public int Height { get; }
+    /// <summary>Input width.</summary>
+    public int Width { get; }
+    /// <summary>Window height.</summary>
+    public int KernelH { get; }
+    /// <summary>Window width.</summary>
+    public int KernelW { get; }
+    /// <summary>Vertical stride.</summary>
+    public int StrideH { get; }
+    /// <summary>Horizontal stride.</summary>
+    public int StrideW { get; }
+    /// <summary>Implicit −∞ padding above and below.</summary>
+    public int PadH { get; }
+    /// <summary>Implicit −∞ padding left and right.</summary>
+    public int PadW { get; }
+    /// <summary>Output height.</summary>
+    public int OutHeight { get; }
+    /// <summary>Output width.</summary>
+    public int OutWidth { get; }
+
+    /// <summary>Elements of the input (and of its gradient).</summary>
+    public int InputLength => Batch * Channels * Height * Width;
+    /// <summary>Elements of the output, of its gradient and of the arg-max buffer.</summary>
+    public int OutputLength => Batch * Channels * OutHeight * OutWidth;
+}
+
+/// <summary>2-D max pooling over NCHW data, forward with arg-max and backward, parallel over the N·C planes.</summary>
+/// <remarks>
+/// The arg-max of an output is the flat index <c>ih·Width + iw</c> of the chosen element within its own input plane.
+/// Ties go to the first maximum in row-major window order (top row first, left to right). A NaN in a window wins
+/// (the first NaN), so NaNs propagate as in other libraries. Results do not depend on the thread count.
+/// </remarks>
+public static unsafe class MaxPool2dKernel
+{
+    /// <summary>Computes each window's maximum into <paramref name="output"/> and its position into <paramref name="argMax"/>.</summary>
+    /// <param name="input">[Batch, Channels, Height, Width].</param>
+    /// <param name="output">[Batch, Channels, OutHeight, OutWidth]; overwritten.</param>
+    /// <param name="argMax">Same length as the output; receives in-plane flat indices (see the class remarks).</param>
+    /// <param name="geometry">The shapes.</param>
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> output, Span<int> argMax, in MaxPool2dGeometry geometry)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        CheckLength(input.Length, g.InputLength, nameof(input));
+        CheckLength(output.Length, g.OutputLength, nameof(output));
+        CheckLength(argMax.Length, g.OutputLength, nameof(argMax));
+        fixed (T* pIn = input) fixed (T* pOut = output) fixed (int* pArg = argMax)
+        {
+            var body = new ForwardBody<T> { X = pIn, Y = pOut, Arg = pArg, G = g };
+            Parallelism.For(g.Batch * g.Channels, (long)g.OutHeight * g.OutWidth * g.KernelH * g.KernelW, body);
+        }
+    }
+
+    /// <summary>Routes each output gradient to the input element its window chose in the forward pass.</summary>
+    /// <param name="gradOutput">[Batch, Channels, OutHeight, OutWidth].</param>
+    /// <param name="argMax">The forward's arg-max buffer.</param>
+    /// <param name="gradInput">[Batch, Channels, Height, Width]; overwritten, or added to when <paramref name="accumulate"/>.</param>
+    /// <param name="geometry">The shapes.</param>
+    /// <param name="accumulate">Add to <paramref name="gradInput"/> instead of overwriting it.</param>
+    public static void Backward<T>(ReadOnlySpan<T> gradOutput, ReadOnlySpan<int> argMax, Span<T> gradInput,
+        in MaxPool2dGeometry geometry, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        CheckLength(gradOutput.Length, g.OutputLength, nameof(gradOutput));
+        CheckLength(argMax.Length, g.OutputLength, nameof(argMax));
+        CheckLength(gradInput.Length, g.InputLength, nameof(gradInput));
+        fixed (T* pGy = gradOutput) fixed (int* pArg = argMax) fixed (T* pGx = gradInput)
+        {
+            var body = new BackwardBody<T> { Gy = pGy, Arg = pArg, Gx = pGx, G = g, Accumulate = accumulate };
+            Parallelism.For(g.Batch * g.Channels, (long)g.Height * g.Width, body);
+        }
+    }
+
+    private static void CheckLength(int actual, long required, string name)
+    {
+        if (actual != required)
+            throw new ArgumentException($"Buffer {name} has {actual} elements but max pooling needs exactly {required}.", name);
+    }
+
+    private struct ForwardBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* X, Y;
+        public int* Arg;
+        public MaxPool2dGeometry G;
+
+        public readonly void Invoke(int plane)
+        {
+            var g = G;
+            int h = g.Height, w = g.Width, outH = g.OutHeight, outW = g.OutWidth;
+            T* x = X + (nint)plane * h * w;
+            T* y = Y + (nint)plane * outH * outW;
+            int* arg = Arg + (nint)plane * outH * outW;
+            if (g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0)
+            {
+                Pool2x2(x, y, arg, w, outH, outW);
+                return;
+            }
+            for (int oh = 0; oh < outH; oh++)
+            {
+                // Clip the window to the plane: padding is −∞ and never chosen.
+                int h0 = oh * g.StrideH - g.PadH;
+                int hLo = Math.Max(h0, 0), hHi = Math.Min(h0 + g.KernelH, h);
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    int w0 = ow * g.StrideW - g.PadW;
+                    int wLo = Math.Max(w0, 0), wHi = Math.Min(w0 + g.KernelW, w);
+                    int best = hLo * w + wLo;
+                    T bestValue = x[best];
+                    for (int ih = hLo; ih < hHi && !T.IsNaN(bestValue); ih++)
+                    {
+                        T* row = x + (nint)ih * w;
+                        for (int iw = wLo; iw < wHi; iw++)
+                        {
+                            T v = row[iw];
+                            // Strictly greater keeps the first maximum; a NaN wins and ends the search.
+                            if (v > bestValue || T.IsNaN(v))
+                            {
+                                bestValue = v;
+                                best = ih * w + iw;
+                                if (T.IsNaN(v))
+                                    break;
+                            }
+                        }
+                    }
+                    y[oh * outW + ow] = bestValue;
+                    arg[oh * outW + ow] = best;
+                }
+            }
+        }
+
+        /// <summary>
+        /// The common 2×2, stride-2 window. Random data would mispredict about half the branches of a scalar scan,
+        /// so with AVX-512 a row of outputs is done 16 (float) or 8 (double) at a time with compare-and-select,
+        /// following exactly the rule of the general loop; the scalar loop finishes the row.
+        /// </summary>
+        private static void Pool2x2(T* x, T* y, int* arg, int w, int outH, int outW)
+        {
+            int lanes = Vector512<T>.Count;
+            T* offsets = stackalloc T[lanes];
+            for (int oh = 0; oh < outH; oh++, y += outW, arg += outW)
+            {
+                T* r0 = x + (nint)(2 * oh) * w, r1 = r0 + w;
+                int rowBase = 2 * oh * w, ow = 0;
+                if (Avx512F.IsSupported)
+                {
+                    // Offsets of the four candidates from the window's top-left element, in row-major order.
+                    Vector512<T> offB = Vector512<T>.One, offC = Vector512.Create(T.CreateTruncating(w)), offD = offC + offB;
+                    for (; ow + lanes <= outW; ow += lanes)
+                    {
+                        Deinterleave(r0 + 2 * ow, out var best, out var b);
+                        Deinterleave(r1 + 2 * ow, out var c, out var d);
+                        var offset = Vector512<T>.Zero;
+                        Take(ref best, ref offset, b, offB);
+                        Take(ref best, ref offset, c, offC);
+                        Take(ref best, ref offset, d, offD);
+                        best.Store(y + ow);
+                        offset.Store(offsets);
+                        for (int l = 0; l < lanes; l++)
+                            arg[ow + l] = rowBase + 2 * (ow + l) + int.CreateTruncating(offsets[l]);
+                    }
+                }
+                for (; ow < outW; ow++)
+                {
+                    int iw = 2 * ow, best = rowBase + iw;
+                    T bestValue = r0[iw];
+                    ScalarTake(ref bestValue, ref best, r0[iw + 1], rowBase + iw + 1);
+                    ScalarTake(ref bestValue, ref best, r1[iw], rowBase + w + iw);
+                    ScalarTake(ref bestValue, ref best, r1[iw + 1], rowBase + w + iw + 1);
+                    y[ow] = bestValue;
+                    arg[ow] = best;
+                }
+            }
+        }
+
+        /// <summary>A later candidate wins only if strictly greater, or if it is the first NaN.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take(ref Vector512<T> best, ref Vector512<T> offset, Vector512<T> v, Vector512<T> vOffset)
+        {
+            var take = Vector512.GreaterThan(v, best) | (~Vector512.Equals(v, v) & Vector512.Equals(best, best));
+            best = Vector512.ConditionalSelect(take, v, best);
+            offset = Vector512.ConditionalSelect(take, vOffset, offset);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ScalarTake(ref T best, ref int bestIndex, T v, int index)
+        {
+            if (v > best || (T.IsNaN(v) && !T.IsNaN(best)))
+                (best, bestIndex) = (v, index);
+        }
+
+        /// <summary>Splits 2·lanes consecutive elements into the even-indexed and the odd-indexed ones.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Deinterleave(T* p, out Vector512<T> even, out Vector512<T> odd)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                var lo = Vector512.Load((float*)p);
+                var hi = Vector512.Load((float*)p + 16);
+                var evenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                even = Avx512F.PermuteVar16x32x2(lo, evenIndex, hi).As<float, T>();
+                odd = Avx512F.PermuteVar16x32x2(lo, evenIndex + Vector512<int>.One, hi).As<float, T>();
+            }
+            else
+            {
+                var lo = Vector512.Load((double*)p);
+                var hi = Vector512.Load((double*)p + 8);
+                var evenIndex = Vector512.Create(0L, 2, 4, 6, 8, 10, 12, 14);
+                even = Avx512F.PermuteVar8x64x2(lo, evenIndex, hi).As<double, T>();
+                odd = Avx512F.PermuteVar8x64x2(lo, evenIndex + Vector512<long>.One, hi).As<double, T>();
+            }
+        }
+    }
+
+    private struct BackwardBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* Gy, Gx;
+        public int* Arg;
+        public MaxPool2dGeometry G;
+        public bool Accumulate;
+
+        public readonly void Invoke(int plane)
+        {
+            int inPlane = G.Height * G.Width, outPlane = G.OutHeight * G.OutWidth;
+            T* gx = Gx + (nint)plane * inPlane;
+            T* gy = Gy + (nint)plane * outPlane;
+            int* arg = Arg + (nint)plane * outPlane;
+            if (!Accumulate)
+                new Span<T>(gx, inPlane).Clear();
+            // Sequential within the plane, so overlapping windows add in a fixed order.
+            for (int i = 0; i < outPlane; i++)
+            {
+                int target = arg[i];
+                if ((uint)target >= (uint)inPlane)
+                    throw new ArgumentException($"Arg-max entry {target} of plane {plane} is outside the {inPlane}-element input plane.");
+                gx[target] += gy[i];
+            }
+        }
+    }
+}

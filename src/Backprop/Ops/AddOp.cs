@@ -1,0 +1,21 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>a + b with broadcasting; the add gate hands the upstream gradient unchanged to both inputs.</summary>
+internal sealed class AddOp : Node
+{
+    public override string Name => "add";
+
+    public static Tensor Apply(Tensor a, Tensor b)
+    {
+        var y = Elementwise.Binary("add", a, b, BinaryFunction.Add);
+        return Autograd.ShouldRecord(a, b) ? Record(y, new AddOp(), a, b) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        dx[0] = g;
+        dx[1] = g;
+    }
+}

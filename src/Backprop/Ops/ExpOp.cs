@@ -1,0 +1,19 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>eˣ; local gradient eˣ, which is the saved output.</summary>
+internal sealed class ExpOp : Node
+{
+    private Tensor? _y;
+    public override string Name => "exp";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("exp", x, UnaryFunction.Exp);
+        return Autograd.ShouldRecord(x) ? Record(y, new ExpOp { _y = y }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Saved(_y);
+    protected override void ReleaseSaved() => _y = null;
+}

@@ -1,0 +1,29 @@
+namespace Backprop.Ops;
+
+/// <summary>
+/// Broadcasts size-1 axes (and new leading axes) to a larger shape as a view with stride 0. Its backward hands the
+/// gradient back unchanged: the engine's reduction over broadcast axes does the summing.
+/// </summary>
+internal sealed class ExpandOp : Node
+{
+    public override string Name => "expand";
+
+    public static Tensor Apply(Tensor x, int[] shape)
+    {
+        var target = (int[])shape.Clone();
+        int lead = target.Length - x.Rank;
+        if (lead < 0)
+            throw new ArgumentException($"expand: cannot expand shape {Shapes.Format(x.ShapeArray)} to fewer axes {Shapes.Format(shape)}");
+        for (int i = 0; i < target.Length; i++)
+        {
+            int own = i < lead ? 1 : x.ShapeArray[i - lead];
+            if (target[i] == -1 && i >= lead) target[i] = own;
+            if (own != target[i] && own != 1)
+                throw new ArgumentException($"expand: axis {i - lead} of size {own} cannot be expanded to {target[i]} (shape {Shapes.Format(x.ShapeArray)} to {Shapes.Format(shape)}); only size-1 axes expand");
+        }
+        var y = x.ExpandData(target);
+        return Autograd.ShouldRecord(x) ? Record(y, new ExpandOp(), x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g;
+}

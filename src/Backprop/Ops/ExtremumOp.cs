@@ -1,0 +1,37 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// The max gate max(a, b) (or min) element-wise with broadcasting: the gradient goes to the larger (smaller) input
+/// and none to the other; on a tie each receives half, as PyTorch's maximum and minimum do.
+/// </summary>
+internal sealed class ExtremumOp : Node
+{
+    private Tensor? _a, _b;
+    private bool _max;
+    public override string Name => _max ? "max" : "min";
+
+    public static Tensor Apply(Tensor a, Tensor b, bool max)
+    {
+        var y = Elementwise.Binary(max ? "maximum" : "minimum", a, b, max ? BinaryFunction.Max : BinaryFunction.Min);
+        return Autograd.ShouldRecord(a, b) ? Record(y, new ExtremumOp { _a = a, _b = b, _max = max }, a, b) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        var a = Saved(_a);
+        var b = Saved(_b);
+        var dtype = DTypeInfo.Promote(a.DType, b.DType);
+        var shape = Shapes.Broadcast(Name, a.ShapeArray, b.ShapeArray);
+        var ae = a.CastData(dtype).ExpandData(shape).ContiguousData();
+        var be = b.CastData(dtype).ExpandData(shape).ContiguousData();
+        var share = Storage.Empty(shape, dtype);
+        if (dtype == DType.Float32) MaskKernel.FirstWins(ae.Span<float>(), be.Span<float>(), share.Span<float>(), _max);
+        else MaskKernel.FirstWins(ae.Span<double>(), be.Span<double>(), share.Span<double>(), _max);
+        dx[0] = g * share;
+        dx[1] = g * (1.0 - share);
+    }
+
+    protected override void ReleaseSaved() => _a = _b = null;
+}

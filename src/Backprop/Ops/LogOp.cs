@@ -1,0 +1,19 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>ln x; local gradient 1/x.</summary>
+internal sealed class LogOp : Node
+{
+    private Tensor? _x;
+    public override string Name => "ln";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("ln", x, UnaryFunction.Log);
+        return Autograd.ShouldRecord(x) ? Record(y, new LogOp { _x = x }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g / Saved(_x);
+    protected override void ReleaseSaved() => _x = null;
+}

@@ -1,0 +1,104 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// Matrix product of operands of rank ≥ 2, [..., m, k] · [..., k, n], with the batch axes broadcast.
+/// ∂/∂A = G·Bᵀ and ∂/∂B = Aᵀ·G; the transposes are never materialised, the GEMM reads them in place.
+/// (1-d operands are handled by <see cref="Tensor.MatMul(Tensor, Tensor)"/>, which adds and removes a unit axis around this op.)
+/// </summary>
+internal sealed class MatMulOp : Node
+{
+    private Tensor? _a, _b;
+    public override string Name => "matmul";
+
+    public static Tensor Apply(Tensor a, Tensor b)
+    {
+        Elementwise.RequireFloat("matmul", a);
+        Elementwise.RequireFloat("matmul", b);
+        if (a.Rank < 2 || b.Rank < 2)
+            throw new ArgumentException($"matmul: internal operands must have rank >= 2, got {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)}");
+        int k = a.ShapeArray[^1];
+        if (b.ShapeArray[^2] != k)
+            throw new ArgumentException(
+                $"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} do not fit: the last axis of the first ({k}) must equal the second-to-last axis of the second ({b.ShapeArray[^2]})");
+        var y = Product(a, false, b, false);
+        return Autograd.ShouldRecord(a, b) ? Record(y, new MatMulOp { _a = a, _b = b }, a, b) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        var a = Saved(_a);
+        var b = Saved(_b);
+        if (InputArray[0].RequiresGrad) dx[0] = Product(g, false, b, true);
+        if (InputArray[1].RequiresGrad) dx[1] = Product(a, true, g, false);
+    }
+
+    protected override void ReleaseSaved() => _a = _b = null;
+
+    /// <summary>op(x)·op(y) over broadcast batch axes, where op transposes the last two axes when asked.</summary>
+    internal static Tensor Product(Tensor x, bool transX, Tensor y, bool transY)
+    {
+        var dtype = DTypeInfo.Promote(x.DType, y.DType);
+        x = x.CastData(dtype);
+        y = y.CastData(dtype);
+        int m = transX ? x.ShapeArray[^1] : x.ShapeArray[^2];
+        int k = transX ? x.ShapeArray[^2] : x.ShapeArray[^1];
+        int n = transY ? y.ShapeArray[^2] : y.ShapeArray[^1];
+        var batch = Shapes.Broadcast("matmul", x.ShapeArray.AsSpan(0, x.Rank - 2), y.ShapeArray.AsSpan(0, y.Rank - 2));
+        var shape = new int[batch.Length + 2];
+        batch.CopyTo(shape, 0);
+        shape[^2] = m;
+        shape[^1] = n;
+        var result = Storage.Empty(shape, dtype);
+        int count = Shapes.Numel(batch);
+        if (count == 0 || m == 0 || n == 0) return result;
+
+        if (batch.Length == 0)
+        {
+            var (xs, tx) = Operand(x, transX);
+            var (ys, ty) = Operand(y, transY);
+            Multiply(dtype, xs, 0, ys, 0, result, 0, m, n, k, tx, ty);
+            return result;
+        }
+
+        var xe = x.ExpandData(BatchShape(batch, x)).ContiguousData();
+        var ye = y.ExpandData(BatchShape(batch, y)).ContiguousData();
+        int xStep = x.ShapeArray[^2] * x.ShapeArray[^1], yStep = y.ShapeArray[^2] * y.ShapeArray[^1];
+        for (int i = 0; i < count; i++)
+            Multiply(dtype, xe, i * xStep, ye, i * yStep, result, i * m * n, m, n, k, transX, transY);
+        return result;
+    }
+
+    private static int[] BatchShape(int[] batch, Tensor t)
+    {
+        var s = new int[batch.Length + 2];
+        batch.CopyTo(s, 0);
+        s[^2] = t.ShapeArray[^2];
+        s[^1] = t.ShapeArray[^1];
+        return s;
+    }
+
+    /// <summary>
+    /// A 2-d operand ready for the GEMM: contiguous as it is, or — when it is itself the transpose view of a
+    /// contiguous matrix, as a layer's Wᵀ is — the underlying matrix with the transpose flag flipped.
+    /// </summary>
+    private static (Tensor Data, bool Transposed) Operand(Tensor t, bool trans)
+    {
+        if (t.IsContiguous) return (t, trans);
+        if (t.StridesArray[0] == 1 && t.StridesArray[1] == t.ShapeArray[0])
+            return (new Tensor(t.Data, t.Offset, [t.ShapeArray[1], t.ShapeArray[0]], [t.ShapeArray[0], 1], t.DType), !trans);
+        return (t.ContiguousData(), trans);
+    }
+
+    private static void Multiply(DType dtype, Tensor x, int xOffset, Tensor y, int yOffset, Tensor c, int cOffset,
+        int m, int n, int k, bool tx, bool ty)
+    {
+        if (dtype == DType.Float32)
+            Gemm.Multiply(x.Array<float>().AsSpan(x.Offset + xOffset, m * k), y.Array<float>().AsSpan(y.Offset + yOffset, k * n),
+                c.Array<float>().AsSpan(cOffset, m * n), m, n, k, tx, ty);
+        else
+            Gemm.Multiply(x.Array<double>().AsSpan(x.Offset + xOffset, m * k), y.Array<double>().AsSpan(y.Offset + yOffset, k * n),
+                c.Array<double>().AsSpan(cOffset, m * n), m, n, k, tx, ty);
+    }
+}

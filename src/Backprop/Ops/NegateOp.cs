@@ -1,0 +1,17 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>−x; local gradient −1.</summary>
+internal sealed class NegateOp : Node
+{
+    public override string Name => "neg";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("neg", x, UnaryFunction.Negate);
+        return Autograd.ShouldRecord(x) ? Record(y, new NegateOp(), x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -g;
+}

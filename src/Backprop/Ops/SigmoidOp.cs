@@ -1,0 +1,24 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>σ(x) = 1/(1+e⁻ˣ); local gradient σ(x)(1 − σ(x)), from the saved output.</summary>
+internal sealed class SigmoidOp : Node
+{
+    private Tensor? _y;
+    public override string Name => "sigmoid";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("sigmoid", x, UnaryFunction.Sigmoid);
+        return Autograd.ShouldRecord(x) ? Record(y, new SigmoidOp { _y = y }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        var y = Saved(_y);
+        dx[0] = g * (y * (1.0 - y));
+    }
+
+    protected override void ReleaseSaved() => _y = null;
+}

@@ -1,0 +1,47 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// Elements start, start+step, ... below end along one axis (a view). The gradient is the upstream gradient placed
+/// at those positions of a zero tensor of the input's shape.
+/// </summary>
+internal sealed class SliceOp : Node
+{
+    private int[] _inputShape = [];
+    private int _axis, _start, _step;
+    public override string Name => "slice";
+
+    public static Tensor Apply(Tensor x, int axis, int start, int end, int step)
+    {
+        axis = Shapes.NormalizeAxis("slice", axis, x.Rank);
+        if (x.Rank == 0) throw new ArgumentException("slice: a 0-d tensor has no axis to slice");
+        if (step <= 0) throw new ArgumentException($"slice: step must be positive, got {step}");
+        int size = x.ShapeArray[axis];
+        if (start < 0) start += size;
+        if (end < 0) end += size;
+        if (start < 0 || start > size || end < start || end > size)
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"slice: range [{start}, {end}) is out of bounds for axis {axis} of size {size} (shape {Shapes.Format(x.ShapeArray)})");
+        int count = (end - start + step - 1) / step;
+        var shape = (int[])x.ShapeArray.Clone();
+        shape[axis] = count;
+        var strides = (int[])x.StridesArray.Clone();
+        strides[axis] *= step;
+        var y = new Tensor(x.Data, x.Offset + start * x.StridesArray[axis], shape, strides, x.DType);
+        if (!Autograd.ShouldRecord(x)) return y;
+        return Record(y, new SliceOp { _inputShape = x.ShapeArray, _axis = axis, _start = start, _step = step }, x);
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        var result = Storage.Zeros(_inputShape, g.DType);
+        var strides = (int[])result.StridesArray.Clone();
+        int offset = _start * strides[_axis];
+        strides[_axis] *= _step;
+        var gc = g.ContiguousData();
+        if (g.DType == DType.Float32) StridedLayout.Scatter<float>(gc.Span<float>(), result.Array<float>(), offset, g.ShapeArray, strides);
+        else StridedLayout.Scatter<double>(gc.Span<double>(), result.Array<double>(), offset, g.ShapeArray, strides);
+        dx[0] = result;
+    }
+}

@@ -1,0 +1,19 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>√x; local gradient 1/(2√x), from the saved output.</summary>
+internal sealed class SqrtOp : Node
+{
+    private Tensor? _y;
+    public override string Name => "sqrt";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("sqrt", x, UnaryFunction.Sqrt);
+        return Autograd.ShouldRecord(x) ? Record(y, new SqrtOp { _y = y }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g / (Saved(_y) * 2.0);
+    protected override void ReleaseSaved() => _y = null;
+}

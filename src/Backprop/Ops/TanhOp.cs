@@ -1,0 +1,24 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>tanh x; local gradient 1 − tanh²x, from the saved output.</summary>
+internal sealed class TanhOp : Node
+{
+    private Tensor? _y;
+    public override string Name => "tanh";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("tanh", x, UnaryFunction.Tanh);
+        return Autograd.ShouldRecord(x) ? Record(y, new TanhOp { _y = y }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    {
+        var y = Saved(_y);
+        dx[0] = g * (1.0 - y * y);
+    }
+
+    protected override void ReleaseSaved() => _y = null;
+}

@@ -1,0 +1,105 @@
+namespace Backprop;
+
+/// <summary>Shape arithmetic shared by every operator: strides, broadcasting, axes, and the text of shape errors.</summary>
+internal static class Shapes
+{
+    public static readonly int[] Scalar = [];
+
+    public static int Numel(ReadOnlySpan<int> shape)
+    {
+        long n = 1;
+        foreach (int d in shape) n *= d;
+        if (n > int.MaxValue) throw new ArgumentException($"a tensor of shape {Format(shape)} has more than {int.MaxValue} elements");
+        return (int)n;
+    }
+
+    public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length == 0) return Scalar;
+        var strides = new int[shape.Length];
+        int s = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            strides[i] = s;
+            s *= shape[i];
+        }
+        return strides;
+    }
+
+    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
+    {
+        int expected = 1;
+        for (int i = shape.Length - 1; i >= 0; i--)
+        {
+            if (shape[i] == 1) continue; // a size-1 axis may have any stride
+            if (strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    public static string Format(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length == 0) return "[]";
+        var parts = new string[shape.Length];
+        for (int i = 0; i < shape.Length; i++) parts[i] = shape[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return "[" + string.Join(", ", parts) + "]";
+    }
+
+    public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+
+    /// <summary>NumPy broadcasting: align from the right; sizes must match or one of them be 1.</summary>
+    public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        if (a.SequenceEqual(b)) return a.ToArray();
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            if (da != db && da != 1 && db != 1)
+                throw new ArgumentException(
+                    $"{op}: shapes {Format(a)} and {Format(b)} cannot be broadcast together (axis {i}: {da} vs {db}; sizes must match or be 1)");
+            result[i] = da == 1 ? db : da;
+        }
+        return result;
+    }
+
+    /// <summary>The strides that read a tensor of <paramref name="shape"/> as if it had <paramref name="target"/> shape (0 on broadcast axes).</summary>
+    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ReadOnlySpan<int> target)
+    {
+        var result = new int[target.Length];
+        int lead = target.Length - shape.Length;
+        for (int i = 0; i < shape.Length; i++)
+            result[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
+        return result;
+    }
+
+    public static int NormalizeAxis(string op, int axis, int rank)
+    {
+        int r = Math.Max(rank, 1);
+        int a = axis < 0 ? axis + r : axis;
+        if (a < 0 || a >= r)
+            throw new ArgumentOutOfRangeException(nameof(axis),
+                $"{op}: axis {axis} is out of range for a tensor of rank {rank} (expected {-r}..{r - 1})");
+        return a;
+    }
+
+    /// <summary>Normalised, sorted, distinct axes; an empty list means all axes.</summary>
+    public static int[] NormalizeAxes(string op, ReadOnlySpan<int> axes, int rank)
+    {
+        if (axes.Length == 0)
+        {
+            var all = new int[rank];
+            for (int i = 0; i < rank; i++) all[i] = i;
+            return all;
+        }
+        var result = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++) result[i] = NormalizeAxis(op, axes[i], rank);
+        Array.Sort(result);
+        for (int i = 1; i < result.Length; i++)
+            if (result[i] == result[i - 1]) throw new ArgumentException($"{op}: axis {result[i]} is given twice");
+        return result;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+
+namespace Backprop;
+
+/// <summary>
+/// An n-dimensional array of float32, float64 or int32 values that can record the operators applied to it,
+/// so that <see cref="Backward(Tensor?, bool)"/> can compute gradients by reverse-mode differentiation.
+/// A scalar is a 0-d tensor. Views (reshape, transpose, slices, expand) share storage with their source.
+/// </summary>
+public sealed partial class Tensor
+{
+    // Storage is a float[], double[] or int[] matching DType; a view shares it with another offset and strides.
+    internal readonly Array Data;
+    internal readonly int Offset;
+    internal readonly int[] ShapeArray;
+    internal readonly int[] StridesArray;
+    private readonly int _numel;
+    private bool _requiresGrad;
+
+    // Written only by the backward engine: the gradient being summed for this tensor during one pass,
+    // and the pass number that last visited it (a stamp instead of a visited-set keeps the walk allocation-free).
+    internal Tensor? PendingGrad;
+    internal int VisitStamp;
+
+    internal Tensor(Array data, int offset, int[] shape, int[] strides, DType dtype)
+    {
+        Data = data;
+        Offset = offset;
+        ShapeArray = shape;
+        StridesArray = strides;
+        DType = dtype;
+        _numel = Shapes.Numel(shape);
+        IsContiguous = Shapes.IsContiguous(shape, strides);
+    }
+
+    internal Tensor(Array data, int[] shape, DType dtype)
+        : this(data, 0, shape, Shapes.ContiguousStrides(shape), dtype) { }
+
+    /// <summary>The element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>The size of each axis.</summary>
+    public ReadOnlySpan<int> Shape => ShapeArray;
+
+    /// <summary>How far apart, in elements, neighbours along each axis are in storage.</summary>
+    public ReadOnlySpan<int> Strides => StridesArray;
+
+    /// <summary>The number of axes (0 for a scalar).</summary>
+    public int Rank => ShapeArray.Length;
+
+    /// <summary>The number of elements.</summary>
+    public int Numel => _numel;
+
+    /// <summary>Whether the elements lie in storage in row-major order with no gaps.</summary>
+    public bool IsContiguous { get; }
+
+    /// <summary>The size of one axis; negative axes count from the end.</summary>
+    public int Size(int axis) => ShapeArray[Shapes.NormalizeAxis("Size", axis, Rank)];
+
+    /// <summary>An optional name shown by printing and by the graph pictures.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// Whether gradients are computed for this tensor. Set it on leaves (inputs and parameters);
+    /// results of operators on such tensors require gradients too.
+    /// </summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad || GradFn is not null;
+        set
+        {
+            if (value && !DType.IsFloatingPoint())
+                throw new InvalidOperationException($"only floating-point tensors can require gradients, this one is {DType.Name()}");
+            if (!value && GradFn is not null)
+                throw new InvalidOperationException(
+                    $"RequiresGrad cannot be turned off on the result of '{GradFn.Name}'; use Detach() to get a tensor outside the graph");
+            _requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool)"/>; null before.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The operator that produced this tensor, or null for a leaf.</summary>
+    public Node? GradFn { get; internal set; }
+
+    /// <summary>Whether this tensor was created by the user rather than by an operator that records gradients.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Whether to keep <see cref="Grad"/> on this non-leaf tensor during backward (leaves always keep it).</summary>
+    public bool RetainsGrad { get; private set; }
+
+    /// <summary>Keep this non-leaf tensor's gradient in <see cref="Grad"/> during backward, as PyTorch's retain_grad().</summary>
+    public Tensor RetainGrad()
+    {
+        RetainsGrad = true;
+        return this;
+    }
+
+    /// <summary>Clears the gradient: keeps the buffer and fills it with zeros, so a training loop does not reallocate it.</summary>
+    public void ZeroGrad()
+    {
+        if (Grad is null) return;
+        Grad.Fill(0);
+    }
+
+    /// <summary>A tensor sharing this one's values but outside the graph: no gradient flows through it.</summary>
+    public Tensor Detach() => new(Data, Offset, ShapeArray, StridesArray, DType) { Name = Name };
+
+    internal T[] Array<T>() => Unsafe.As<T[]>(Data);
+
+    /// <summary>The elements of a contiguous tensor as a span over its storage.</summary>
+    internal Span<T> Span<T>()
+    {
+        if (!IsContiguous) throw new InvalidOperationException("internal: Span() of a non-contiguous tensor");
+        CheckType<T>();
+        return new Span<T>(Unsafe.As<T[]>(Data), Offset, _numel);
+    }
+
+    private void CheckType<T>()
+    {
+        if (DType.ClrType() != typeof(T))
+            throw new InvalidOperationException($"this tensor holds {DType.Name()}, not {typeof(T).Name}");
+    }
+
+    /// <summary>Reads the elements of a contiguous tensor; use <see cref="ToArray{T}"/> to get a copy of any tensor.</summary>
+    public ReadOnlySpan<T> AsSpan<T>() where T : unmanaged => Contiguous().Span<T>();
+
+    /// <summary>The values as PyTorch prints them, followed by shape, dtype and graph facts.</summary>
+    public override string ToString() => TensorFormatter.Format(this);
+}

@@ -1,0 +1,224 @@
+using Backprop.Kernels;
+
+namespace Backprop.Tests.Kernels;
+
+public class GemmTests
+{
+    // Odd and even sizes around the micro-tile (12×32 / 12×16 / 6×16 ...) and vector widths, plus ones that cross
+    // the direct/packed threshold and (257) the kc and mc block boundaries.
+    private static readonly int[] Sizes = [1, 2, 7, 16, 33, 64, 65];
+
+    // Shapes with one or more dimensions of 257 (a full cross product with 257 would make the naive reference slow).
+    private static readonly (int M, int N, int K)[] LargeShapes =
+        [(257, 65, 33), (33, 257, 65), (65, 33, 257), (257, 7, 257), (1, 257, 257), (257, 257, 2), (257, 257, 257)];
+
+    public static TheoryData<bool, bool> TransposeCombinations => new() { { false, false }, { false, true }, { true, false }, { true, true } };
+
+    [Theory]
+    [MemberData(nameof(TransposeCombinations))]
+    public void Float_MatchesNaiveReference(bool transA, bool transB) =>
+        ForAllShapes(shape => CheckFloat(shape.M, shape.N, shape.K, transA, transB));
+
+    [Theory]
+    [MemberData(nameof(TransposeCombinations))]
+    public void Double_MatchesNaiveReference(bool transA, bool transB) =>
+        ForAllShapes(shape => CheckDouble(shape.M, shape.N, shape.K, transA, transB));
+
+    [Theory]
+    [InlineData((int)GemmIsa.Vector256)]
+    [InlineData((int)GemmIsa.Scalar)]
+    public void Fallback_kernels_match_naive_reference(int isa)
+    {
+        // The override is per thread, so it does not disturb other tests running concurrently.
+        Gemm.Isa = (GemmIsa)isa;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (7, 33, 16), (65, 64, 33), (257, 65, 33), (33, 257, 65) })
+                foreach (bool transA in new[] { false, true })
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        CheckFloat(m, n, k, transA, transB);
+                        CheckDouble(m, n, k, transA, transB);
+                    }
+        }
+        finally
+        {
+            Gemm.Isa = GemmIsa.Vector512; // clamped back to what the hardware supports
+        }
+    }
+
+    [Theory]
+    [InlineData(257, 129, 300)]  // split by columns
+    [InlineData(1030, 33, 70)]   // tall: split by rows
+    [InlineData(65, 1030, 600)]  // wide, several kc blocks
+    public void Results_are_bit_identical_for_any_thread_count(int m, int n, int k)
+    {
+        var rng = new Random(m * 31 + n * 7 + k);
+        float[] af = RandomArray(rng, m * k), bf = RandomArray(rng, k * n);
+        double[] ad = Array.ConvertAll(af, x => (double)x), bd = Array.ConvertAll(bf, x => (double)x);
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            var firstF = new float[2][];
+            var firstD = new double[2][];
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = threads;
+                for (int t = 0; t < 2; t++)
+                {
+                    var cf = new float[m * n];
+                    var cd = new double[m * n];
+                    Gemm.Multiply(af, bf, cf, m, n, k, transB: t == 1);
+                    Gemm.Multiply(ad, bd, cd, m, n, k, transB: t == 1);
+                    firstF[t] ??= cf;
+                    firstD[t] ??= cd;
+                    // Exact comparison: xunit compares the elements with ==, not within a tolerance.
+                    Assert.Equal(firstF[t], cf);
+                    Assert.Equal(firstD[t], cd);
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void Zero_k_clears_or_keeps_C()
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 };
+        Gemm.Multiply([], [], c, 2, 3, 0, accumulate: true);
+        Assert.Equal([1f, 2, 3, 4, 5, 6], c);
+        Gemm.Multiply([], [], c, 2, 3, 0);
+        Assert.Equal(new float[6], c);
+    }
+
+    [Fact]
+    public void Short_operand_is_rejected_with_a_descriptive_message()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[11], new float[20], new float[15], 3, 5, 4));
+        Assert.Equal("a", ex.ParamName);
+        Assert.Contains("length 11", ex.Message);
+        Assert.Contains("m*k = 3*4 = 12", ex.Message);
+
+        ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new double[12], new double[19], new double[15], 3, 5, 4));
+        Assert.Equal("b", ex.ParamName);
+        Assert.Contains("k*n = 4*5 = 20", ex.Message);
+
+        ex = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[12], new float[20], new float[14], 3, 5, 4));
+        Assert.Equal("c", ex.ParamName);
+        Assert.Contains("m*n = 3*5 = 15", ex.Message);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply(new float[1], new float[1], new float[1], -1, 1, 1));
+    }
+
+    [Fact]
+    public void Parallel_for_runs_every_item_once_and_rethrows()
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 0;
+            Assert.Equal(1, Parallelism.MaxThreads); // clamped
+            Parallelism.MaxThreads = 2;
+            var hits = new int[1000];
+            Parallelism.For(hits.Length, 1_000_000, new CountingBody { Hits = hits });
+            Assert.All(hits, h => Assert.Equal(1, h));
+
+            var thrown = Assert.Throws<InvalidOperationException>(() =>
+                Parallelism.For(8, 1_000_000, new CountingBody { Hits = new int[8], ThrowAt = 5 }));
+            Assert.Equal("item 5", thrown.Message);
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    private struct CountingBody : IParallelBody
+    {
+        public int[] Hits;
+        public int ThrowAt;
+
+        public readonly void Invoke(int index)
+        {
+            Interlocked.Increment(ref Hits[index]);
+            if (index == ThrowAt && ThrowAt > 0)
+                throw new InvalidOperationException($"item {index}");
+        }
+    }
+
+    private static void ForAllShapes(Action<(int M, int N, int K)> check)
+    {
+        foreach (int m in Sizes)
+            foreach (int n in Sizes)
+                foreach (int k in Sizes)
+                    check((m, n, k));
+        foreach (var shape in LargeShapes)
+            check(shape);
+    }
+
+    private static void CheckFloat(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(m * 1_000_003 + n * 1009 + k * 7 + (transA ? 1 : 0) + (transB ? 2 : 0));
+        float[] a = RandomArray(rng, m * k), b = RandomArray(rng, k * n), c0 = RandomArray(rng, m * n);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = (float[])c0.Clone();
+            Gemm.Multiply(a, b, c, m, n, k, transA, transB, accumulate);
+            Compare(m, n, k, transA, transB, accumulate, i => a[i], i => b[i], i => c0[i], i => c[i], MathF.BitIncrement(1f) - 1f);
+        }
+    }
+
+    private static void CheckDouble(int m, int n, int k, bool transA, bool transB)
+    {
+        var rng = new Random(m * 1_000_003 + n * 1009 + k * 7 + (transA ? 1 : 0) + (transB ? 2 : 0) + 99);
+        double[] a = Array.ConvertAll(RandomArray(rng, m * k), x => x + rng.NextDouble() * 1e-9);
+        double[] b = Array.ConvertAll(RandomArray(rng, k * n), x => x + rng.NextDouble() * 1e-9);
+        double[] c0 = Array.ConvertAll(RandomArray(rng, m * n), x => (double)x);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = (double[])c0.Clone();
+            Gemm.Multiply(a, b, c, m, n, k, transA, transB, accumulate);
+            Compare(m, n, k, transA, transB, accumulate, i => a[i], i => b[i], i => c0[i], i => c[i], Math.BitIncrement(1.0) - 1.0);
+        }
+    }
+
+    /// <summary>
+    /// Compares against a naive triple loop accumulated in double. Tolerance: a length-k sum of products in
+    /// precision u = eps/2 is off by at most about k·u·Σ|a·b| (the classic γ_k bound), and accumulating adds
+    /// one more rounding of |C0| + Σ|a·b|. We allow (k + 2)·eps·(|C0| + Σ|a·b|), i.e. twice the worst case,
+    /// which also covers the reference's own double rounding when testing doubles. Realistic errors are
+    /// ~√k·u·Σ|a·b|, so the check is far from flaky yet still catches any wrong or missing term (those
+    /// are off by O(|a·b|), not O(eps)).
+    /// </summary>
+    private static void Compare(int m, int n, int k, bool transA, bool transB, bool accumulate,
+        Func<int, double> a, Func<int, double> b, Func<int, double> c0, Func<int, double> c, double eps)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = accumulate ? c0(i * n + j) : 0, magnitude = accumulate ? Math.Abs(sum) : 0;
+                for (int p = 0; p < k; p++)
+                {
+                    double term = a(transA ? p * m + i : i * k + p) * b(transB ? j * k + p : p * n + j);
+                    sum += term;
+                    magnitude += Math.Abs(term);
+                }
+                double tolerance = (k + 2) * eps * magnitude;
+                double actual = c(i * n + j);
+                if (!(Math.Abs(actual - sum) <= tolerance))
+                    Assert.Fail($"C[{i},{j}] of {m}x{n}x{k} (transA={transA}, transB={transB}, accumulate={accumulate}) " +
+                                $"is {actual}, expected {sum} ± {tolerance}.");
+            }
+    }
+
+    private static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < length; i++)
+            x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+}

@@ -1,0 +1,30 @@
+using Backprop.Visualization;
+
+namespace Backprop.Tests.Visualization;
+
+public class GraphHtmlTests
+{
+    [Fact]
+    public void PageEmbedsThePictureAndTabulatesEveryNode()
+    {
+        string html = GraphHtml.Render(SampleGraphs.Lecture(), "z = x*y & <friends>", GraphLayoutEngine.BuiltIn);
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.Contains("<title>z = x*y &amp; &lt;friends&gt;</title>", html);
+        Assert.Contains("<svg xmlns=\"http://www.w3.org/2000/svg\"", html);
+        Assert.Equal(SampleGraphs.Lecture().Nodes.Count, CountOf(html, "<tr><td>"));
+        Assert.Contains("<tr><td>b</td><td>input</td><td class=\"number value\">4</td><td class=\"number gradient\">63</td></tr>", html);
+        Assert.Contains("<tr><td>x</td><td>+</td><td class=\"number value\">18</td><td class=\"number gradient\">9</td></tr>", html);
+        Assert.Contains("<tr><td></td><td>constant</td><td class=\"number value\">3</td><td class=\"number gradient\"></td></tr>", html);
+    }
+
+    [Fact]
+    public void GraphvizSvgIsEmbeddedWithoutItsXmlProlog()
+    {
+        string html = GraphHtml.Render(SampleGraphs.Lecture(), "t");
+        Assert.DoesNotContain("<?xml", html);
+        Assert.DoesNotContain("<!DOCTYPE svg", html);
+    }
+
+    private static int CountOf(string text, string part) =>
+        (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+}
