@@ -87,33 +87,44 @@ public sealed class Standardization
             _ => throw new ArgumentOutOfRangeException(nameof(scope)),
         };
         int positionsPerGroup = sampleSize / groupCount;
-
-        var sums = new double[groupCount];
         ReadOnlySpan<float> features = training.Features;
+
+        // Sums are kept per feature position (no group lookup in the hot loop) and pooled into groups afterwards.
+        var positionSums = new double[sampleSize];
         for (int offset = 0; offset < features.Length; offset += sampleSize)
         {
             ReadOnlySpan<float> sample = features.Slice(offset, sampleSize);
-            for (int j = 0; j < sampleSize; j++)
+            for (int j = 0; j < sample.Length; j++)
             {
-                sums[j / positionsPerGroup] += sample[j];
+                positionSums[j] += sample[j];
             }
         }
         double valuesPerGroup = (double)training.Count * positionsPerGroup;
         var groupMeans = new double[groupCount];
-        for (int g = 0; g < groupCount; g++)
+        for (int j = 0; j < sampleSize; j++)
         {
-            groupMeans[g] = sums[g] / valuesPerGroup;
+            groupMeans[j / positionsPerGroup] += positionSums[j] / valuesPerGroup;
+        }
+        var meanAtPosition = new double[sampleSize];
+        for (int j = 0; j < sampleSize; j++)
+        {
+            meanAtPosition[j] = groupMeans[j / positionsPerGroup];
         }
 
-        var squaredDeviations = new double[groupCount];
+        var positionSquares = new double[sampleSize];
         for (int offset = 0; offset < features.Length; offset += sampleSize)
         {
             ReadOnlySpan<float> sample = features.Slice(offset, sampleSize);
-            for (int j = 0; j < sampleSize; j++)
+            for (int j = 0; j < sample.Length; j++)
             {
-                double deviation = sample[j] - groupMeans[j / positionsPerGroup];
-                squaredDeviations[j / positionsPerGroup] += deviation * deviation;
+                double deviation = sample[j] - meanAtPosition[j];
+                positionSquares[j] += deviation * deviation;
             }
+        }
+        var groupSquares = new double[groupCount];
+        for (int j = 0; j < sampleSize; j++)
+        {
+            groupSquares[j / positionsPerGroup] += positionSquares[j];
         }
 
         var mean = new float[sampleSize];
@@ -121,7 +132,7 @@ public sealed class Standardization
         for (int j = 0; j < sampleSize; j++)
         {
             int g = j / positionsPerGroup;
-            float deviation = (float)Math.Sqrt(squaredDeviations[g] / valuesPerGroup);
+            float deviation = (float)Math.Sqrt(groupSquares[g] / valuesPerGroup);
             mean[j] = (float)groupMeans[g];
             standardDeviation[j] = deviation < MinimumStandardDeviation ? 1f : deviation;
         }

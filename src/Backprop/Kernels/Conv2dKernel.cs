@@ -197,7 +197,12 @@ public static unsafe class Conv2dKernel
                     gy = pReg;
                 }
                 // gradWeight[Cout, K] (+)= gy[Cout, N·P] · columns[K, N·P]ᵀ — one GEMM, so one summation order.
-                MatMul(gy, pCols, pGw, g.OutChannels, k, np, transA: false, transB: true, accumulate);
+                // The GEMM's micro-tiles are wide in n, so when K is the smaller side (first layers: K = 9) compute
+                // the transpose [K, Cout] instead, which keeps the tiles full, and transpose the small result.
+                if (k < g.OutChannels)
+                    TransposedWeightGradient(gy, pCols, pGw, g.OutChannels, k, np, accumulate);
+                else
+                    MatMul(gy, pCols, pGw, g.OutChannels, k, np, transA: false, transB: true, accumulate);
                 if (!gradBias.IsEmpty)
                 {
                     for (int co = 0; co < g.OutChannels; co++)
@@ -214,6 +219,21 @@ public static unsafe class Conv2dKernel
             if (regrouped is not null)
                 ArrayPool<T>.Shared.Return(regrouped);
         }
+    }
+
+    /// <summary>gradWeight[Cout, K] (+)= (columns[K, NP] · gy[Cout, NP]ᵀ)ᵀ, through a small pooled [K, Cout] buffer.</summary>
+    private static void TransposedWeightGradient<T>(T* gy, T* columns, T* gradWeight, int cout, int k, int np, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] buffer = ArrayPool<T>.Shared.Rent(k * cout);
+        fixed (T* t = buffer)
+        {
+            MatMul(columns, gy, t, k, cout, np, transA: false, transB: true, accumulate: false);
+            for (int co = 0; co < cout; co++)
+                for (int r = 0; r < k; r++)
+                    gradWeight[co * k + r] = accumulate ? gradWeight[co * k + r] + t[r * cout + co] : t[r * cout + co];
+        }
+        ArrayPool<T>.Shared.Return(buffer);
     }
 
     /// <summary>

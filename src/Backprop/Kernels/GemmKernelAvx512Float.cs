@@ -15,7 +15,7 @@ internal readonly unsafe struct GemmKernelAvx512Float : IGemmKernel<float>
     public static int MR => 12;
     public static int NR => 32;
     public static int KC => 256;
-    public static int MC => 480;
+    public static int MC => 240;
     public static int NC => 2048;
 
     /// <inheritdoc/>

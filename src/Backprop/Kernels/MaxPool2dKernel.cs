@@ -177,83 +177,127 @@ public static unsafe class MaxPool2dKernel
 
         /// <summary>
         /// The common 2×2, stride-2 window. Random data would mispredict about half the branches of a scalar scan,
-        /// so with AVX-512 a row of outputs is done 16 (float) or 8 (double) at a time with compare-and-select,
-        /// following exactly the rule of the general loop; the scalar loop finishes the row.
+        /// so with AVX-512VL a row of outputs is done 8 or 4 (float; 4 or 2 for double) at a time with
+        /// compare-and-select, following exactly the rule of the general loop. The last vector of a row overlaps the
+        /// previous one instead of leaving a scalar tail (recomputing an output is harmless); rows narrower than a
+        /// vector fall back to the scalar loop.
         /// </summary>
         private static void Pool2x2(T* x, T* y, int* arg, int w, int outH, int outW)
         {
-            int lanes = Vector512<T>.Count;
-            T* offsets = stackalloc T[lanes];
+            bool simd = Avx512F.VL.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+            int lanes = !simd ? int.MaxValue : outW >= Vector256<T>.Count ? Vector256<T>.Count : Vector128<T>.Count;
+            T* offsets = stackalloc T[Vector256<T>.Count];
             for (int oh = 0; oh < outH; oh++, y += outW, arg += outW)
             {
                 T* r0 = x + (nint)(2 * oh) * w, r1 = r0 + w;
-                int rowBase = 2 * oh * w, ow = 0;
-                if (Avx512F.IsSupported)
+                int rowBase = 2 * oh * w;
+                if (outW < lanes)
                 {
-                    // Offsets of the four candidates from the window's top-left element, in row-major order.
-                    Vector512<T> offB = Vector512<T>.One, offC = Vector512.Create(T.CreateTruncating(w)), offD = offC + offB;
-                    for (; ow + lanes <= outW; ow += lanes)
+                    for (int ow = 0; ow < outW; ow++)
                     {
-                        Deinterleave(r0 + 2 * ow, out var best, out var b);
-                        Deinterleave(r1 + 2 * ow, out var c, out var d);
-                        var offset = Vector512<T>.Zero;
+                        int iw = 2 * ow, best = rowBase + iw;
+                        T bestValue = r0[iw];
+                        ScalarTake(ref bestValue, ref best, r0[iw + 1], rowBase + iw + 1);
+                        ScalarTake(ref bestValue, ref best, r1[iw], rowBase + w + iw);
+                        ScalarTake(ref bestValue, ref best, r1[iw + 1], rowBase + w + iw + 1);
+                        y[ow] = bestValue;
+                        arg[ow] = best;
+                    }
+                    continue;
+                }
+                for (int ow = 0; ; ow += lanes)
+                {
+                    ow = Math.Min(ow, outW - lanes);
+                    // Candidates' offsets from the window's top-left element, in row-major order: 0, 1, w, w + 1.
+                    if (lanes == Vector256<T>.Count)
+                    {
+                        Vector256<T> offB = Vector256<T>.One, offC = Vector256.Create(T.CreateTruncating(w));
+                        Deinterleave(r0 + 2 * ow, out Vector256<T> best, out var b);
+                        Deinterleave(r1 + 2 * ow, out Vector256<T> c, out var d);
+                        var offset = Vector256<T>.Zero;
                         Take(ref best, ref offset, b, offB);
                         Take(ref best, ref offset, c, offC);
-                        Take(ref best, ref offset, d, offD);
+                        Take(ref best, ref offset, d, offC + offB);
                         best.Store(y + ow);
                         offset.Store(offsets);
-                        for (int l = 0; l < lanes; l++)
-                            arg[ow + l] = rowBase + 2 * (ow + l) + int.CreateTruncating(offsets[l]);
                     }
-                }
-                for (; ow < outW; ow++)
-                {
-                    int iw = 2 * ow, best = rowBase + iw;
-                    T bestValue = r0[iw];
-                    ScalarTake(ref bestValue, ref best, r0[iw + 1], rowBase + iw + 1);
-                    ScalarTake(ref bestValue, ref best, r1[iw], rowBase + w + iw);
-                    ScalarTake(ref bestValue, ref best, r1[iw + 1], rowBase + w + iw + 1);
-                    y[ow] = bestValue;
-                    arg[ow] = best;
+                    else
+                    {
+                        Vector128<T> offB = Vector128<T>.One, offC = Vector128.Create(T.CreateTruncating(w));
+                        Deinterleave(r0 + 2 * ow, out Vector128<T> best, out var b);
+                        Deinterleave(r1 + 2 * ow, out Vector128<T> c, out var d);
+                        var offset = Vector128<T>.Zero;
+                        Take(ref best, ref offset, b, offB);
+                        Take(ref best, ref offset, c, offC);
+                        Take(ref best, ref offset, d, offC + offB);
+                        best.Store(y + ow);
+                        offset.Store(offsets);
+                    }
+                    for (int l = 0; l < lanes; l++)
+                        arg[ow + l] = rowBase + 2 * (ow + l) + int.CreateTruncating(offsets[l]);
+                    if (ow + lanes >= outW)
+                        break;
                 }
             }
-        }
-
-        /// <summary>A later candidate wins only if strictly greater, or if it is the first NaN.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Take(ref Vector512<T> best, ref Vector512<T> offset, Vector512<T> v, Vector512<T> vOffset)
-        {
-            var take = Vector512.GreaterThan(v, best) | (~Vector512.Equals(v, v) & Vector512.Equals(best, best));
-            best = Vector512.ConditionalSelect(take, v, best);
-            offset = Vector512.ConditionalSelect(take, vOffset, offset);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ScalarTake(ref T best, ref int bestIndex, T v, int index)
         {
+            // A later candidate wins only if strictly greater, or if it is the first NaN.
             if (v > best || (T.IsNaN(v) && !T.IsNaN(best)))
                 (best, bestIndex) = (v, index);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take(ref Vector256<T> best, ref Vector256<T> offset, Vector256<T> v, Vector256<T> vOffset)
+        {
+            var take = Vector256.GreaterThan(v, best) | (~Vector256.Equals(v, v) & Vector256.Equals(best, best));
+            best = Vector256.ConditionalSelect(take, v, best);
+            offset = Vector256.ConditionalSelect(take, vOffset, offset);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take(ref Vector128<T> best, ref Vector128<T> offset, Vector128<T> v, Vector128<T> vOffset)
+        {
+            var take = Vector128.GreaterThan(v, best) | (~Vector128.Equals(v, v) & Vector128.Equals(best, best));
+            best = Vector128.ConditionalSelect(take, v, best);
+            offset = Vector128.ConditionalSelect(take, vOffset, offset);
+        }
+
         /// <summary>Splits 2·lanes consecutive elements into the even-indexed and the odd-indexed ones.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Deinterleave(T* p, out Vector512<T> even, out Vector512<T> odd)
+        private static void Deinterleave(T* p, out Vector256<T> even, out Vector256<T> odd)
         {
             if (typeof(T) == typeof(float))
             {
-                var lo = Vector512.Load((float*)p);
-                var hi = Vector512.Load((float*)p + 16);
-                var evenIndex = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                even = Avx512F.PermuteVar16x32x2(lo, evenIndex, hi).As<float, T>();
-                odd = Avx512F.PermuteVar16x32x2(lo, evenIndex + Vector512<int>.One, hi).As<float, T>();
+                var (lo, hi, index) = (Vector256.Load((float*)p), Vector256.Load((float*)p + 8), Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14));
+                even = Avx512F.VL.PermuteVar8x32x2(lo, index, hi).As<float, T>();
+                odd = Avx512F.VL.PermuteVar8x32x2(lo, index + Vector256<int>.One, hi).As<float, T>();
             }
             else
             {
-                var lo = Vector512.Load((double*)p);
-                var hi = Vector512.Load((double*)p + 8);
-                var evenIndex = Vector512.Create(0L, 2, 4, 6, 8, 10, 12, 14);
-                even = Avx512F.PermuteVar8x64x2(lo, evenIndex, hi).As<double, T>();
-                odd = Avx512F.PermuteVar8x64x2(lo, evenIndex + Vector512<long>.One, hi).As<double, T>();
+                var (lo, hi, index) = (Vector256.Load((double*)p), Vector256.Load((double*)p + 4), Vector256.Create(0L, 2, 4, 6));
+                even = Avx512F.VL.PermuteVar4x64x2(lo, index, hi).As<double, T>();
+                odd = Avx512F.VL.PermuteVar4x64x2(lo, index + Vector256<long>.One, hi).As<double, T>();
+            }
+        }
+
+        /// <inheritdoc cref="Deinterleave(T*, out Vector256{T}, out Vector256{T})"/>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Deinterleave(T* p, out Vector128<T> even, out Vector128<T> odd)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                var (lo, hi, index) = (Vector128.Load((float*)p), Vector128.Load((float*)p + 4), Vector128.Create(0, 2, 4, 6));
+                even = Avx512F.VL.PermuteVar4x32x2(lo, index, hi).As<float, T>();
+                odd = Avx512F.VL.PermuteVar4x32x2(lo, index + Vector128<int>.One, hi).As<float, T>();
+            }
+            else
+            {
+                var (lo, hi, index) = (Vector128.Load((double*)p), Vector128.Load((double*)p + 2), Vector128.Create(0L, 2));
+                even = Avx512F.VL.PermuteVar2x64x2(lo, index, hi).As<double, T>();
+                odd = Avx512F.VL.PermuteVar2x64x2(lo, index + Vector128<long>.One, hi).As<double, T>();
             }
         }
     }

@@ -72,6 +72,37 @@ public sealed class CsvReaderTests : IDisposable
     }
 
     [Fact]
+    public void PlainDecimalsParseBitForBitLikeFloatParse()
+    {
+        // The reader has a fast path for "[-]digits[.digits]"; float.Parse is the reference it must match exactly.
+        var generator = new Generator(3);
+        var text = new StringBuilder();
+        var expected = new List<int>();
+        for (int i = 0; i < 20_000; i++)
+        {
+            var number = new StringBuilder(generator.NextInt(2) == 0 ? "-" : "");
+            int digits = 1 + generator.NextInt(15);
+            for (int d = 0; d < digits; d++)
+            {
+                number.Append((char)('0' + generator.NextInt(10)));
+            }
+            number.Insert(number.Length - digits + generator.NextInt(digits + 1), '.');
+            string field = number.ToString().TrimEnd('.');
+            text.Append(field).Append(",0\n");
+            expected.Add(BitConverter.SingleToInt32Bits(float.Parse(field, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        Dataset data = Parse(text.ToString());
+        Assert.Equal(expected, data.Features.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void HeaderWithAnUnnamedIndexColumnIsDetected()
+    {
+        Dataset data = Parse(",x,label\n0,1.5,1\n1,2.5,0\n");
+        Assert.Equal(new[] { 0f, 1.5f, 1f, 2.5f }, data.Features);
+    }
+
+    [Fact]
     public void IntegralDecimalLabelIsAccepted()
     {
         Assert.Equal(new[] { 3 }, Parse("0.5,3.0\n").Labels);

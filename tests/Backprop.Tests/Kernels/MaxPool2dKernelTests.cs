@@ -11,6 +11,7 @@ public class MaxPool2dKernelTests
     {
         { 2, 3, 6, 8, 2, 2, 2, 0 },
         { 1, 2, 5, 7, 2, 2, 2, 0 },
+        { 2, 2, 5, 37, 2, 2, 2, 0 },     // wide enough for the vectorised 2×2 path plus a scalar tail
         { 3, 1, 5, 7, 3, 3, 1, 1 },
         { 2, 2, 7, 5, 3, 3, 2, 1 },
         { 1, 3, 6, 7, 5, 3, 2, 1 },
@@ -22,15 +23,21 @@ public class MaxPool2dKernelTests
     public void Matches_reference(int n, int c, int h, int w, int kh, int kw, int stride, int pad)
     {
         var g = new MaxPool2dGeometry(n, c, h, w, kh, kw, stride, stride, pad, pad);
-        Check<double>(g);
-        Check<float>(g);
+        foreach (var mode in new[] { Values.Distinct, Values.FewLevels, Values.WithNaNs })
+        {
+            Check<double>(g, mode);
+            Check<float>(g, mode);
+        }
     }
+
+    /// <summary>Input kinds: all distinct; drawn from {0, 1, 2} (many ties); distinct with some NaNs.</summary>
+    public enum Values { Distinct, FewLevels, WithNaNs }
 
     [Fact]
     public void Ties_go_to_the_first_maximum_in_row_major_window_order()
     {
         // All equal: every window picks its top-left real element; in the padded case that is the clipped corner.
-        foreach (var g in new[] { new MaxPool2dGeometry(1, 1, 4, 6, 2, 2, 2, 2), new MaxPool2dGeometry(1, 1, 5, 5, 3, 3, 2, 2, 1, 1) })
+        foreach (var g in new[] { new MaxPool2dGeometry(1, 1, 4, 38, 2, 2, 2, 2), new MaxPool2dGeometry(1, 1, 5, 5, 3, 3, 2, 2, 1, 1) })
         {
             var x = Enumerable.Repeat(1f, g.InputLength).ToArray();
             var y = new float[g.OutputLength];
@@ -105,11 +112,16 @@ public class MaxPool2dKernelTests
         Assert.Contains("larger", Assert.Throws<ArgumentException>(() => new MaxPool2dGeometry(1, 1, 2, 5, 3, 3, 1, 1)).Message);
     }
 
-    private static void Check<T>(MaxPool2dGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Check<T>(MaxPool2dGeometry g, Values mode) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Distinct values (a shuffled ramp), so the maximum of every window is unique.
         var rng = new Random(g.InputLength);
-        var values = Enumerable.Range(0, g.InputLength).Select(i => (double)i).OrderBy(_ => rng.Next()).ToArray();
+        var values = mode switch
+        {
+            Values.FewLevels => Enumerable.Range(0, g.InputLength).Select(_ => (double)rng.Next(3)).ToArray(),
+            // A shuffled ramp, with every 7th element NaN in the last mode.
+            _ => Enumerable.Range(0, g.InputLength).Select(i => mode == Values.WithNaNs && i % 7 == 3 ? double.NaN : i)
+                .OrderBy(_ => rng.Next()).ToArray(),
+        };
         var x = values.Select(T.CreateTruncating).ToArray();
         var gy = Conv2dKernelTests.Random(g.OutputLength, 5);
         var y = new T[g.OutputLength];
@@ -133,8 +145,10 @@ public class MaxPool2dKernelTests
                             int ih = oh * g.StrideH - g.PadH + ki, iw = ow * g.StrideW - g.PadW + kj;
                             if (ih < 0 || ih >= g.Height || iw < 0 || iw >= g.Width)
                                 continue;
-                            if (values[plane * inPlane + ih * g.Width + iw] > best)
-                                (best, bestIndex) = (values[plane * inPlane + ih * g.Width + iw], ih * g.Width + iw);
+                            // The first strictly greater value wins, and the first NaN beats everything.
+                            double v = values[plane * inPlane + ih * g.Width + iw];
+                            if (bestIndex < 0 || v > best || (double.IsNaN(v) && !double.IsNaN(best)))
+                                (best, bestIndex) = (v, ih * g.Width + iw);
                         }
                     int o = plane * outPlane + oh * g.OutWidth + ow;
                     Assert.Equal(best, double.CreateTruncating(y[o]));
