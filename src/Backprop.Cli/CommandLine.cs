@@ -12,6 +12,7 @@ public static class CommandLine
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new GradCheckCommand(),
+        new BenchCommand(),
     ];
 
     /// <summary>Runs one command line.</summary>

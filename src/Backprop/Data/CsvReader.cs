@@ -25,7 +25,10 @@ public static class CsvReader
         return Read(stream, path, options);
     }
 
-    /// <summary>Reads CSV from a stream (raw or gzip, UTF-8); <paramref name="sourceName"/> is used in messages and as the default name.</summary>
+    /// <summary>
+    /// Reads CSV from a stream (raw or gzip, UTF-8) and disposes it; <paramref name="sourceName"/> is used in messages
+    /// and as the default name.
+    /// </summary>
     /// <exception cref="DataFormatException">The contents are malformed.</exception>
     public static Dataset Read(Stream stream, string sourceName, CsvOptions? options = null)
     {

@@ -62,7 +62,7 @@ internal static class BinaryKernel
         _ => T.IsNaN(x) || x < y ? x : y,
     };
 
-    private static void SpanSpan<T>(BinaryFunction f, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void SpanSpan<T>(BinaryFunction f, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (f)
         {

@@ -28,6 +28,7 @@ internal static class Elementwise
         var dtype = DTypeInfo.Promote(a.DType, b.DType);
         a = a.CastData(dtype);
         b = b.CastData(dtype);
+        if (a.IsContiguous && b.IsContiguous && Shapes.Equal(a.ShapeArray, b.ShapeArray)) return SameShape(a, b, f, dtype);
         var shape = Shapes.Broadcast(op, a.ShapeArray, b.ShapeArray);
         var y = new Tensor(Storage.Uninitialized(dtype, Shapes.Numel(shape)), shape, dtype);
         var sa = Shapes.BroadcastStrides(a.ShapeArray, a.StridesArray, shape);
@@ -66,5 +67,34 @@ internal static class Elementwise
         if (x.DType == DType.Float32) f32(c.Span<float>(), m.Span<float>());
         else f64(c.Span<double>(), m.Span<double>());
         return m;
+    }
+
+    // The common case (and all of scalar arithmetic) needs no broadcasting arithmetic at all.
+    private static Tensor SameShape(Tensor a, Tensor b, BinaryFunction f, DType dtype)
+    {
+        var y = new Tensor(Storage.Uninitialized(dtype, a.Numel), a.ShapeArray, dtype);
+        if (dtype == DType.Float32)
+        {
+            if (a.Numel == 1) y.Array<float>()[0] = BinaryKernel.Scalar(f, a.Array<float>()[a.Offset], b.Array<float>()[b.Offset]);
+            else BinaryKernel.SpanSpan(f, a.Span<float>(), b.Span<float>(), y.Span<float>());
+        }
+        else
+        {
+            if (a.Numel == 1) y.Array<double>()[0] = BinaryKernel.Scalar(f, a.Array<double>()[a.Offset], b.Array<double>()[b.Offset]);
+            else BinaryKernel.SpanSpan(f, a.Span<double>(), b.Span<double>(), y.Span<double>());
+        }
+        return y;
+    }
+
+    /// <summary>g ⊙ local(saved) for an element-wise operator's backward, in one fused pass.</summary>
+    public static Tensor Gradient(Tensor g, Tensor saved, GradientFunction f)
+    {
+        var gc = g.CastData(saved.DType).ContiguousData();
+        var s = saved.ContiguousData();
+        var d = new Tensor(Storage.Uninitialized(saved.DType, saved.Numel), saved.ShapeArray, saved.DType);
+        if (!Shapes.Equal(gc.ShapeArray, s.ShapeArray)) throw new InvalidOperationException("internal: gradient shape differs from the saved value's");
+        if (saved.DType == DType.Float32) GradientKernel.Apply(f, gc.Span<float>(), s.Span<float>(), d.Span<float>());
+        else GradientKernel.Apply(f, gc.Span<double>(), s.Span<double>(), d.Span<double>());
+        return d;
     }
 }

@@ -14,6 +14,6 @@ internal sealed class ExpOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new ExpOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Saved(_y);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Exp);
     protected override void ReleaseSaved() => _y = null;
 }

@@ -14,6 +14,6 @@ internal sealed class LogOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new LogOp { _x = x }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g / Saved(_x);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), GradientFunction.Log);
     protected override void ReleaseSaved() => _x = null;
 }

@@ -14,8 +14,7 @@ internal sealed class ReluOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new ReluOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) =>
-        dx[0] = g * Elementwise.Mask(Saved(_y), MaskKernel.Positive, MaskKernel.Positive);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Relu);
 
     protected override void ReleaseSaved() => _y = null;
 }

@@ -14,11 +14,7 @@ internal sealed class SigmoidOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new SigmoidOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx)
-    {
-        var y = Saved(_y);
-        dx[0] = g * (y * (1.0 - y));
-    }
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Sigmoid);
 
     protected override void ReleaseSaved() => _y = null;
 }

@@ -14,6 +14,6 @@ internal sealed class SqrtOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new SqrtOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g / (Saved(_y) * 2.0);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Sqrt);
     protected override void ReleaseSaved() => _y = null;
 }

@@ -14,11 +14,7 @@ internal sealed class TanhOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new TanhOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx)
-    {
-        var y = Saved(_y);
-        dx[0] = g * (1.0 - y * y);
-    }
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Tanh);
 
     protected override void ReleaseSaved() => _y = null;
 }

@@ -21,7 +21,8 @@ internal static class TensorFormatter
         int width = 0;
         foreach (double v in values) width = Math.Max(width, FormatNumber(v, style).Length);
         if (t.Rank == 0) sb.Append(FormatNumber(values[0], style));
-        else AppendAxis(sb, t, values, 0, 0, summarise, style, width, indent: 8);
+        // Continuation rows line up under the first row's bracket: "tensor(" is 7 characters, then one per open bracket.
+        else AppendAxis(sb, t, values, 0, 0, summarise, style, width, indent: 7);
         sb.Append(", shape=").Append(Shapes.Format(t.ShapeArray));
         sb.Append(", dtype=").Append(t.DType.Name());
         if (t.GradFn is not null) sb.Append(", grad_fn=<").Append(t.GradFn.Name).Append('>');
@@ -75,7 +76,10 @@ internal static class TensorFormatter
         {
             if (cut && i == EdgeItems)
             {
-                sb.Append(axis == t.Rank - 1 ? "..., " : "...,\n" + new string(' ', indent + axis + 1));
+                // PyTorch's elided entry is "..." joined like any other entry: " ..." within a row (two spaces
+                // before it), and between sub-tensors the same separator as theirs (blank lines for rank >= 3).
+                if (axis == t.Rank - 1) sb.Append(" ..., ");
+                else sb.Append("...,").Append('\n', t.Rank - 1 - axis).Append(' ', indent + axis + 1);
                 i = size - EdgeItems;
             }
             if (axis == t.Rank - 1) sb.Append(FormatNumber(values[offset + i], style).PadLeft(width));

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Backprop.Cli.Bench;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>`backprop bench`: the workloads of the PyTorch reference script, with the same definitions and sizes.</summary>
+public sealed class BenchCommand : ICommand
+{
+    private static readonly string[] Workloads = ["gemm", "scalar", "tiny", "mlp", "cnn"];
+
+    public string Name => "bench";
+    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn) for comparison with PyTorch";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+
+    public string Help => """
+        usage: backprop bench [gemm|scalar|tiny|mlp|cnn|all] [--json] [--threads N] [--data DIR]
+
+        Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes:
+          gemm    sgemm_256/512/1024/2048: float32 N×N matrix product, GFLOPS (best of 5)
+          scalar  scalar_chain: 20,000 scalar ops then backward, µs per op (best of 3)
+          tiny    tiny_mlp: 2-16-16-1 tanh MLP, batch 32, MSE, SGD: µs per training step
+          mlp     mlp_epoch: Fashion-MNIST 784-256-128-10 ReLU, one epoch, batch 64, SGD 0.05 momentum 0.9: s and test accuracy
+          cnn     cnn_10k: 2-conv CNN over the first 10,000 training images: s
+
+          --json        one JSON object per line on stdout: {"name", "value", "unit"}
+          --threads N   threads for the kernels (default: all cores)
+          --data DIR    the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)
+
+        """;
+
+    public int Run(Arguments args, CommandContext context)
+    {
+        bool json = args.Flag("json");
+        int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
+        string data = args.Text("data") ?? "/usr/share/datasets/fashion-mnist";
+        args.EnsureAllUsed(1);
+        string what = args.Positional.Count > 0 ? args.Positional[0] : "all";
+        if (what != "all" && !Workloads.Contains(what))
+            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)} or all");
+        Backprop.Kernels.Parallelism.MaxThreads = threads;
+
+        foreach (var name in Workloads)
+        {
+            if (what != "all" && what != name) continue;
+            foreach (var result in Run(name, data)) Print(result, json, context.Out);
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static IEnumerable<BenchResult> Run(string workload, string data) => workload switch
+    {
+        "gemm" => GemmWorkload.Run(),
+        "scalar" => [ScalarChainWorkload.Run()],
+        _ => throw new CommandFailedException($"workload '{workload}' is not available yet", ExitCodes.Failure),
+    };
+
+    private static void Print(BenchResult r, bool json, TextWriter o)
+    {
+        if (json)
+        {
+            var extra = r.Extra is null ? "" : string.Concat(r.Extra.Select(kv => $", {Json.Quote(kv.Key)}: {Json.Number(Math.Round(kv.Value, 4))}"));
+            o.WriteLine($"{{\"name\": {Json.Quote(r.Name)}, \"value\": {Json.Number(Math.Round(r.Value, 4))}, \"unit\": {Json.Quote(r.Unit)}{extra}}}");
+        }
+        else
+        {
+            var extra = r.Extra is null ? "" : "  " + string.Join("  ", r.Extra.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:0.####}")));
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-14} {r.Value,12:0.####} {r.Unit}{extra}"));
+        }
+        o.Flush();
+    }
+}
