@@ -54,13 +54,19 @@ public static class GradCheckSuite
         Add("add", "[3] + scalar", x => x[0] + 2.5, () => [R(5, 3)]);
         Add("sub", "[2,3] - [2,1]", x => x[0] - x[1], () => [R(6, 2, 3), R(7, 2, 1)]);
         Add("sub", "scalar - [4]", x => 1.5 - x[0], () => [R(8, 4)]);
+        Add("sub", "[4] - scalar", x => x[0] - 1.5, () => [R(99, 4)]);
+        Add("add", "scalar + [3]", x => 2.5 + x[0], () => [R(100, 3)]);
         Add("mul", "[2,3,4] * [3,1]", x => x[0] * x[1], () => [R(9, 2, 3, 4), R(10, 3, 1)]);
         Add("mul", "[] * [3]", x => x[0] * x[1], () => [R(11), R(12, 3)]);
+        Add("mul", "[2,3] * scalar", x => x[0] * -1.5, () => [R(101, 2, 3)]);
+        Add("mul", "scalar * [3]", x => 0.5 * x[0], () => [R(102, 3)]);
         Add("div", "[3,4] / [4]", x => x[0] / x[1], () => [R(13, 3, 4), P(14, 4)]);
         Add("div", "scalar / [5]", x => 2.0 / x[0], () => [P(15, 5)]);
+        Add("div", "[5] / scalar", x => x[0] / 4.0, () => [R(103, 5)]);
         Add("neg", "[2,3]", x => -x[0], () => [R(16, 2, 3)]);
         Add("pow", "[3,2] ^ [2]", x => x[0].Pow(x[1]), () => [P(17, 3, 2), R(18, 2)]);
-        Add("pow", "[4] ^ 3", x => x[0].Pow(3), () => [R(19, 4)]);
+        Add("pow", "[4] ^ scalar 3", x => x[0].Pow(3), () => [R(19, 4)]);
+        Add("square", "[2,3]", x => x[0].Square(), () => [R(104, 2, 3)]);
         Add("exp", "[2,3]", x => x[0].Exp(), () => [R(20, 2, 3)]);
         Add("ln", "[2,3]", x => x[0].Log(), () => [P(21, 2, 3)]);
         Add("sqrt", "[5]", x => x[0].Sqrt(), () => [P(22, 5)]);
@@ -70,6 +76,9 @@ public static class GradCheckSuite
         Add("relu", "[4,3]", x => x[0].Relu(), () => [K(26, 4, 3)]);
         Add("maximum", "[3,4] vs [4]", x => x[0].Maximum(x[1]), () => [R(27, 3, 4), R(28, 4)]);
         Add("minimum", "[2,3] vs [2,1]", x => x[0].Minimum(x[1]), () => [R(29, 2, 3), R(30, 2, 1)]);
+        // K keeps values at least 0.1 from 0, the constant, where the gate switches.
+        Add("maximum", "[3,4] vs scalar 0", x => x[0].Maximum(0.0), () => [K(105, 3, 4)]);
+        Add("minimum", "[3,4] vs scalar 0", x => x[0].Minimum(0.0), () => [K(106, 3, 4)]);
         Add("clamp", "[4,4] to [-0.5, 0.5]", x => x[0].Clamp(-0.5, 0.5), () => [ClampInput()]);
         Add("where", "mask [3,1], [3,4], [4]", x => Tensor.Where(Mask(), x[0], x[1]), () => [R(31, 3, 4), R(32, 4)]);
         // Rounding to float32 inside the function limits central differences to ~1e-7/ε: a wider step and tolerance.
@@ -93,12 +102,16 @@ public static class GradCheckSuite
         Add("var", "[6] all, population", x => x[0].Var(correction: 0), () => [R(56, 6)]);
         Add("reshape", "[2,6] → [3,4]", x => x[0].Reshape(3, 4) * R(57, 3, 4), () => [R(58, 2, 6)]);
         Add("reshape", "transposed [3,4] → [12]", x => x[0].T.Reshape(-1) * R(59, 12), () => [R(60, 3, 4)]);
+        Add("view", "[2,6] → [4,3]", x => x[0].View(4, 3) * R(107, 4, 3), () => [R(108, 2, 6)]);
         Add("flatten", "[2,3,4] from axis 1", x => x[0].Flatten(1) * R(61, 2, 12), () => [R(62, 2, 3, 4)]);
         Add("squeeze", "[3,1,2] → [3,2]", x => x[0].Squeeze() * R(63, 3, 2), () => [R(64, 3, 1, 2)]);
         Add("unsqueeze", "[3] → [3,1] + [4]", x => x[0].Unsqueeze(1) * R(65, 4), () => [R(66, 3)]);
         Add("permute", "[2,3,4] (2,0,1)", x => x[0].Permute(2, 0, 1) * R(67, 4, 2, 3), () => [R(68, 2, 3, 4)]);
         Add("transpose", "[3,4] axes (0,1)", x => x[0].Transpose(0, 1) * R(69, 4, 3), () => [R(70, 3, 4)]);
         Add("expand", "[3,1] → [3,4]", x => x[0].Expand(3, 4) * R(71, 3, 4), () => [R(72, 3, 1)]);
+        Add("broadcast_to", "[4] → [2,3,4]", x => x[0].BroadcastTo(2, 3, 4) * R(109, 2, 3, 4), () => [R(110, 4)]);
+        Add("sum_to", "[2,3,4] → [3,1]", x => x[0].SumTo([3, 1]) * R(111, 3, 1), () => [R(112, 2, 3, 4)]);
+        Add("t", "[2,3,4] axes reversed", x => x[0].T * R(113, 4, 3, 2), () => [R(114, 2, 3, 4)]);
         Add("narrow", "[5,3] axis 0, 1..4", x => x[0].Narrow(0, 1, 3) * R(73, 3, 3), () => [R(74, 5, 3)]);
         Add("slice", "[4,7] axis 1, 1:7:2", x => x[0].Slice(1, 1, 7, 2) * R(75, 4, 3), () => [R(76, 4, 7)]);
         Add("index_select", "[4,3] rows (3,0,3)", x => x[0].IndexSelect(0, 3, 0, 3) * R(77, 3, 3), () => [R(78, 4, 3)]);
@@ -106,6 +119,7 @@ public static class GradCheckSuite
         Add("concat", "[2,3] ++ [4,3] axis 0", x => Tensor.Concat([x[0], x[1]], 0) * R(81, 6, 3), () => [R(82, 2, 3), R(83, 4, 3)]);
         Add("stack", "2 × [3] axis 1", x => Tensor.Stack([x[0], x[1]], 1) * R(84, 3, 2), () => [R(85, 3), R(86, 3)]);
         Add("contiguous", "transposed [3,4]", x => x[0].T.Contiguous() * R(87, 4, 3), () => [R(88, 3, 4)]);
+        Add("clone", "sliced [4,3]", x => x[0].Slice(0, 0, 4, 2).Clone() * R(115, 2, 3), () => [R(116, 4, 3)]);
         Add("softmax", "[3,5] last axis", x => x[0].Softmax() * R(89, 3, 5), () => [R(90, 3, 5)]);
         Add("softmax", "[4,3] axis 0", x => x[0].Softmax(0) * R(91, 4, 3), () => [R(92, 4, 3)]);
         Add("log_softmax", "[3,5]", x => x[0].LogSoftmax(), () => [R(93, 3, 5)]);

@@ -1,0 +1,180 @@
+namespace Backprop.NN;
+
+/// <summary>
+/// A layer or a model: a function of one tensor with named parameters (trained), buffers (state such as running
+/// statistics, not trained) and child modules. Everything is registered explicitly, in order, so names follow
+/// PyTorch's <c>state_dict</c> (<c>0.weight</c>, <c>0.bias</c>, <c>3.running_mean</c>) with no reflection.
+/// </summary>
+public abstract class Module
+{
+    private readonly List<KeyValuePair<string, Tensor>> _parameters = [];
+    private readonly List<KeyValuePair<string, Tensor>> _buffers = [];
+    private readonly List<KeyValuePair<string, Module>> _children = [];
+
+    /// <summary>Whether the module is in training mode (the default) rather than evaluation mode.</summary>
+    public bool IsTraining { get; private set; } = true;
+
+    /// <summary>Applies the module to a batch.</summary>
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>The name shown by <see cref="ToString"/> and <see cref="Summary"/>, such as "Linear(784 → 256)".</summary>
+    public virtual string Describe() => GetType().Name;
+
+    /// <summary>Registers a trainable tensor under <paramref name="name"/>; it is made to require gradients.</summary>
+    protected Tensor RegisterParameter(string name, Tensor parameter)
+    {
+        CheckName(name);
+        parameter.RequiresGrad = true;
+        _parameters.Add(new(name, parameter));
+        return parameter;
+    }
+
+    /// <summary>Registers a state tensor that is saved and loaded but not trained (running statistics).</summary>
+    protected Tensor RegisterBuffer(string name, Tensor buffer)
+    {
+        CheckName(name);
+        _buffers.Add(new(name, buffer));
+        return buffer;
+    }
+
+    /// <summary>Registers a child module; its entries are named <c>name.entry</c>.</summary>
+    protected TModule RegisterModule<TModule>(string name, TModule module) where TModule : Module
+    {
+        CheckName(name);
+        _children.Add(new(name, module));
+        return module;
+    }
+
+    private void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"{GetType().Name}: '{name}' is not a valid entry name (non-empty, no '.')");
+        foreach (var p in _parameters) if (p.Key == name) Duplicate();
+        foreach (var b in _buffers) if (b.Key == name) Duplicate();
+        foreach (var c in _children) if (c.Key == name) Duplicate();
+
+        void Duplicate() => throw new ArgumentException($"{GetType().Name}: an entry named '{name}' is already registered");
+    }
+
+    /// <summary>The direct children, in registration order.</summary>
+    public IReadOnlyList<KeyValuePair<string, Module>> Children => _children;
+
+    /// <summary>All parameters, depth first in registration order (the order optimizers and checkpoints use).</summary>
+    public IReadOnlyList<Tensor> Parameters()
+    {
+        var result = new List<Tensor>();
+        Collect(this, result);
+        return result;
+
+        static void Collect(Module m, List<Tensor> into)
+        {
+            foreach (var p in m._parameters) into.Add(p.Value);
+            foreach (var c in m._children) Collect(c.Value, into);
+        }
+    }
+
+    /// <summary>All parameters with their dotted names, such as <c>0.weight</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedParameters() => Named(includeParameters: true, includeBuffers: false);
+
+    /// <summary>All buffers with their dotted names, such as <c>1.running_mean</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> NamedBuffers() => Named(includeParameters: false, includeBuffers: true);
+
+    /// <summary>
+    /// Parameters and buffers by name, in PyTorch's order (each module's parameters, then its buffers, then its
+    /// children). The tensors are the live ones, not copies.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, Tensor>> StateDict() => Named(includeParameters: true, includeBuffers: true);
+
+    private List<KeyValuePair<string, Tensor>> Named(bool includeParameters, bool includeBuffers)
+    {
+        var result = new List<KeyValuePair<string, Tensor>>();
+        Collect(this, "", result);
+        return result;
+
+        void Collect(Module m, string prefix, List<KeyValuePair<string, Tensor>> into)
+        {
+            if (includeParameters)
+                foreach (var p in m._parameters) into.Add(new(prefix + p.Key, p.Value));
+            if (includeBuffers)
+                foreach (var b in m._buffers) into.Add(new(prefix + b.Key, b.Value));
+            foreach (var c in m._children) Collect(c.Value, prefix + c.Key + ".", into);
+        }
+    }
+
+    /// <summary>
+    /// Copies every entry of <paramref name="state"/> into the matching parameter or buffer (in place, so optimizers
+    /// holding the parameters stay valid). Every entry the model has must be present with the same shape, and no
+    /// other entry may be; otherwise throws <see cref="ArgumentException"/> naming the entry, the expected and the found shape.
+    /// </summary>
+    /// <param name="state">Entries by name.</param>
+    /// <param name="source">What the entries come from, for messages ("checkpoint 'model.safetensors'").</param>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source = "state dict")
+    {
+        var own = StateDict();
+        var known = new HashSet<string>();
+        foreach (var (name, target) in own)
+        {
+            known.Add(name);
+            if (!state.TryGetValue(name, out var value))
+                throw new ArgumentException($"{source}: missing entry {name} (the model expects shape {Shapes.Format(target.ShapeArray)})");
+            if (!Shapes.Equal(value.ShapeArray, target.ShapeArray))
+                throw new ArgumentException(
+                    $"{source}: {name} has shape {Shapes.Format(value.ShapeArray)}, the model expects {Shapes.Format(target.ShapeArray)}");
+        }
+        foreach (var name in state.Keys)
+            if (!known.Contains(name))
+                throw new ArgumentException($"{source}: unexpected entry {name}; the model has {string.Join(", ", known)}");
+        // Validate everything before copying anything, so a failed load leaves the model as it was.
+        using var _ = Autograd.NoGrad();
+        foreach (var (name, target) in own) target.CopyFrom(state[name]);
+    }
+
+    /// <summary>Switches this module and all its children to training mode.</summary>
+    public Module Train(bool training = true)
+    {
+        IsTraining = training;
+        foreach (var c in _children) c.Value.Train(training);
+        return this;
+    }
+
+    /// <summary>Switches to evaluation mode: dropout off, batch norm uses its running statistics.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>The number of trainable scalars.</summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long n = 0;
+            foreach (var p in Parameters()) n += p.Numel;
+            return n;
+        }
+    }
+
+    /// <summary>Fills every parameter's gradient with zeros, keeping the buffers.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var p in Parameters()) p.ZeroGrad();
+    }
+
+    /// <summary>
+    /// A printable table of the layers (the direct children, or the module itself when it has none) with each one's
+    /// output shape for a sample of <paramref name="sampleShape"/> (batch axis shown as −1) and parameter count.
+    /// </summary>
+    public string Summary(int[] sampleShape) => ModelSummary.Render(this, sampleShape);
+
+    /// <summary>A PyTorch-style nested description of the module.</summary>
+    public override string ToString()
+    {
+        if (_children.Count == 0) return Describe();
+        var sb = new System.Text.StringBuilder();
+        sb.Append(Describe()).Append('(');
+        foreach (var (name, child) in _children)
+        {
+            var lines = child.ToString().Split('\n');
+            sb.Append("\n  (").Append(name).Append("): ").Append(lines[0]);
+            for (int i = 1; i < lines.Length; i++) sb.Append("\n  ").Append(lines[i]);
+        }
+        return sb.Append("\n)").ToString();
+    }
+}

@@ -1,0 +1,45 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// 2-D max pooling of an NCHW input over square windows. The forward saves each window's arg-max, so the backward
+/// just routes every upstream gradient to the one input element that won its window (summing where windows overlap).
+/// </summary>
+internal sealed class MaxPool2dOp : Node
+{
+    private int[]? _argMax;
+    private MaxPool2dGeometry _geometry;
+    private int[] _inputShape = [];
+    public override string Name => "max_pool2d";
+
+    public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
+    {
+        Elementwise.RequireFloat("max_pool2d", x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"max_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
+        var s = x.ShapeArray;
+        var g = new MaxPool2dGeometry(s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
+        var xc = x.ContiguousData();
+        var y = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType);
+        var argMax = new int[g.OutputLength];
+        if (x.DType == DType.Float32) MaxPool2dKernel.Forward<float>(xc.Span<float>(), y.Span<float>(), argMax, g);
+        else MaxPool2dKernel.Forward<double>(xc.Span<double>(), y.Span<double>(), argMax, g);
+        if (!Autograd.ShouldRecord(x)) return y;
+        return Record(y, new MaxPool2dOp { _argMax = argMax, _geometry = g, _inputShape = x.ShapeArray }, x);
+    }
+
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var argMax = _argMax ?? throw new InvalidOperationException(
+            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+        var dtype = InputArray[0].DType;
+        var gy = gradOutput.CastData(dtype).ContiguousData();
+        var gx = Storage.Empty(_inputShape, dtype);
+        if (dtype == DType.Float32) MaxPool2dKernel.Backward<float>(gy.Span<float>(), argMax, gx.Span<float>(), _geometry);
+        else MaxPool2dKernel.Backward<double>(gy.Span<double>(), argMax, gx.Span<double>(), _geometry);
+        dx[0] = gx;
+    }
+
+    protected override void ReleaseSaved() => _argMax = null;
+}
