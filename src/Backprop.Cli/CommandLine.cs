@@ -11,6 +11,8 @@ public static class CommandLine
     /// <summary>Every command, in the order the help lists them.</summary>
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
+        new ExplainCommand(),
+        new SolveCommand(),
         new GradCheckCommand(),
         new BenchCommand(),
     ];

@@ -47,42 +47,52 @@ internal static class BackwardEngine
         Tensor?[] scratch = new Tensor?[4];
         root.PendingGrad = gradient;
         using var _ = Autograd.NoGrad();
-        for (int i = order.Count - 1; i >= 0; i--)
+        try
         {
-            var t = order[i];
-            var g = t.PendingGrad;
-            t.PendingGrad = null; // the buffer is free for the collector once its gradient has moved on
-            if (g is null) continue;
-            var node = t.GradFn;
-            if (node is null || t.RetainsGrad)
+            for (int i = order.Count - 1; i >= 0; i--)
             {
-                AccumulateLeaf(t, g);
-                observer?.OnLeaf(t, g);
-                if (node is null) continue;
-            }
-            if (node.IsReleased)
-                throw new InvalidOperationException(
-                    $"backward through '{node.Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+                var t = order[i];
+                var g = t.PendingGrad;
+                t.PendingGrad = null; // the buffer is free for the collector once its gradient has moved on
+                if (g is null) continue;
+                var node = t.GradFn;
+                if (node is null || t.RetainsGrad)
+                {
+                    AccumulateLeaf(t, g);
+                    observer?.OnLeaf(t, g);
+                    if (node is null) continue;
+                }
+                if (node.IsReleased)
+                    throw new InvalidOperationException(
+                        $"backward through '{node.Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
 
-            var inputs = node.InputArray;
-            if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
-            var grads = scratch.AsSpan(0, inputs.Length);
-            grads.Clear();
-            node.Backward(g, grads);
-            for (int k = 0; k < inputs.Length; k++)
-            {
-                var input = inputs[k];
-                if (grads[k] is not { } gk || !input.RequiresGrad) { grads[k] = null; continue; }
-                grads[k] = ReduceToInput(gk, input);
+                var inputs = node.InputArray;
+                if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
+                var grads = scratch.AsSpan(0, inputs.Length);
+                grads.Clear();
+                node.Backward(g, grads);
+                for (int k = 0; k < inputs.Length; k++)
+                {
+                    var input = inputs[k];
+                    if (grads[k] is not { } gk || !input.RequiresGrad) { grads[k] = null; continue; }
+                    grads[k] = ReduceToInput(gk, input);
+                }
+                observer?.OnStep(t, node, g, grads);
+                for (int k = 0; k < inputs.Length; k++)
+                {
+                    if (grads[k] is not { } gk) continue;
+                    var input = inputs[k];
+                    input.PendingGrad = input.PendingGrad is null ? gk : input.PendingGrad + gk;
+                }
+                if (!retainGraph) node.Release();
             }
-            observer?.OnStep(t, node, g, grads);
-            for (int k = 0; k < inputs.Length; k++)
-            {
-                if (grads[k] is not { } gk) continue;
-                var input = inputs[k];
-                input.PendingGrad = input.PendingGrad is null ? gk : input.PendingGrad + gk;
-            }
-            if (!retainGraph) node.Release();
+        }
+        catch
+        {
+            // A failed pass (a released graph, a faulty operator) must not leave gradients parked on tensors:
+            // the next Backward through any of them would silently add the stale values in.
+            foreach (var t in order) t.PendingGrad = null;
+            throw;
         }
     }
 
@@ -99,8 +109,11 @@ internal static class BackwardEngine
         var existing = leaf.Grad;
         if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
         {
-            // A private copy: g may be shared with other tensors' gradients or be the caller's own tensor.
-            leaf.Grad = g.Clone();
+            // A private copy (g may be shared with other tensors' gradients or be the caller's own tensor), in a
+            // buffer outside any TensorScope: a leaf's gradient outlives the step that computed it.
+            var grad = new Tensor(Storage.NewUninitialized(g.DType, g.Numel), g.ShapeArray, g.DType);
+            grad.CopyFrom(g);
+            leaf.Grad = grad;
         }
         else
         {

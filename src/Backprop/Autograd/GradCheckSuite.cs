@@ -126,6 +126,20 @@ public static class GradCheckSuite
         Add("cross_entropy", "[4,5] labels", x => x[0].CrossEntropy([1, 0, 4, 2]), () => [R(94, 4, 5)]);
         Add("cross_entropy", "[3,4] smoothing 0.1", x => x[0].CrossEntropy([3, 3, 0], 0.1), () => [R(95, 3, 4)]);
         Add("mse", "[4,2] vs [4,2]", x => x[0].MseLoss(x[1]), () => [R(96, 4, 2), R(97, 4, 2)]);
+        // Neural-network operators (seeds 300+). Pooling inputs are random normals, so no window has a near-tie. Batch norm
+        // is a fresh train-mode layer (batch statistics) followed by the checked γ·x̂ + β.
+        Add("conv2d", "[2,3,5,5] * [4,3,3,3] + bias", x => Ops.Conv2dOp.Apply(x[0], x[1], x[2], 1, 0), () => [R(300, 2, 3, 5, 5), R(301, 4, 3, 3, 3), R(302, 4)]);
+        Add("conv2d", "[2,2,6,5] * [3,2,3,3] stride 2 padding 1", x => Ops.Conv2dOp.Apply(x[0], x[1], x[2], 2, 1), () => [R(303, 2, 2, 6, 5), R(304, 3, 2, 3, 3), R(305, 3)]);
+        Add("conv2d", "[1,3,4,4] * [2,3,1,1] no bias", x => Ops.Conv2dOp.Apply(x[0], x[1], null, 1, 0), () => [R(306, 1, 3, 4, 4), R(307, 2, 3, 1, 1)]);
+        Add("max_pool2d", "[2,3,4,4] kernel 2 stride 2", x => Ops.MaxPool2dOp.Apply(x[0], 2, 2, 0), () => [R(308, 2, 3, 4, 4)]);
+        Add("max_pool2d", "[1,2,5,5] kernel 3 stride 1 padding 1 (overlapping)", x => Ops.MaxPool2dOp.Apply(x[0], 3, 1, 1), () => [R(309, 1, 2, 5, 5)]);
+        Add("max_pool2d", "[1,2,7,6] kernel 3 stride 2 (overlapping)", x => Ops.MaxPool2dOp.Apply(x[0], 3, 2, 0), () => [R(310, 1, 2, 7, 6)]);
+        Add("linear", "[4,5] · [3,5]ᵀ + [3]", x => Ops.LinearOp.Apply(x[0], x[1], x[2]), () => [R(311, 4, 5), R(312, 3, 5), R(313, 3)]);
+        Add("linear", "[2,3] · [4,3]ᵀ no bias", x => Ops.LinearOp.Apply(x[0], x[1], null), () => [R(314, 2, 3), R(315, 4, 3)]);
+        Add("batch_norm", "1d [6,4] train mode, γ and β", x => new NN.BatchNorm1d(4, dtype: DType.Float64).Forward(x[0]) * x[1] + x[2], () => [R(316, 6, 4), R(317, 4), R(318, 4)]);
+        Add("batch_norm", "2d [3,2,3,3] train mode, γ and β", x => new NN.BatchNorm2d(2, dtype: DType.Float64).Forward(x[0]) * x[1].Reshape(1, 2, 1, 1) + x[2].Reshape(1, 2, 1, 1), () => [R(319, 3, 2, 3, 3), R(320, 2), R(321, 2)]);
+        Add("bce_with_logits", "[4,3] vs targets in [0,1]", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1]),
+            () => [K(322, 4, 3), Tensor.Uniform([4, 3], 0, 1, new Generator(323), DType.Float64)]);
         return c;
     }
 

@@ -30,10 +30,12 @@ internal static class ModelSummary
             }
             else
             {
+                int nameWidth = 0;
+                foreach (var (name, _) in model.Children) nameWidth = Math.Max(nameWidth, name.Length);
                 foreach (var (name, child) in model.Children)
                 {
                     x = child.Forward(x);
-                    rows.Add(($"{name}  {child.Describe()}", FormatShape(x), child.ParameterCount));
+                    rows.Add(($"{name.PadRight(nameWidth)}  {child.Describe()}", FormatShape(x), child.ParameterCount));
                 }
             }
         }
@@ -63,7 +65,7 @@ internal static class ModelSummary
         return sb.ToString();
     }
 
-    // Direct children only are reset by Train(bool) recursively, so record every module's own mode.
+    // Train(bool) recurses into children, so restoring in this pre-order (parents first) gives each module its own mode back.
     private static void RememberModes(Module m, List<(Module, bool)> into)
     {
         into.Add((m, m.IsTraining));
@@ -73,6 +75,7 @@ internal static class ModelSummary
     private static string FormatShape(Tensor t)
     {
         var s = t.Shape;
+        if (s.Length == 0) return "[]";
         var parts = new string[s.Length];
         parts[0] = "-1";
         for (int i = 1; i < s.Length; i++) parts[i] = s[i].ToString(CultureInfo.InvariantCulture);

@@ -18,6 +18,10 @@ internal sealed class ExpandOp : Node
         {
             int own = i < lead ? 1 : x.ShapeArray[i - lead];
             if (target[i] == -1 && i >= lead) target[i] = own;
+            // Without this a −1 for a new leading axis (or any negative size) would make a tensor of negative size.
+            if (target[i] < 0)
+                throw new ArgumentException(
+                    $"expand: size {target[i]} for axis {i} of {Shapes.Format(shape)} is not allowed (-1 keeps the size of an existing axis; new leading axes need an explicit size)");
             if (own != target[i] && own != 1)
                 throw new ArgumentException($"expand: axis {i - lead} of size {own} cannot be expanded to {target[i]} (shape {Shapes.Format(x.ShapeArray)} to {Shapes.Format(shape)}); only size-1 axes expand");
         }

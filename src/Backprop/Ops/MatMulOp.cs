@@ -22,6 +22,9 @@ internal sealed class MatMulOp : Node
         if (b.ShapeArray[^2] != k)
             throw new ArgumentException(
                 $"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} do not fit: the last axis of the first ({k}) must equal the second-to-last axis of the second ({b.ShapeArray[^2]})");
+        // The batch axes are checked here, where the operands' full shapes can be named (Product sees only the batch parts).
+        Shapes.Broadcast($"matmul: the batch axes of {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} do not broadcast",
+            a.ShapeArray.AsSpan(0, a.Rank - 2), b.ShapeArray.AsSpan(0, b.Rank - 2));
         var y = Product(a, false, b, false);
         return Autograd.ShouldRecord(a, b) ? Record(y, new MatMulOp { _a = a, _b = b }, a, b) : y;
     }

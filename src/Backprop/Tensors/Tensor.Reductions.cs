@@ -89,6 +89,11 @@ public sealed partial class Tensor
         bool vecA = a.Rank == 1, vecB = b.Rank == 1;
         if (vecA && vecB && a.ShapeArray[0] != b.ShapeArray[0])
             throw new ArgumentException($"matmul: vectors of lengths {a.ShapeArray[0]} and {b.ShapeArray[0]} have no dot product (lengths must match)");
+        // Checked here, before a 1-d operand gains its unit axis, so the message shows the shapes the caller passed.
+        int k = a.ShapeArray[^1], kb = vecB ? b.ShapeArray[0] : b.ShapeArray[^2];
+        if (k != kb)
+            throw new ArgumentException(
+                $"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} do not fit: the last axis of the first ({k}) must equal {(vecB ? "the length of the second" : "the second-to-last axis of the second")} ({kb})");
         var y = MatMulOp.Apply(vecA ? a.Unsqueeze(0) : a, vecB ? b.Unsqueeze(1) : b);
         if (vecB) y = y.Squeeze(-1);
         if (vecA) y = y.Squeeze(vecB ? -1 : -2);

@@ -161,14 +161,6 @@ public class OperatorGradCheckTests
     }
 
     [Fact]
-    public void EverySuiteOperatorIsInTheList()
-    {
-        var listed = Operators.Select(o => o.Operator).ToHashSet();
-        var unknown = GradCheckSuite.All.Select(c => c.Operator).Distinct().Where(op => !listed.Contains(op)).ToList();
-        Assert.True(unknown.Count == 0, "suite operators unknown to the list: " + string.Join(", ", unknown));
-    }
-
-    [Fact]
     public void AWrongGradientIsReportedAsAFailure()
     {
         // A check that cannot fail checks nothing: y = x·detach(x) has true gradient 2x but back-propagates only x.

@@ -1,0 +1,190 @@
+using System.Text;
+using System.Text.Json;
+using Backprop.Expressions;
+using Backprop.Serialization;
+using Backprop.Visualization;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>
+/// `backprop explain`: runs a small program forward and backward on the engine's operators and prints each step the
+/// way lecture notes do — or as JSON, or as a picture of the graph.
+/// </summary>
+public sealed class ExplainCommand : ICommand
+{
+    /// <inheritdoc/>
+    public string Name => "explain";
+
+    /// <inheritdoc/>
+    public string Summary => "show the forward and backward pass of a small program, step by step";
+
+    /// <inheritdoc/>
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+
+    /// <inheritdoc/>
+    public string Help => $"""
+        usage: backprop explain PROGRAM --at NAME=V,... [--of NAME] [--json] [--out FILE]
+
+        Evaluates the program with the engine's tensor operators (float64), then runs the engine's backward pass
+        and prints: the forward pass (each node, its operator and value); the backward pass in the engine's order
+        (for each gate its upstream gradient, local gradients and upstream × local = downstream, and the sum where a
+        value feeds several gates); and the gradient of the output with respect to every input.
+
+        {ProgramInput.OptionsHelp}
+          --json           print the explanation as one JSON object instead (see docs/cli.md)
+          --out FILE       also draw the graph: FILE ending in .svg, .dot or .html
+
+        example: backprop explain "x = 2*w + 3*b; y = 2*b + 1; z = x*y" --at w=3,b=4
+        exit codes: 0 ok, 2 usage or syntax error, 5 a value left an operator's domain (ln of a negative, ...)
+
+        """;
+
+    /// <inheritdoc/>
+    public int Run(Arguments args, CommandContext context)
+    {
+        ProgramInput input = ProgramInput.Read(args, Console.In);
+        bool json = args.Flag("json");
+        string? outPath = args.Text("out");
+        args.EnsureAllUsed(1);
+        string? format = outPath is null ? null : PictureFormat(outPath);
+
+        ExplainTrace trace = ProgramInput.TranslateErrors(() =>
+            ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName)));
+        context.Out.Write(json ? ToJson(trace) : ExplainText.Render(trace));
+
+        if (outPath is not null)
+        {
+            GraphPicture picture = ExplainPicture.Build(trace);
+            string title = string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
+                .Select(line => line.Trim()).Where(line => line.Length > 0));
+            string contents = format switch
+            {
+                "dot" => GraphDot.Render(picture),
+                "html" => GraphHtml.Render(picture, title),
+                _ => GraphSvg.Render(picture),
+            };
+            AtomicFile.WriteAllText(outPath, contents);
+            context.Error.WriteLine($"wrote {outPath}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static string PictureFormat(string path)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".svg" => "svg",
+            ".dot" or ".gv" => "dot",
+            ".html" or ".htm" => "html",
+            _ => throw new UsageException($"--out {path}: the file name must end in .svg, .dot or .html"),
+        };
+    }
+
+    /// <summary>The explanation as JSON, numbers in full double precision (non-finite ones as null).</summary>
+    public static string ToJson(ExplainTrace trace)
+    {
+        EvaluatedProgram program = trace.Program;
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions()))
+        {
+            w.WriteStartObject();
+            w.WriteString("program", program.Syntax.Source);
+            w.WriteStartObject("output");
+            w.WriteString("name", program.OutputName);
+            w.WriteNumber("id", program.Output.Id);
+            WriteNumber(w, "value", program.Value);
+            w.WriteEndObject();
+
+            w.WriteStartObject("inputs");
+            foreach (ProgramNode node in program.Inputs)
+                WriteNumber(w, node.Name!, node.Value);
+            w.WriteEndObject();
+            w.WriteStartObject("gradients");
+            foreach ((string name, double gradient) in trace.InputGradients)
+                WriteNumber(w, name, gradient);
+            w.WriteEndObject();
+
+            w.WriteStartArray("nodes");
+            foreach (ProgramNode node in program.Nodes)
+                WriteNode(w, trace, node);
+            w.WriteEndArray();
+
+            w.WriteStartArray("backward");
+            foreach (BackwardStep step in trace.Steps)
+                WriteStep(w, step);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteNode(Utf8JsonWriter w, ExplainTrace trace, ProgramNode node)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("id", node.Id);
+        if (node.Name is null) w.WriteNull("name");
+        else w.WriteString("name", node.Name);
+        w.WriteString("label", node.Label);
+        w.WriteString("kind", node.Kind.ToString().ToLowerInvariant());
+        w.WriteString("op", node.Operator);
+        w.WriteString("expression", node.Expression);
+        WriteNumber(w, "value", node.Value);
+        WriteNumber(w, "grad", trace.GradientOf(node));
+        w.WriteStartArray("inputs");
+        foreach (ProgramNode input in node.Inputs)
+            w.WriteNumberValue(input.Id);
+        w.WriteEndArray();
+        w.WriteStartArray("local");
+        BackwardStep? step = node.Kind == ProgramNodeKind.Operation ? trace.StepOf(node) : null;
+        for (int i = 0; i < node.Inputs.Count; i++)
+            WriteNumberValue(w, step?.Inputs[i].Local);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteStep(Utf8JsonWriter w, BackwardStep step)
+    {
+        w.WriteStartObject();
+        w.WriteString("kind", step.Kind == BackwardStepKind.Gate ? "gate" : "leaf");
+        w.WriteNumber("node", step.Node.Id);
+        w.WriteString("label", step.Node.Label);
+        WriteNumber(w, step.Kind == BackwardStepKind.Gate ? "upstream" : "gradient", step.Upstream);
+        w.WriteStartArray("sum");
+        foreach (GradientContribution contribution in step.Contributions)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("from", contribution.From.Id);
+            WriteNumber(w, "value", contribution.Value);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (step.Kind == BackwardStepKind.Gate)
+        {
+            w.WriteStartArray("inputs");
+            foreach (GateInputGradient input in step.Inputs)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("id", input.Input.Id);
+                WriteNumber(w, "local", input.Local);
+                WriteNumber(w, "downstream", input.Downstream);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    // JSON has no NaN or infinity; null says "no finite value" (and "none" for a constant's gradient).
+    private static void WriteNumber(Utf8JsonWriter w, string name, double? value)
+    {
+        w.WritePropertyName(name);
+        WriteNumberValue(w, value);
+    }
+
+    private static void WriteNumberValue(Utf8JsonWriter w, double? value)
+    {
+        if (value is { } v && double.IsFinite(v)) w.WriteNumberValue(v);
+        else w.WriteNullValue();
+    }
+}

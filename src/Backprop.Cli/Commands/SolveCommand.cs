@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Backprop.Expressions;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>`backprop solve`: changes some inputs so that the program's output hits a target, one gradient step at a time.</summary>
+public sealed class SolveCommand : ICommand
+{
+    /// <inheritdoc/>
+    public string Name => "solve";
+
+    /// <inheritdoc/>
+    public string Summary => "find input values that make a program's output equal a target";
+
+    /// <inheritdoc/>
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+
+    /// <inheritdoc/>
+    public string Help => $"""
+        usage: backprop solve PROGRAM --at NAME=V,... --target T --vary NAME[,NAME...] [--tol E] [--max-iter N] [--of NAME] [--json]
+
+        Moves the varied inputs until the output equals the target. Each step runs the program forward and the
+        engine's backward pass, then sets θ ← θ + Δ·g/|g|² with Δ = target − output and g = ∂output/∂θ
+        (for one input: Δw = Δz / (∂z/∂w)). Prints one row per iteration: the varied values, the output, the error.
+
+        {ProgramInput.OptionsHelp}
+          --target T       the output value to reach
+          --vary NAMES     the inputs to change, comma-separated; the others keep their --at values
+          --tol E          stop when |output − target| ≤ E·max(1, |target|) (default 1e-9)
+          --max-iter N     at most N steps (default 100)
+          --json           print the iterations as one JSON object instead (see docs/cli.md)
+
+        example: backprop solve "x = 2*w + 3*b; y = 2*b + 1; z = x*y" --at w=3,b=4 --target 150 --vary w
+        exit codes: 0 converged, 2 usage or syntax error, 3 not converged within --max-iter, 4 zero gradient,
+                    5 a step left an operator's domain, 6 diverged
+
+        """;
+
+    /// <inheritdoc/>
+    public int Run(Arguments args, CommandContext context)
+    {
+        ProgramInput input = ProgramInput.Read(args, Console.In);
+        string target = args.Text("target") ?? throw new UsageException("--target is required: the output value to reach");
+        string vary = args.Text("vary") ?? throw new UsageException("--vary is required: the inputs to change, e.g. --vary w or --vary w,b");
+        double tolerance = args.Double("tol", 1e-9, positive: true);
+        int maxIterations = args.Int("max-iter", 100, min: 1);
+        bool json = args.Flag("json");
+        args.EnsureAllUsed(1);
+        if (!double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double targetValue) || !double.IsFinite(targetValue))
+            throw new UsageException($"--target expects a number, got '{target}'");
+        var varied = vary.Split(',', StringSplitOptions.TrimEntries);
+        if (varied.Any(name => name.Length == 0))
+            throw new UsageException($"--vary expects input names separated by commas, got '{vary}'");
+
+        var options = new SolveOptions(tolerance, maxIterations, input.OutputName);
+        SolveResult result = ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, varied, options));
+        context.Out.Write(json ? ToJson(result) : SolveText.Render(result));
+        return result.Status switch
+        {
+            SolveStatus.Converged => ExitCodes.Ok,
+            // The table (or JSON) is already out; the one-line reason goes to stderr with the stall's own exit code.
+            SolveStatus.NotConverged => throw new CommandFailedException(result.Message!, ExitCodes.NotConverged),
+            SolveStatus.ZeroGradient => throw new CommandFailedException(result.Message!, ExitCodes.ZeroGradient),
+            SolveStatus.Domain => throw new CommandFailedException(result.Message!, ExitCodes.Domain),
+            _ => throw new CommandFailedException(result.Message!, ExitCodes.Diverged),
+        };
+    }
+
+    /// <summary>The result as JSON, numbers in full double precision (non-finite ones as null).</summary>
+    public static string ToJson(SolveResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions()))
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("converged", result.Converged);
+            w.WriteString("status", StatusName(result.Status));
+            if (result.Message is null) w.WriteNull("message");
+            else w.WriteString("message", result.Message);
+            w.WriteString("output_name", result.OutputName);
+            WriteNumber(w, "target", result.Target);
+            WriteNumber(w, "output", result.Output);
+            w.WriteStartObject("solution");
+            foreach ((string name, double value) in result.Solution)
+                WriteNumber(w, name, value);
+            w.WriteEndObject();
+            w.WriteStartArray("iterations");
+            foreach (SolveIteration row in result.Iterations)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("iteration", row.Index);
+                WriteNamed(w, "values", result.Varied, row.Values);
+                WriteNumber(w, "output", row.Output);
+                WriteNumber(w, "error", row.Error);
+                WriteNamed(w, "gradient", result.Varied, row.Gradient);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static string StatusName(SolveStatus status) => status switch
+    {
+        SolveStatus.Converged => "converged",
+        SolveStatus.NotConverged => "not_converged",
+        SolveStatus.ZeroGradient => "zero_gradient",
+        SolveStatus.Domain => "domain",
+        _ => "diverged",
+    };
+
+    private static void WriteNamed(Utf8JsonWriter w, string property, IReadOnlyList<string> names, IReadOnlyList<double> values)
+    {
+        w.WriteStartObject(property);
+        for (int i = 0; i < names.Count; i++)
+            WriteNumber(w, names[i], values[i]);
+        w.WriteEndObject();
+    }
+
+    // JSON has no NaN or infinity; null says "no finite value".
+    private static void WriteNumber(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
+    }
+}

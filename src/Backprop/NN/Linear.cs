@@ -1,0 +1,48 @@
+using Backprop.Ops;
+
+namespace Backprop.NN;
+
+/// <summary>
+/// Fully connected layer y = x·Wᵀ + b with weight [out, in] and bias [out], initialised as PyTorch does:
+/// both U(−1/√in, 1/√in). Inputs of rank above 2 are treated as a batch of rows over all but the last axis.
+/// </summary>
+public sealed class Linear : Module
+{
+    /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
+    public Linear(int inFeatures, int outFeatures, Generator generator, bool bias = true, DType dtype = DType.Float32)
+    {
+        if (inFeatures <= 0 || outFeatures <= 0)
+            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear: feature counts must be positive, got {inFeatures} → {outFeatures}");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = RegisterParameter("weight", Init.FanInUniform(Tensor.Zeros([outFeatures, inFeatures], dtype), inFeatures, generator));
+        if (bias)
+            Bias = RegisterParameter("bias", Init.FanInUniform(Tensor.Zeros([outFeatures], dtype), inFeatures, generator));
+    }
+
+    /// <summary>Input features.</summary>
+    public int InFeatures { get; }
+    /// <summary>Output features.</summary>
+    public int OutFeatures { get; }
+    /// <summary>The weight [out, in].</summary>
+    public Tensor Weight { get; }
+    /// <summary>The bias [out], or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (input.Rank == 0 || input.Shape[^1] != InFeatures)
+            throw new ArgumentException($"Linear({InFeatures} → {OutFeatures}): expected input [..., {InFeatures}], got {Shapes.Format(input.ShapeArray)}");
+        if (input.Rank == 2) return LinearOp.Apply(input, Weight, Bias);
+        var lead = input.ShapeArray[..^1];
+        var y = LinearOp.Apply(input.Reshape(-1, InFeatures), Weight, Bias);
+        var shape = new int[input.Rank];
+        lead.CopyTo(shape, 0);
+        shape[^1] = OutFeatures;
+        return y.Reshape(shape);
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"Linear({InFeatures} → {OutFeatures}{(Bias is null ? ", no bias" : "")})";
+}

@@ -1,0 +1,8 @@
+namespace Backprop.NN;
+
+/// <summary>max(x, 0) element-wise.</summary>
+public sealed class ReLU : Module
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => input.Relu();
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Backprop.NN;
+
+/// <summary>Applies its layers in order. Layers are named by their index, so entries read <c>0.weight</c>, <c>2.bias</c>.</summary>
+public sealed class Sequential : Module
+{
+    private readonly List<Module> _layers = [];
+
+    /// <summary>Creates a model from layers in order.</summary>
+    public Sequential(params Module[] layers)
+    {
+        foreach (var layer in layers) Add(layer);
+    }
+
+    /// <summary>Appends a layer (named by its index).</summary>
+    public Sequential Add(Module layer)
+    {
+        RegisterModule(_layers.Count.ToString(CultureInfo.InvariantCulture), layer);
+        _layers.Add(layer);
+        return this;
+    }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Module> Layers => _layers;
+
+    /// <summary>The number of layers.</summary>
+    public int Count => _layers.Count;
+
+    /// <summary>The layer at <paramref name="index"/>.</summary>
+    public Module this[int index] => _layers[index];
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var x = input;
+        foreach (var layer in _layers) x = layer.Forward(x);
+        return x;
+    }
+}

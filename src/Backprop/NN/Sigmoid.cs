@@ -1,0 +1,8 @@
+namespace Backprop.NN;
+
+/// <summary>1 / (1 + e^−x) element-wise.</summary>
+public sealed class Sigmoid : Module
+{
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => input.Sigmoid();
+}

@@ -1,0 +1,99 @@
+using System.Numerics;
+
+namespace Backprop.Optim;
+
+/// <summary>
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay — PyTorch's <c>torch.optim.SGD</c>:
+/// <code>
+/// d = g + weight_decay·p                       (the classic L2 term dW += λ·W)
+/// if momentum ≠ 0:
+///     b = d                                    on the first step
+///     b = momentum·b + (1 − dampening)·d       afterwards
+///     d = nesterov ? d + momentum·b : b
+/// p = p − lr·d
+/// </code>
+/// One fused, vectorised pass per parameter; the momentum buffers are allocated once.
+/// </summary>
+public sealed class Sgd : Optimizer
+{
+    private readonly Tensor[] _momentumBuffers;
+    private readonly bool[] _started;
+
+    /// <summary>Creates the optimizer.</summary>
+    public Sgd(IEnumerable<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
+        bool nesterov = false, double weightDecay = 0) : base(parameters, learningRate)
+    {
+        if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Sgd: momentum must be non-negative");
+        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Sgd: weight decay must be non-negative");
+        if (nesterov && (momentum == 0 || dampening != 0))
+            throw new ArgumentException("Sgd: Nesterov momentum requires a positive momentum and zero dampening");
+        (Momentum, Dampening, Nesterov, WeightDecay) = (momentum, dampening, nesterov, weightDecay);
+        _momentumBuffers = momentum != 0 ? BuffersLikeParameters() : [];
+        _started = new bool[Parameters.Count];
+    }
+
+    /// <summary>The momentum factor (0: plain SGD).</summary>
+    public double Momentum { get; }
+    /// <summary>The dampening of the momentum accumulation.</summary>
+    public double Dampening { get; }
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+    /// <summary>The L2 coefficient λ added to the gradient as λ·W.</summary>
+    public double WeightDecay { get; }
+
+    private protected override void Update(int index, Tensor parameter, Tensor gradient)
+    {
+        bool first = !_started[index];
+        _started[index] = true;
+        if (parameter.DType == DType.Float32)
+            Apply(parameter.Span<float>(), gradient.Span<float>(), Momentum != 0 ? _momentumBuffers[index].Span<float>() : default, first);
+        else
+            Apply(parameter.Span<double>(), gradient.Span<double>(), Momentum != 0 ? _momentumBuffers[index].Span<double>() : default, first);
+    }
+
+    private void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> b, bool first) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T lr = T.CreateTruncating(LearningRate), wd = T.CreateTruncating(WeightDecay);
+        T mu = T.CreateTruncating(Momentum), keep = T.CreateTruncating(1 - Dampening);
+        bool decay = WeightDecay != 0, momentum = Momentum != 0, nesterov = Nesterov;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && p.Length >= Vector<T>.Count)
+        {
+            var vlr = new Vector<T>(lr); var vwd = new Vector<T>(wd); var vmu = new Vector<T>(mu); var vkeep = new Vector<T>(keep);
+            for (; i <= p.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var vp = new Vector<T>(p[i..]);
+                var d = new Vector<T>(g[i..]);
+                if (decay) d += vwd * vp;
+                if (momentum)
+                {
+                    var vb = first ? d : vmu * new Vector<T>(b[i..]) + vkeep * d;
+                    vb.CopyTo(b[i..]);
+                    d = nesterov ? d + vmu * vb : vb;
+                }
+                (vp - vlr * d).CopyTo(p[i..]);
+            }
+        }
+        for (; i < p.Length; i++)
+        {
+            T d = g[i];
+            if (decay) d += wd * p[i];
+            if (momentum)
+            {
+                T vb = first ? d : mu * b[i] + keep * d;
+                b[i] = vb;
+                d = nesterov ? d + mu * vb : vb;
+            }
+            p[i] -= lr * d;
+        }
+    }
+
+    private protected override void AddBuffers(List<KeyValuePair<string, Tensor>> state)
+    {
+        for (int i = 0; i < _momentumBuffers.Length; i++)
+            state.Add(new($"state.{i}.momentum_buffer", _momentumBuffers[i]));
+    }
+
+    // A restored buffer continues the accumulation (PyTorch's buffer exists after the first step).
+    private protected override void OnStateLoaded() => Array.Fill(_started, StepCount > 0);
+}
