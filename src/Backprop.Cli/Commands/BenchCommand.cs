@@ -51,7 +51,9 @@ public sealed class BenchCommand : ICommand
     {
         "gemm" => GemmWorkload.Run(),
         "scalar" => [ScalarChainWorkload.Run()],
-        _ => throw new CommandFailedException($"workload '{workload}' is not available yet", ExitCodes.Failure),
+        "tiny" => [TinyMlpWorkload.Run()],
+        "mlp" => [FashionMnistWorkloads.MlpEpoch(data)],
+        _ => [FashionMnistWorkloads.Cnn10k(data)],
     };
 
     private static void Print(BenchResult r, bool json, TextWriter o)

@@ -1,0 +1,30 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Backprop.Bench;
+
+/// <summary>The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256).</summary>
+[MemoryDiagnoser]
+public class ElementwiseBenchmarks
+{
+    private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var gen = new Generator(1);
+        _a = Tensor.Randn([64, 256], gen);
+        _b = Tensor.Randn([64, 256], gen);
+        _row = Tensor.Randn([256], gen);
+        _transposed = Tensor.Randn([256, 64], gen).T;
+    }
+
+    [Benchmark] public Tensor AddSameShape() { using var _ = Autograd.NoGrad(); return _a + _b; }
+    [Benchmark] public Tensor AddBroadcastRow() { using var _ = Autograd.NoGrad(); return _a + _row; }
+    [Benchmark] public Tensor MulTransposed() { using var _ = Autograd.NoGrad(); return _a * _transposed; }
+    [Benchmark] public Tensor Tanh() { using var _ = Autograd.NoGrad(); return _a.Tanh(); }
+    [Benchmark] public Tensor Relu() { using var _ = Autograd.NoGrad(); return _a.Relu(); }
+    [Benchmark] public Tensor SumAxis0() { using var _ = Autograd.NoGrad(); return _a.Sum(0); }
+    [Benchmark] public Tensor MaxAxis1() { using var _ = Autograd.NoGrad(); return _a.Max(1); }
+    [Benchmark] public Tensor Softmax() { using var _ = Autograd.NoGrad(); return _a.Softmax(); }
+    [Benchmark] public Tensor Contiguous() { using var _ = Autograd.NoGrad(); return _transposed.Contiguous(); }
+}
