@@ -14,6 +14,8 @@ public static class CommandLine
         new ExplainCommand(),
         new SolveCommand(),
         new GradCheckCommand(),
+        new EvalCommand(),
+        new PredictCommand(),
         new BenchCommand(),
     ];
 

@@ -38,8 +38,8 @@ public sealed class TensorScope : IDisposable
     public void Dispose()
     {
         if (_disposed) return;
-        _disposed = true;
         if (_current != this) throw new InvalidOperationException("TensorScope: scopes must be disposed in reverse order of creation, on the thread that began them");
+        _disposed = true;
         _current = _outer;
         foreach (var (buffer, dtype) in _rented) BufferPool.Return(buffer, dtype);
         _rented.Clear();

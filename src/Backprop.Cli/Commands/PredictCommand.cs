@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Backprop.Cli.Inference;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary>`backprop predict`: classifies the rows of a CSV file or the images of an IDX file with a checkpoint.</summary>
+public sealed class PredictCommand : ICommand
+{
+    public string Name => "predict";
+    public string Summary => "classify CSV rows or IDX images with a checkpoint";
+    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+
+    public string Help => """
+        usage: backprop predict CHECKPOINT --input FILE [--label-column NAME|INDEX] [--top K] [--scale X]
+                                [--batch-size N] [--json]
+
+        Prints, for every sample of FILE, the predicted class and the class probabilities (softmax of the outputs).
+
+          --input FILE        a CSV file with one sample per row (features only, or with a label column), or an
+                              IDX image file; raw or gzip-compressed
+          --label-column C    the CSV column holding a label, by header name or 0-based index (negative counts
+                              from the end): it is dropped from the features and shown next to the prediction
+          --top K             show only the K most probable classes per row
+          --scale X           multiply CSV features by X (default: as the training data was scaled — digits
+                              1/16, mnist and fashion-mnist 1/255, otherwise 1); IDX pixels are always /255
+          --batch-size N      samples per forward pass (default 256)
+          --json              one JSON object per line (JSON Lines), one line per input row:
+                              {"row", "label"?, "predicted", "probabilities": [...]} or with --top K
+                              {"row", "label"?, "predicted", "top": [{"class", "probability"}, ...]}
+
+        Every row must have as many features as the model's input (e.g. 64 for 8×8 digits). The standardisation
+        saved in the checkpoint, if any, is applied after the scaling.
+
+        """;
+
+    public int Run(Arguments args, CommandContext context)
+    {
+        string? input = args.Text("input");
+        string? labelColumn = args.Text("label-column");
+        int top = args.Int("top", 0, min: 1);
+        double? scale = args.Text("scale") is null ? null : args.Double("scale", 1, positive: true);
+        int batchSize = args.Int("batch-size", 256, min: 1);
+        bool json = args.Flag("json");
+        args.EnsureAllUsed(1);
+        if (args.Positional.Count == 0) throw new UsageException("a checkpoint file is needed: backprop predict CHECKPOINT --input FILE");
+        if (input is null) throw new UsageException("--input FILE is needed (a CSV file of feature rows or an IDX image file)");
+
+        var trained = TrainedModel.Load(args.Positional[0]);
+        var rows = InputRows.Load(input, trained.FeatureCount, labelColumn, (float)(scale ?? trained.CsvFeatureScale));
+        trained.Standardization?.ApplyInPlace(rows.Features);
+        var probabilities = ClassProbabilities.Compute(trained.Model, rows.Features, rows.Count, trained.InputShape, batchSize, context.Cancellation);
+
+        if (json) WriteJson(context.Out, rows, probabilities, top);
+        else WriteTable(context.Out, rows, probabilities, top);
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteTable(TextWriter o, InputRows rows, ClassProbabilities probabilities, int top)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        int rowWidth = Math.Max(3, rows.Count.ToString(inv).Length);
+        int classWidth = Math.Max("predicted".Length, (probabilities.NumClasses - 1).ToString(inv).Length);
+        var header = new StringBuilder("row".PadLeft(rowWidth));
+        if (rows.Labels is not null) header.Append("  ").Append("label".PadLeft(classWidth));
+        header.Append("  ").Append("predicted".PadLeft(classWidth));
+        int cellWidth = top > 0 ? Math.Max(8, (probabilities.NumClasses - 1).ToString(inv).Length + 9) : 7;
+        if (top > 0)
+            for (int k = 1; k <= Math.Min(top, probabilities.NumClasses); k++) header.Append("  ").Append($"top {k}".PadLeft(cellWidth));
+        else
+            for (int c = 0; c < probabilities.NumClasses; c++) header.Append("  ").Append($"p({c})".PadLeft(cellWidth));
+        o.WriteLine(header.ToString());
+
+        int correct = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            int predicted = probabilities.Predicted(r);
+            var line = new StringBuilder((r + 1).ToString(inv).PadLeft(rowWidth));
+            if (rows.Labels is { } labels)
+            {
+                line.Append("  ").Append(labels[r].ToString(inv).PadLeft(classWidth));
+                if (labels[r] == predicted) correct++;
+            }
+            line.Append("  ").Append(predicted.ToString(inv).PadLeft(classWidth));
+            var p = probabilities.Row(r);
+            if (top > 0)
+                foreach (int c in probabilities.Top(r, top)) line.Append("  ").Append(string.Create(inv, $"{c} ({p[c]:0.0000})").PadLeft(cellWidth));
+            else
+                for (int c = 0; c < p.Length; c++) line.Append("  ").Append(p[c].ToString("0.0000", inv).PadLeft(cellWidth));
+            o.WriteLine(line.ToString());
+        }
+        if (rows.Labels is not null)
+            o.WriteLine(string.Create(inv, $"accuracy {(double)correct / rows.Count:0.0000} ({correct} of {rows.Count} rows predicted as labelled)"));
+    }
+
+    private static void WriteJson(TextWriter o, InputRows rows, ClassProbabilities probabilities, int top)
+    {
+        var buffer = new MemoryStream();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            buffer.SetLength(0);
+            using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions(indented: false)))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("row", r + 1);
+                if (rows.Labels is { } labels) w.WriteNumber("label", labels[r]);
+                w.WriteNumber("predicted", probabilities.Predicted(r));
+                var p = probabilities.Row(r);
+                if (top > 0)
+                {
+                    w.WriteStartArray("top");
+                    foreach (int c in probabilities.Top(r, top))
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("class", c);
+                        Probability(w, "probability", p[c]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                else
+                {
+                    w.WriteStartArray("probabilities");
+                    foreach (double v in p) Probability(w, null, v);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            o.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        }
+    }
+
+    // A model whose outputs overflow gives NaN probabilities; JSON has no NaN, so they are written as null.
+    private static void Probability(Utf8JsonWriter w, string? name, double value)
+    {
+        if (name is not null) w.WritePropertyName(name);
+        if (double.IsFinite(value)) w.WriteNumberValue(value);
+        else w.WriteNullValue();
+    }
+}

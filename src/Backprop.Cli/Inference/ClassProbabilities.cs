@@ -1,0 +1,73 @@
+using Backprop.NN;
+
+namespace Backprop.Cli.Inference;
+
+/// <summary>
+/// The softmax of a classifier's outputs for a list of samples: one row of class probabilities per sample.
+/// </summary>
+public sealed class ClassProbabilities
+{
+    private readonly double[] _values;
+
+    private ClassProbabilities(double[] values, int count, int numClasses)
+    {
+        (_values, Count, NumClasses) = (values, count, numClasses);
+    }
+
+    /// <summary>The number of samples.</summary>
+    public int Count { get; }
+
+    /// <summary>The number of classes (the model's output width).</summary>
+    public int NumClasses { get; }
+
+    /// <summary>The probabilities of sample <paramref name="row"/>, one per class; they sum to 1.</summary>
+    public ReadOnlySpan<double> Row(int row) => _values.AsSpan(row * NumClasses, NumClasses);
+
+    /// <summary>The most probable class of sample <paramref name="row"/> (the lowest index on a tie, as ArgMax).</summary>
+    public int Predicted(int row) => Top(row, 1)[0];
+
+    /// <summary>The <paramref name="k"/> most probable classes of sample <paramref name="row"/>, most probable first; ties keep class order.</summary>
+    public int[] Top(int row, int k)
+    {
+        var p = Row(row).ToArray();
+        var classes = Enumerable.Range(0, NumClasses).ToArray();
+        // A stable sort by descending probability: equal probabilities stay in class order.
+        return classes.OrderByDescending(c => p[c]).Take(Math.Min(k, NumClasses)).ToArray();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> (in evaluation mode) over <paramref name="count"/> samples stored one after
+    /// another in <paramref name="features"/>, in batches, without recording gradients.
+    /// </summary>
+    public static ClassProbabilities Compute(Module model, float[] features, int count, int[] inputShape, int batchSize, CancellationToken cancellation)
+    {
+        int sampleSize = Shapes.Numel(inputShape);
+        if ((long)count * sampleSize != features.Length)
+            throw new ArgumentException($"predict: {features.Length} values are not {count} samples of {Shapes.Format(inputShape)}");
+        DType dtype = model.Parameters() is [var first, ..] ? first.DType : DType.Float32;
+        model.Eval();
+        double[]? values = null;
+        int numClasses = 0;
+        using var noGrad = Autograd.NoGrad();
+        for (int start = 0; start < count; start += batchSize)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int n = Math.Min(batchSize, count - start);
+            int[] batchShape = [n, .. inputShape];
+            using var scope = TensorScope.Begin();
+            var x = Tensor.Wrap(features.AsSpan(start * sampleSize, n * sampleSize).ToArray(), batchShape);
+            if (dtype != DType.Float32) x = x.To(dtype);
+            var logits = model.Forward(x);
+            if (logits.Rank != 2 || logits.ShapeArray[0] != n)
+                throw new ArgumentException($"predict: the model's output for a batch of {n} is {Shapes.Format(logits.ShapeArray)}; expected [{n}, classes]");
+            if (values is null)
+            {
+                numClasses = logits.ShapeArray[1];
+                values = new double[(long)count * numClasses];
+            }
+            // Copied out before the scope ends: its buffers go back to the pool.
+            logits.Softmax(-1).ToArray<double>().CopyTo(values, start * numClasses);
+        }
+        return new ClassProbabilities(values ?? [], count, numClasses);
+    }
+}
