@@ -16,6 +16,7 @@ public static class CommandLine
         new GradCheckCommand(),
         new EvalCommand(),
         new PredictCommand(),
+        new TrainCommand(),
         new BenchCommand(),
     ];
 

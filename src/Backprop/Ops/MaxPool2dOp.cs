@@ -22,7 +22,8 @@ internal sealed class MaxPool2dOp : Node
         var g = new MaxPool2dGeometry(s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
         var xc = x.ContiguousData();
         var y = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType);
-        var argMax = new int[g.OutputLength];
+        // The arg-max indices live exactly as long as the step's tensors, so they come from the same pool.
+        var argMax = (int[])Storage.Uninitialized(DType.Int32, g.OutputLength);
         if (x.DType == DType.Float32) MaxPool2dKernel.Forward<float>(xc.Span<float>(), y.Span<float>(), argMax, g);
         else MaxPool2dKernel.Forward<double>(xc.Span<double>(), y.Span<double>(), argMax, g);
         if (!Autograd.ShouldRecord(x)) return y;
