@@ -12,10 +12,11 @@ namespace Backprop.Cli.Inference;
 /// <remarks>
 /// The training config is free-form JSON written by `backprop train`; it is read leniently — every field is optional
 /// and a missing one only means a default is used — so that checkpoints written by other versions or by the library
-/// API still evaluate. Recognised: <c>data</c> (or <c>dataset</c>): the `--data` text; <c>split_seed</c> (or
-/// <c>seed</c>): the seed of a CSV file's train/test split; <c>standardization</c> (or <c>standardisation</c>,
-/// <c>normalization</c>): an object with <c>mean</c> and <c>std</c> (or <c>standard_deviation</c>), each a number
-/// (one for all features), one number per channel, or one per feature.
+/// API still evaluate. Recognised: <c>data</c> (or <c>dataset</c>): the `--data` text; <c>split_seed</c>: the seed
+/// of a CSV file's train/test split (not <c>seed</c>, which `backprop train` uses for weights and sample order only:
+/// its CSV split always uses seed 0); <c>standardization</c> (or <c>standardisation</c>, <c>normalization</c>): an
+/// object with <c>mean</c> and <c>std</c> (or <c>standard_deviation</c>), each a number (one for all features), one
+/// number per channel, or one per feature — what `backprop train` writes (see Training/TrainingData.cs).
 /// </remarks>
 public sealed class TrainedModel
 {
@@ -95,7 +96,7 @@ public sealed class TrainedModel
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return (null, null, null);
             string? data = FirstProperty(root, "data", "dataset") is { ValueKind: JsonValueKind.String } d ? d.GetString() : null;
-            ulong? seed = FirstProperty(root, "split_seed", "seed") is { ValueKind: JsonValueKind.Number } s && s.TryGetUInt64(out ulong v) ? v : null;
+            ulong? seed = FirstProperty(root, "split_seed") is { ValueKind: JsonValueKind.Number } s && s.TryGetUInt64(out ulong v) ? v : null;
             Standardization? standardization = null;
             if (FirstProperty(root, "standardization", "standardisation", "normalization", "normalisation") is { ValueKind: JsonValueKind.Object } st)
             {

@@ -14,13 +14,14 @@ public class EvalCommandTests
     /// Saves the "linear" model for samples of <paramref name="inputShape"/> with the given weight [classes, features]
     /// and zero bias; its logits are then x·Wᵀ, readable by hand.
     /// </summary>
-    internal static string SaveLinearCheckpoint(ScratchDirectory dir, int[] inputShape, float[,] weight, string? trainingConfigJson = null, string name = "model.safetensors")
+    internal static string SaveLinearCheckpoint(ScratchDirectory dir, int[] inputShape, float[,] weight, string? trainingConfigJson = null,
+        string name = "model.safetensors", DType dtype = DType.Float32)
     {
         int classes = weight.GetLength(0);
-        var model = ModelSpec.Parse("linear").Build(inputShape, classes, new Generator(1));
+        var model = ModelSpec.Parse("linear").Build(inputShape, classes, new Generator(1), dtype);
         var linear = model.Layers.OfType<Linear>().Single();
-        linear.Weight.CopyFrom(Tensor.FromArray(weight));
-        linear.Bias!.CopyFrom(Tensor.Zeros([classes]));
+        linear.Weight.CopyFrom(Tensor.FromArray(weight).To(dtype));
+        linear.Bias!.CopyFrom(Tensor.Zeros([classes], dtype));
         string path = dir.File(name);
         Checkpoint.Save(path, model, new CheckpointMetadata
         {
@@ -28,6 +29,7 @@ public class EvalCommandTests
             InputShape = inputShape,
             NumClasses = classes,
             TrainingConfigJson = trainingConfigJson,
+            DType = dtype,
             Epoch = 1,
         });
         return path;
@@ -78,6 +80,21 @@ public class EvalCommandTests
         Assert.Equal(4.0 / 6, root.GetProperty("accuracy").GetDouble(), 12);
         Assert.Equal(ExpectedLoss, root.GetProperty("loss").GetDouble(), 5); // float32 logits
         Assert.Equal([1.0, 0.0, 1.0], root.GetProperty("recall").EnumerateArray().Select(v => v.GetDouble()));
+    }
+
+    [Fact]
+    public void Float64_checkpoint_evaluates_in_double_precision()
+    {
+        using var dir = new ScratchDirectory();
+        string csv = WriteThreeClassCsv(dir);
+        string checkpoint = SaveLinearCheckpoint(dir, [3], Identity3, dtype: DType.Float64);
+
+        var (code, output, error) = Run("eval", checkpoint, "--data", "csv:" + csv, "--json");
+
+        Assert.True(code == 0, error);
+        var root = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(4.0 / 6, root.GetProperty("accuracy").GetDouble(), 12);
+        Assert.Equal(ExpectedLoss, root.GetProperty("loss").GetDouble(), 12); // float64 all the way: agrees to 12 places
     }
 
     [Fact]

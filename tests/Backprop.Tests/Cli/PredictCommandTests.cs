@@ -50,6 +50,22 @@ public class PredictCommandTests
         Assert.False(rows[0].TryGetProperty("label", out _));
     }
 
+    [Fact]
+    public void Float64_checkpoint_predicts_in_float64()
+    {
+        using var dir = new ScratchDirectory();
+        string checkpoint = SaveLinearCheckpoint(dir, [3], Identity3, dtype: DType.Float64);
+        string input = dir.File("rows.csv");
+        File.WriteAllLines(input, ["1,2,0.5"]);
+
+        var (code, output, error) = Run("predict", checkpoint, "--input", input, "--json");
+
+        Assert.True(code == 0, error);
+        var expected = Softmax(1, 2, 0.5);
+        var actual = Probabilities(JsonLines(output)[0]);
+        for (int i = 0; i < 3; i++) Assert.Equal(expected[i], actual[i], 12);
+    }
+
     [Theory]
     [InlineData("label")]
     [InlineData("1")]
