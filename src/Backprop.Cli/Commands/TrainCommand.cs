@@ -133,9 +133,9 @@ public sealed class TrainCommand : ICommand
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
             context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {directory.CurvesPath}");
-            if (result.AllocatedBytesPerStep >= 0)
-                context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state step"));
         }
+        if (result.AllocatedBytesPerStep >= 0)
+            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state training step"));
         context.Out.Flush();
         return ExitCodes.Ok;
     }

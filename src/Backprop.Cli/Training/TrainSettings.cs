@@ -18,15 +18,25 @@ public sealed record TrainSettings
     /// <summary>The schedules `--schedule` accepts.</summary>
     public static readonly string[] Schedules = ["none", "step", "cosine", "warmup-cosine"];
 
+    /// <summary>The data set (`--data`).</summary>
     public required DataChoice Data { get; init; }
+    /// <summary>The architecture (`--model`).</summary>
     public required ModelSpec Model { get; init; }
+    /// <summary>Epochs the run ends after (`--epochs`).</summary>
     public required int Epochs { get; init; }
+    /// <summary>Samples per step (`--batch-size`).</summary>
     public required int BatchSize { get; init; }
+    /// <summary>The peak learning rate (`--lr`).</summary>
     public required double LearningRate { get; init; }
+    /// <summary>sgd, adam or adamw (`--optimizer`).</summary>
     public required string Optimizer { get; init; }
+    /// <summary>SGD's momentum (0 for the Adam family).</summary>
     public required double Momentum { get; init; }
+    /// <summary>The L2 (SGD, Adam) or decoupled (AdamW) weight decay.</summary>
     public required double WeightDecay { get; init; }
+    /// <summary>none, step, cosine or warmup-cosine (`--schedule`).</summary>
     public required string Schedule { get; init; }
+    /// <summary>Seed of the initial weights and of the samples' order (`--seed`).</summary>
     public required ulong Seed { get; init; }
 
     /// <summary>The defaults of one data set (see `backprop train --help`).</summary>
