@@ -179,61 +179,87 @@ public static unsafe class Conv2dKernel
         if (!gradBias.IsEmpty)
             Conv2dGeometry.CheckLength(gradBias.Length, g.OutChannels, nameof(gradBias));
 
-        int k = g.ColumnRows, np = g.Batch * g.OutPlane;
-        T[] columns = ArrayPool<T>.Shared.Rent(k * np);
-        // The GEMM needs gradOutput as [OutChannels, Batch·OutPlane]; for one sample it already is.
-        T[]? regrouped = g.Batch > 1 ? ArrayPool<T>.Shared.Rent(g.OutChannels * np) : null;
+        // The batch is cut into fixed groups of samples; each group sums its samples' gradients (in sample order)
+        // into its own partial, and the partials are added in group order. The grouping depends only on the batch
+        // size, so the summation order — and every bit of the result — is the same for any number of threads,
+        // while each sample's column matrix stays small enough to live in L2 (one whole-batch matrix would not).
+        int k = g.ColumnRows, cout = g.OutChannels, size = cout * k;
+        int groups = (g.Batch + WeightGradientGroup - 1) / WeightGradientGroup;
+        T[] partials = ArrayPool<T>.Shared.Rent(groups * (size + cout));
         try
         {
             fixed (T* pGy = gradOutput) fixed (T* pIn = input) fixed (T* pGw = gradWeight) fixed (T* pGb = gradBias)
-            fixed (T* pCols = columns) fixed (T* pReg = regrouped)
+            fixed (T* pPart = partials)
             {
-                Im2Col.Unfold(pIn, pCols, g, 0, g.Batch);
-                T* gy = pGy;
-                if (regrouped is not null)
-                {
-                    var body = new RegroupBody<T> { Src = pGy, Dst = pReg, Channels = g.OutChannels, Plane = g.OutPlane, Batch = g.Batch };
-                    Parallelism.For(g.OutChannels, np, body);
-                    gy = pReg;
-                }
-                // gradWeight[Cout, K] (+)= gy[Cout, N·P] · columns[K, N·P]ᵀ — one GEMM, so one summation order.
-                // The GEMM's micro-tiles are wide in n, so when K is the smaller side (first layers: K = 9) compute
-                // the transpose [K, Cout] instead, which keeps the tiles full, and transpose the small result.
-                if (k < g.OutChannels)
-                    TransposedWeightGradient(gy, pCols, pGw, g.OutChannels, k, np, accumulate);
-                else
-                    MatMul(gy, pCols, pGw, g.OutChannels, k, np, transA: false, transB: true, accumulate);
+                var body = new WeightGradientBody<T> { GradOutput = pGy, Input = pIn, Partials = pPart, G = g };
+                Parallelism.For(groups, (long)WeightGradientGroup * size * g.OutPlane, body);
+                var w = new Span<T>(pGw, size);
+                var first = new ReadOnlySpan<T>(pPart, size);
+                if (accumulate) TensorPrimitives.Add(w, first, w);
+                else first.CopyTo(w);
+                for (int gi = 1; gi < groups; gi++)
+                    TensorPrimitives.Add(w, new ReadOnlySpan<T>(pPart + (nint)gi * size, size), w);
                 if (!gradBias.IsEmpty)
                 {
-                    for (int co = 0; co < g.OutChannels; co++)
-                    {
-                        T sum = TensorPrimitives.Sum(new ReadOnlySpan<T>(gy + (nint)co * np, np));
-                        pGb[co] = accumulate ? pGb[co] + sum : sum;
-                    }
+                    var b = new Span<T>(pGb, cout);
+                    T* biasPartials = pPart + (nint)groups * size;
+                    if (!accumulate) b.Clear();
+                    for (int gi = 0; gi < groups; gi++)
+                        TensorPrimitives.Add(b, new ReadOnlySpan<T>(biasPartials + (nint)gi * cout, cout), b);
                 }
             }
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(columns);
-            if (regrouped is not null)
-                ArrayPool<T>.Shared.Return(regrouped);
+            ArrayPool<T>.Shared.Return(partials);
         }
     }
 
-    /// <summary>gradWeight[Cout, K] (+)= (columns[K, NP] · gy[Cout, NP]ᵀ)ᵀ, through a small pooled [K, Cout] buffer.</summary>
-    private static void TransposedWeightGradient<T>(T* gy, T* columns, T* gradWeight, int cout, int k, int np, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Samples per partial weight gradient: enough work per item to split a batch of 64 over cores.</summary>
+    private const int WeightGradientGroup = 8;
+
+    /// <summary>One group of samples' weight and bias gradient: partial[Cout, K] = Σ_n gy_n[Cout, P] · cols_n[K, P]ᵀ.</summary>
+    private struct WeightGradientBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] buffer = ArrayPool<T>.Shared.Rent(k * cout);
-        fixed (T* t = buffer)
+        public T* GradOutput, Input, Partials;
+        public Conv2dGeometry G;
+
+        public readonly void Invoke(int group)
         {
-            MatMul(columns, gy, t, k, cout, np, transA: false, transB: true, accumulate: false);
-            for (int co = 0; co < cout; co++)
-                for (int r = 0; r < k; r++)
-                    gradWeight[co * k + r] = accumulate ? gradWeight[co * k + r] + t[r * cout + co] : t[r * cout + co];
+            var g = G;
+            int k = g.ColumnRows, p = g.OutPlane, cout = g.OutChannels, size = cout * k;
+            int groups = (g.Batch + WeightGradientGroup - 1) / WeightGradientGroup;
+            int first = group * WeightGradientGroup, last = Math.Min(g.Batch, first + WeightGradientGroup);
+            T* partial = Partials + (nint)group * size;
+            T* biasPartial = Partials + (nint)groups * size + (nint)group * cout;
+            new Span<T>(biasPartial, cout).Clear();
+            // When K is the smaller side (first layers: K = 9) the product is computed transposed, [K, Cout], which
+            // keeps the GEMM's wide micro-tiles full, and turned around once at the end.
+            bool transposed = k < cout;
+            T[] scratch = ArrayPool<T>.Shared.Rent(k * p + (transposed ? size : 0));
+            fixed (T* buffer = scratch)
+            {
+                T* cols = buffer, product = transposed ? buffer + (nint)k * p : partial;
+                int planeIn = g.InChannels * g.Height * g.Width;
+                for (int n = first; n < last; n++)
+                {
+                    T* gy = GradOutput + (nint)n * cout * p;
+                    if (g.IsPointwise) cols = Input + (nint)n * planeIn; // the sample is its own [Cin, P] column matrix
+                    else
+                        for (int c = 0; c < g.InChannels; c++)
+                            Im2Col.UnfoldChannel(Input, cols, g, n, 1, 0, c);
+                    if (transposed) MatMul(cols, gy, product, k, cout, p, transA: false, transB: true, accumulate: n > first);
+                    else MatMul(gy, cols, product, cout, k, p, transA: false, transB: true, accumulate: n > first);
+                    for (int co = 0; co < cout; co++)
+                        biasPartial[co] += TensorPrimitives.Sum(new ReadOnlySpan<T>(gy + (nint)co * p, p));
+                }
+                if (transposed)
+                    for (int co = 0; co < cout; co++)
+                        for (int r = 0; r < k; r++)
+                            partial[co * k + r] = product[r * cout + co];
+            }
+            ArrayPool<T>.Shared.Return(scratch);
         }
-        ArrayPool<T>.Shared.Return(buffer);
     }
 
     /// <summary>
@@ -289,20 +315,6 @@ public static unsafe class Conv2dKernel
                     TensorPrimitives.Add(row, Bias[co], row);
                 }
             }
-        }
-    }
-
-    /// <summary>Copies channel <c>index</c> of [Batch, Channels, Plane] into row <c>index</c> of [Channels, Batch·Plane].</summary>
-    private struct RegroupBody<T> : IParallelBody where T : unmanaged
-    {
-        public T* Src, Dst;
-        public int Channels, Plane, Batch;
-
-        public readonly void Invoke(int index)
-        {
-            T* dst = Dst + (nint)index * Batch * Plane;
-            for (int n = 0; n < Batch; n++)
-                new ReadOnlySpan<T>(Src + ((nint)n * Channels + index) * Plane, Plane).CopyTo(new Span<T>(dst + (nint)n * Plane, Plane));
         }
     }
 
