@@ -151,6 +151,16 @@ public sealed class Evaluation
         return new Evaluation(data.Count, correct, lossSum / data.Count, confusion!);
     }
 
+    /// <summary>How many rows of <paramref name="logits"/> [N, classes] have their maximum at the label's index.</summary>
+    public static int CountCorrect(Tensor logits, int[] labels)
+    {
+        using var noGrad = Autograd.NoGrad();
+        var predicted = logits.ArgMax(1).AsSpan<int>();
+        int correct = 0;
+        for (int i = 0; i < labels.Length; i++) if (predicted[i] == labels[i]) correct++;
+        return correct;
+    }
+
     private static int[,] NewConfusion(Dataset data, int outputs)
     {
         // Checked once for the whole set, so the message names the data set rather than a row of one batch.

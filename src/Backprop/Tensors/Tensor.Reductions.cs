@@ -75,7 +75,9 @@ public sealed partial class Tensor
         var shape = (int[])source.ShapeArray.Clone();
         shape[a] = 1;
         var result = new Tensor(index, shape, DType.Int32);
-        return keepDim ? result : result.Reshape(axis is null ? [] : source.Drop([a]));
+        if (!keepDim) return result.Reshape(axis is null ? [] : source.Drop([a]));
+        // With no axis the index is into the flattened tensor; keepDim keeps every axis as size 1, as PyTorch does.
+        return axis is null ? result.Reshape(OnesShape()) : result;
     }
 
     /// <summary>

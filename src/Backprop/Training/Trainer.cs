@@ -170,7 +170,8 @@ public sealed class Trainer
                 break;
             }
 
-            var (testLoss, testAccuracy) = TestSet is null ? (double.NaN, double.NaN) : ModelEvaluation.Evaluate(Model, TestSet, Options.EvaluationBatchSize);
+            var test = TestSet is null || TestSet.Count == 0 ? null : Evaluation.Run(Model, TestSet, Options.EvaluationBatchSize);
+            var (testLoss, testAccuracy) = test is null ? (double.NaN, double.NaN) : (test.Loss, test.Accuracy);
             _state.EpochSeconds += Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
             var metrics = new EpochMetrics(epoch, _state.EpochLossSum / _state.EpochSamples, (double)_state.EpochCorrect / _state.EpochSamples,
                 testLoss, testAccuracy, _state.EpochSeconds);
@@ -225,7 +226,7 @@ public sealed class Trainer
         var logits = Model.Forward(Tensor.Wrap(batch.Features, batch.Shape));
         var loss = logits.CrossEntropy(batch.Labels);
         double value = loss.Item();
-        int correct = ModelEvaluation.CountCorrect(logits, batch.Labels);
+        int correct = Evaluation.CountCorrect(logits, batch.Labels);
         loss.Backward();
         return (value, correct);
     }

@@ -168,4 +168,14 @@ public class ReductionTests
         y.Mean(1).Sum().Backward();
         Assert.All(y.Grad!.ToDoubleArray(), g => Assert.Equal(1.0 / 3, g, 15));
     }
+
+    [Fact]
+    public void ArgMaxWithoutAxisKeepsEveryAxisAsSizeOneWithKeepDim()
+    {
+        // As PyTorch: argmax(x, keepdim=True) with no dim has the input's rank, all sizes 1; the value indexes the flattened tensor.
+        var x = Tensor.FromArray(new float[] { 1, 5, 2, 7, 3, 0 }, 2, 3);
+        var index = x.ArgMax(keepDim: true);
+        Assert.Equal(new[] { 1, 1 }, index.Shape.ToArray());
+        Assert.Equal(3, index.Item());
+    }
 }
