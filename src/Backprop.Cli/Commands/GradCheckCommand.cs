@@ -30,7 +30,8 @@ public sealed class GradCheckCommand : ICommand
         if (cases.Count == 0)
             throw new UsageException($"no operator named '{only}'; operators: {string.Join(", ", GradCheckSuite.All.Select(c => c.Operator).Distinct())}");
         var o = context.Out;
-        if (!json) o.WriteLine($"{"operator",-14} {"shapes",-26} {"max abs err",12} {"max rel err",12}  result");
+        int opWidth = Math.Max(8, cases.Max(c => c.Operator.Length)), shapeWidth = Math.Max(6, cases.Max(c => c.Description.Length));
+        if (!json) o.WriteLine($"{"operator".PadRight(opWidth)} {"shapes".PadRight(shapeWidth)} {"max abs err",12} {"max rel err",12}  result");
         int failed = 0;
         foreach (var c in cases)
         {
@@ -44,7 +45,7 @@ public sealed class GradCheckCommand : ICommand
             else
             {
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{c.Operator,-14} {c.Description,-26} {r.MaxAbsError,12:0.00e+00} {r.MaxRelError,12:0.00e+00}  {(r.Passed ? "pass" : "FAIL")}"));
+                    $"{c.Operator.PadRight(opWidth)} {c.Description.PadRight(shapeWidth)} {r.MaxAbsError,12:0.00e+00} {r.MaxRelError,12:0.00e+00}  {(r.Passed ? "pass" : "FAIL")}"));
                 if (!r.Passed) o.WriteLine("    " + r);
             }
         }
