@@ -105,9 +105,10 @@ public readonly record struct Conv2dGeometry
 /// backward passes, for float and double, via im2col (<see cref="Im2Col"/>) and <see cref="Gemm"/>.
 /// </summary>
 /// <remarks>
+/// Stride-1 float convolutions on AVX-512 skip the column matrix altogether (see <see cref="GemmShiftedConv2d"/>).
 /// Determinism: results are bit-identical for any <see cref="Parallelism.MaxThreads"/>. The forward and the input
-/// gradient are split over samples (independent outputs); the weight gradient is a single GEMM over the whole batch
-/// (contraction length Batch·OutPlane), whose summation order does not depend on the thread count.
+/// gradient are split over samples (independent outputs); the weight gradient sums fixed groups of samples into
+/// partials that are added in group order, so its summation order does not depend on the thread count.
 /// Scratch buffers come from <see cref="ArrayPool{T}.Shared"/>, so steady-state calls allocate nothing.
 /// </remarks>
 public static unsafe class Conv2dKernel
@@ -131,6 +132,11 @@ public static unsafe class Conv2dKernel
         Conv2dGeometry.CheckLength(output.Length, g.OutputLength, nameof(output));
         fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = output)
         {
+            if (GemmShiftedConv2d.HandlesForward<T>(g))
+            {
+                GemmShiftedConv2d.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
+                return;
+            }
             var body = new SampleBody<T> { X = pIn, W = pW, Bias = bias.IsEmpty ? null : pB, Y = pOut, G = g };
             Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
         }
@@ -154,6 +160,11 @@ public static unsafe class Conv2dKernel
         Conv2dGeometry.CheckLength(gradInput.Length, g.InputLength, nameof(gradInput));
         fixed (T* pGy = gradOutput) fixed (T* pW = weight) fixed (T* pGx = gradInput)
         {
+            if (GemmShiftedConv2d.HandlesBackwardInput<T>(g))
+            {
+                GemmShiftedConv2d.BackwardInput((float*)pGy, (float*)pW, (float*)pGx, g, accumulate);
+                return;
+            }
             var body = new SampleBody<T> { X = pGx, W = pW, Y = pGy, G = g, Backward = true, Accumulate = accumulate };
             Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
         }
@@ -233,6 +244,14 @@ public static unsafe class Conv2dKernel
             T* partial = Partials + (nint)group * size;
             T* biasPartial = Partials + (nint)groups * size + (nint)group * cout;
             new Span<T>(biasPartial, cout).Clear();
+            if (GemmShiftedConv2d.Handles<T>(g))
+            {
+                GemmShiftedConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
+                for (int n = first; n < last; n++)
+                    for (int co = 0; co < cout; co++)
+                        biasPartial[co] += TensorPrimitives.Sum(new ReadOnlySpan<T>(GradOutput + ((nint)n * cout + co) * p, p));
+                return;
+            }
             // When K is the smaller side (first layers: K = 9) the product is computed transposed, [K, Cout], which
             // keeps the GEMM's wide micro-tiles full, and turned around once at the end.
             bool transposed = k < cout;

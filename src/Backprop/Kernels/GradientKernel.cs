@@ -21,8 +21,63 @@ internal enum GradientFunction
 }
 
 /// <summary>Computes d = g ⊙ local(s) for a saved value s (the forward's input or output, per function).</summary>
-internal static class GradientKernel
+internal static unsafe class GradientKernel
 {
+    /// <summary>
+    /// Elements per work item of the parallel forms. These passes are bound by memory bandwidth, which on this class
+    /// of machine is per core, so large activations (a CNN's first layers: millions of elements) are split over cores.
+    /// Each element is computed on its own, so the split cannot change a result.
+    /// </summary>
+    private const int Chunk = 32 * 1024;
+
+    /// <summary><see cref="Apply{T}"/> spread over cores in fixed chunks.</summary>
+    public static void ApplyParallel<T>(GradientFunction f, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Span<T> d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (d.Length <= Chunk)
+        {
+            Apply(f, g, s, d);
+            return;
+        }
+        fixed (T* pg = g) fixed (T* ps = s) fixed (T* pd = d)
+        {
+            var body = new ChunkBody<T> { F = f, G = pg, S = ps, D = pd, Length = d.Length };
+            Parallelism.For((d.Length + Chunk - 1) / Chunk, Chunk, body);
+        }
+    }
+
+    /// <summary>y = max(x, 0) (NaN stays NaN, as <see cref="TensorPrimitives.Max{T}(ReadOnlySpan{T}, T, Span{T})"/>), spread over cores in fixed chunks.</summary>
+    public static void ReluParallel<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length <= Chunk)
+        {
+            TensorPrimitives.Max(x, T.Zero, y);
+            return;
+        }
+        fixed (T* px = x) fixed (T* py = y)
+        {
+            var body = new ChunkBody<T> { Forward = true, S = px, D = py, Length = y.Length };
+            Parallelism.For((y.Length + Chunk - 1) / Chunk, Chunk, body);
+        }
+    }
+
+    private struct ChunkBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public GradientFunction F;
+        public bool Forward;
+        public T* G, S, D;
+        public int Length;
+
+        public readonly void Invoke(int index)
+        {
+            int start = index * Chunk, count = Math.Min(Chunk, Length - start);
+            var s = new ReadOnlySpan<T>(S + start, count);
+            var d = new Span<T>(D + start, count);
+            if (Forward) TensorPrimitives.Max(s, T.Zero, d);
+            else Apply(F, new ReadOnlySpan<T>(G + start, count), s, d);
+        }
+    }
+
     public static void Apply<T>(GradientFunction f, ReadOnlySpan<T> g, ReadOnlySpan<T> s, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (d.Length == 1)

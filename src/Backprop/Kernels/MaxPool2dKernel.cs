@@ -219,7 +219,17 @@ public static unsafe class MaxPool2dKernel
                         Take(ref best, ref offset, c, offC);
                         Take(ref best, ref offset, d, offC + offB);
                         best.Store(y + ow);
-                        offset.Store(offsets);
+                        if (typeof(T) == typeof(float))
+                        {
+                            // arg = rowBase + 2·(ow + lane) + offset, all in vectors: no scalar tail per output.
+                            var even = Vector256.Create(rowBase + 2 * ow) + Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+                            (Vector256.ConvertToInt32(offset.As<T, float>()) + even).Store(arg + ow);
+                        }
+                        else
+                        {
+                            offset.Store(offsets);
+                            StoreArg(arg, offsets, rowBase, ow, lanes);
+                        }
                     }
                     else
                     {
@@ -231,14 +241,28 @@ public static unsafe class MaxPool2dKernel
                         Take(ref best, ref offset, c, offC);
                         Take(ref best, ref offset, d, offC + offB);
                         best.Store(y + ow);
-                        offset.Store(offsets);
+                        if (typeof(T) == typeof(float))
+                        {
+                            var even = Vector128.Create(rowBase + 2 * ow) + Vector128.Create(0, 2, 4, 6);
+                            (Vector128.ConvertToInt32(offset.As<T, float>()) + even).Store(arg + ow);
+                        }
+                        else
+                        {
+                            offset.Store(offsets);
+                            StoreArg(arg, offsets, rowBase, ow, lanes);
+                        }
                     }
-                    for (int l = 0; l < lanes; l++)
-                        arg[ow + l] = rowBase + 2 * (ow + l) + int.CreateTruncating(offsets[l]);
                     if (ow + lanes >= outW)
                         break;
                 }
             }
+        }
+
+        /// <summary>The arg-max of outputs ow..ow+lanes from the chosen candidates' offsets (0, 1, w or w + 1).</summary>
+        private static void StoreArg(int* arg, T* offsets, int rowBase, int ow, int lanes)
+        {
+            for (int l = 0; l < lanes; l++)
+                arg[ow + l] = rowBase + 2 * (ow + l) + int.CreateTruncating(offsets[l]);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -315,6 +339,11 @@ public static unsafe class MaxPool2dKernel
             T* gx = Gx + (nint)plane * inPlane;
             T* gy = Gy + (nint)plane * outPlane;
             int* arg = Arg + (nint)plane * outPlane;
+            var g = G;
+            if (typeof(T) == typeof(float) && !Accumulate && Avx512F.IsSupported && g.OutWidth >= 8
+                && g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0
+                && Unpool2x2((float*)gx, (float*)gy, arg, g))
+                return;
             if (!Accumulate)
                 new Span<T>(gx, inPlane).Clear();
             // Sequential within the plane, so overlapping windows add in a fixed order.
@@ -325,6 +354,52 @@ public static unsafe class MaxPool2dKernel
                     throw new ArgumentException($"Arg-max entry {target} of plane {plane} is outside the {inPlane}-element input plane.");
                 gx[target] += gy[i];
             }
+        }
+
+        /// <summary>
+        /// Overwrites one plane of the gradient of a 2×2, stride-2 float pooling in a single pass: every input element
+        /// is written once (its window's gradient where the arg-max points, else 0) instead of clearing the plane and
+        /// scattering into it. Eight windows at a time; the last vector of a row overlaps the previous one (rewriting
+        /// equal values). Returns false if an arg-max is not one of its window's four elements; the caller's general path
+        /// then clears and redoes the plane, and reports bad entries.
+        /// </summary>
+        private static bool Unpool2x2(float* gx, float* gy, int* arg, in MaxPool2dGeometry g)
+        {
+            int w = g.Width, outW = g.OutWidth;
+            var (twice, right, below) = (Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), Vector256<int>.One, Vector256.Create(w));
+            // Lanes of the lower and upper halves interleaved: even inputs from the first vector, odd from the second.
+            var interleave = Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+            for (int oh = 0; oh < g.OutHeight; oh++, gy += outW, arg += outW)
+            {
+                int rowBase = 2 * oh * w;
+                float* r0 = gx + rowBase, r1 = r0 + w;
+                for (int ow = 0; ; ow += 8)
+                {
+                    ow = Math.Min(ow, outW - 8);
+                    var grad = Vector256.Load(gy + ow);
+                    var t = Vector256.Load(arg + ow) - Vector256.Create(rowBase + 2 * ow) - twice;
+                    var m0 = Vector256.Equals(t, Vector256<int>.Zero).AsSingle();
+                    var m1 = Vector256.Equals(t, right).AsSingle();
+                    var m2 = Vector256.Equals(t, below).AsSingle();
+                    var m3 = Vector256.Equals(t, below + right).AsSingle();
+                    if (!Vector256.EqualsAll((m0 | m1 | m2 | m3).AsInt32(), Vector256<int>.AllBitsSet))
+                        return false;
+                    // + 0 turns a −0 gradient into +0, exactly as adding it to the cleared plane does.
+                    var zero = Vector256<float>.Zero;
+                    var top = Vector512.Create(Vector256.ConditionalSelect(m0, grad, zero), Vector256.ConditionalSelect(m1, grad, zero));
+                    var bottom = Vector512.Create(Vector256.ConditionalSelect(m2, grad, zero), Vector256.ConditionalSelect(m3, grad, zero));
+                    (Avx512F.PermuteVar16x32(top, interleave) + Vector512<float>.Zero).Store(r0 + 2 * ow);
+                    (Avx512F.PermuteVar16x32(bottom, interleave) + Vector512<float>.Zero).Store(r1 + 2 * ow);
+                    if (ow + 8 >= outW)
+                        break;
+                }
+                if (w > 2 * outW) // an odd width leaves a last column that no window covers
+                    r0[w - 1] = r1[w - 1] = 0f;
+            }
+            // Likewise an odd height leaves a last row.
+            if (g.Height > 2 * g.OutHeight)
+                new Span<float>(gx + (nint)(g.Height - 1) * w, w).Clear();
+            return true;
         }
     }
 }

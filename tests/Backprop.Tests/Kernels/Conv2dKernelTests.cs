@@ -133,7 +133,7 @@ public class Conv2dKernelTests
         Assert.Contains("input", wrong.Message);
     }
 
-    private static void Check<T>(Conv2dGeometry g, double tol) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Check<T>(Conv2dGeometry g, double tol) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var x = Random(g.InputLength, 11);
         var wt = Random(g.WeightLength, 12);
