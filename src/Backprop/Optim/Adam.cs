@@ -11,31 +11,12 @@ namespace Backprop.Optim;
 /// </code>
 /// evaluated in PyTorch's order: p ← p − (lr / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε).
 /// </summary>
-public sealed class Adam : Optimizer
+public sealed class Adam : AdamBase
 {
-    private readonly Tensor[] _expAvg, _expAvgSq;
-
     /// <summary>Creates the optimizer (PyTorch's defaults: lr 1e-3, β = (0.9, 0.999), ε = 1e-8).</summary>
     public Adam(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-        double eps = 1e-8, double weightDecay = 0) : base(parameters, learningRate)
-    {
-        AdamSettings.Validate(nameof(Adam), beta1, beta2, eps, weightDecay);
-        (Beta1, Beta2, Eps, WeightDecay) = (beta1, beta2, eps, weightDecay);
-        _expAvg = BuffersLikeParameters();
-        _expAvgSq = BuffersLikeParameters();
-    }
-
-    /// <summary>Decay of the first-moment average.</summary>
-    public double Beta1 { get; }
-    /// <summary>Decay of the second-moment average.</summary>
-    public double Beta2 { get; }
-    /// <summary>ε added to the denominator.</summary>
-    public double Eps { get; }
-    /// <summary>The L2 coefficient added to the gradient as λ·p.</summary>
-    public double WeightDecay { get; }
+        double eps = 1e-8, double weightDecay = 0) : base(nameof(Adam), parameters, learningRate, beta1, beta2, eps, weightDecay) { }
 
     private protected override void Update(int index, Tensor parameter, Tensor gradient) =>
-        AdamUpdate.Apply(parameter, gradient, _expAvg[index], _expAvgSq[index], LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
-
-    private protected override void AddBuffers(List<KeyValuePair<string, Tensor>> state) => AdamSettings.AddBuffers(state, _expAvg, _expAvgSq);
+        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
 }

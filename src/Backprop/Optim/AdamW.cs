@@ -11,28 +11,11 @@ namespace Backprop.Optim;
 /// </code>
 /// (evaluated in PyTorch's order, as <see cref="Adam"/>).
 /// </summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : AdamBase
 {
-    private readonly Tensor[] _expAvg, _expAvgSq;
-
     /// <summary>Creates the optimizer (PyTorch's defaults: lr 1e-3, β = (0.9, 0.999), ε = 1e-8, weight decay 0.01).</summary>
     public AdamW(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
-        double eps = 1e-8, double weightDecay = 0.01) : base(parameters, learningRate)
-    {
-        AdamSettings.Validate(nameof(AdamW), beta1, beta2, eps, weightDecay);
-        (Beta1, Beta2, Eps, WeightDecay) = (beta1, beta2, eps, weightDecay);
-        _expAvg = BuffersLikeParameters();
-        _expAvgSq = BuffersLikeParameters();
-    }
-
-    /// <summary>Decay of the first-moment average.</summary>
-    public double Beta1 { get; }
-    /// <summary>Decay of the second-moment average.</summary>
-    public double Beta2 { get; }
-    /// <summary>ε added to the denominator.</summary>
-    public double Eps { get; }
-    /// <summary>The decoupled decay coefficient: each step multiplies p by (1 − lr·weight_decay).</summary>
-    public double WeightDecay { get; }
+        double eps = 1e-8, double weightDecay = 0.01) : base(nameof(AdamW), parameters, learningRate, beta1, beta2, eps, weightDecay) { }
 
     private protected override void Update(int index, Tensor parameter, Tensor gradient)
     {
@@ -42,8 +25,6 @@ public sealed class AdamW : Optimizer
             if (parameter.DType == DType.Float32) TensorPrimitives.Multiply(parameter.Span<float>(), (float)factor, parameter.Span<float>());
             else TensorPrimitives.Multiply(parameter.Span<double>(), factor, parameter.Span<double>());
         }
-        AdamUpdate.Apply(parameter, gradient, _expAvg[index], _expAvgSq[index], LearningRate, Beta1, Beta2, Eps, l2: 0, StepCount);
+        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRate, Beta1, Beta2, Eps, l2: 0, StepCount);
     }
-
-    private protected override void AddBuffers(List<KeyValuePair<string, Tensor>> state) => AdamSettings.AddBuffers(state, _expAvg, _expAvgSq);
 }
