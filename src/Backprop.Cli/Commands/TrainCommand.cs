@@ -97,7 +97,7 @@ public sealed class TrainCommand : ICommand
         }
 
         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epochs of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads"));
+            $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads"));
         if (trainer.CompletedEpochs > 0 || trainer.BatchesIntoEpoch > 0)
             context.Error.WriteLine($"train: resuming after epoch {trainer.CompletedEpochs}{(trainer.BatchesIntoEpoch > 0 ? $" and {trainer.BatchesIntoEpoch} batches" : "")}");
         context.Error.Flush();
