@@ -71,18 +71,7 @@ public class Conv2dKernelTests
         int saved = Parallelism.MaxThreads;
         try
         {
-            float[][] Run(int threads)
-            {
-                Parallelism.MaxThreads = threads;
-                var y = new float[g.OutputLength];
-                var gx = new float[g.InputLength];
-                var gw = new float[g.WeightLength];
-                var gb = new float[g.OutChannels];
-                Conv2dKernel.Forward<float>(x, wt, b, y, g);
-                Conv2dKernel.BackwardInput<float>(gy, wt, gx, g);
-                Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g);
-                return [y, gx, gw, gb];
-            }
+            float[][] Run(int threads) => AllPasses(g, x, wt, b, gy, threads);
             var one = Run(1);
             var two = Run(2);
             for (int i = 0; i < one.Length; i++)
@@ -203,6 +192,20 @@ public class Conv2dKernelTests
                         y[yi] = sum;
                     }
         return (y, gx, gw, gb);
+    }
+
+    /// <summary>Forward, input gradient and weight/bias gradient with <paramref name="threads"/> threads: [y, gx, gw, gb].</summary>
+    internal static float[][] AllPasses(Conv2dGeometry g, float[] x, float[] wt, float[] b, float[] gy, int threads)
+    {
+        Parallelism.MaxThreads = threads;
+        var y = new float[g.OutputLength];
+        var gx = new float[g.InputLength];
+        var gw = new float[g.WeightLength];
+        var gb = new float[g.OutChannels];
+        Conv2dKernel.Forward<float>(x, wt, b, y, g);
+        Conv2dKernel.BackwardInput<float>(gy, wt, gx, g);
+        Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g);
+        return [y, gx, gw, gb];
     }
 
     internal static double[] Random(int length, int seed)

@@ -62,18 +62,7 @@ public class GemmShiftedConv2dTests
         int saved = Parallelism.MaxThreads;
         try
         {
-            float[][] Run(int threads)
-            {
-                Parallelism.MaxThreads = threads;
-                var y = new float[g.OutputLength];
-                var gx = new float[g.InputLength];
-                var gw = new float[g.WeightLength];
-                var gb = new float[g.OutChannels];
-                Conv2dKernel.Forward<float>(x, wt, b, y, g);
-                Conv2dKernel.BackwardInput<float>(gy, wt, gx, g);
-                Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g);
-                return [y, gx, gw, gb];
-            }
+            float[][] Run(int threads) => Conv2dKernelTests.AllPasses(g, x, wt, b, gy, threads);
             var one = Run(1);
             foreach (int threads in new[] { 2, 3 })
             {
