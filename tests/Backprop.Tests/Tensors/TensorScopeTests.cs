@@ -54,12 +54,18 @@ public class TensorScopeTests
     [Fact]
     public void BuffersAreReusedAcrossScopes()
     {
+        // The pool is shared by every thread, so a buffer may be read only while its scope is open (other tests
+        // running in parallel rent and overwrite it the moment it goes back), and the length is one no other test
+        // asks for, so no other thread can take this buffer between the two scopes.
+        const int length = 1031;
         Array first;
-        using (TensorScope.Begin()) first = Tensor.Zeros(256).Data;
-        Array second;
-        using (TensorScope.Begin()) second = Tensor.Zeros(256).Data;
-        Assert.Same(first, second);
-        Assert.All((float[])second, v => Assert.Equal(0f, v)); // Zeros from the pool are cleared
+        using (TensorScope.Begin()) first = Tensor.Zeros(length).Data;
+        using (TensorScope.Begin())
+        {
+            var second = Tensor.Zeros(length).Data;
+            Assert.Same(first, second);
+            Assert.All((float[])second, v => Assert.Equal(0f, v)); // Zeros from the pool are cleared
+        }
     }
 
     [Fact]
