@@ -1,5 +1,5 @@
 using System.Globalization;
-using Backprop.Expressions;
+using Backprop.Teaching.Expressions;
 
 namespace Backprop.Cli;
 

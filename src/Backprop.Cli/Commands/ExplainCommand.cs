@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Backprop.Expressions;
+using Backprop.Teaching.Expressions;
 using Backprop.Serialization;
-using Backprop.Visualization;
+using Backprop.Teaching.Visualization;
 
 namespace Backprop.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Backprop.Expressions;
+using Backprop.Teaching.Expressions;
 
 namespace Backprop.Cli.Commands;
 

@@ -1,3 +1,4 @@
+using Backprop.Teaching.Visualization;
 using System.Globalization;
 using System.Text.Json;
 using Backprop.Cli.Training;
@@ -86,7 +87,7 @@ public sealed class TrainCommand : ICommand
             OutputDirectory = outDirectory,
             ModelSpec = settings.Model.Text,
             ConfigJson = settings.ToJson(data.WriteStandardization),
-            CurvesTitle = $"{settings.Data} · {settings.Model.Text}",
+            Reports = [new CurvesReport($"{settings.Data} · {settings.Model.Text}")],
         };
         var trainer = new Trainer(model, optimizer, data.Train, data.Test, options);
         if (resume is not null)
@@ -132,7 +133,7 @@ public sealed class TrainCommand : ICommand
             var directory = new RunDirectory(outDirectory);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
-            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {directory.CurvesPath}");
+            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}");
         }
         if (result.AllocatedBytesPerStep >= 0)
             context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state training step"));

@@ -58,11 +58,11 @@ public sealed class ClassProbabilities
             var x = Tensor.Wrap(features.AsSpan(start * sampleSize, n * sampleSize).ToArray(), batchShape);
             if (dtype != DType.Float32) x = x.To(dtype);
             var logits = model.Forward(x);
-            if (logits.Rank != 2 || logits.ShapeArray[0] != n)
-                throw new ArgumentException($"predict: the model's output for a batch of {n} is {Shapes.Format(logits.ShapeArray)}; expected [{n}, classes]");
+            if (logits.Rank != 2 || logits.Shape[0] != n)
+                throw new ArgumentException($"predict: the model's output for a batch of {n} is {Shapes.Format(logits.Shape)}; expected [{n}, classes]");
             if (values is null)
             {
-                numClasses = logits.ShapeArray[1];
+                numClasses = logits.Shape[1];
                 values = new double[(long)count * numClasses];
             }
             // Copied out before the scope ends: its buffers go back to the pool.

@@ -1,4 +1,3 @@
-using Backprop.Ops;
 
 namespace Backprop.NN;
 
@@ -38,7 +37,7 @@ public sealed class Conv2d : Module
     public Tensor? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Conv2dOp.Apply(input, Weight, Bias, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Tensor.Conv2d(input, Weight, Bias, Stride, Padding);
 
     /// <inheritdoc/>
     public override string Describe() =>

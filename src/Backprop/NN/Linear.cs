@@ -1,4 +1,3 @@
-using Backprop.Ops;
 
 namespace Backprop.NN;
 
@@ -34,13 +33,7 @@ public sealed class Linear : Module
     {
         if (input.Rank == 0 || input.Shape[^1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures} → {OutFeatures}): expected input [..., {InFeatures}], got {Shapes.Format(input.ShapeArray)}");
-        if (input.Rank == 2) return LinearOp.Apply(input, Weight, Bias);
-        var lead = input.ShapeArray[..^1];
-        var y = LinearOp.Apply(input.Reshape(-1, InFeatures), Weight, Bias);
-        var shape = new int[input.Rank];
-        lead.CopyTo(shape, 0);
-        shape[^1] = OutFeatures;
-        return y.Reshape(shape);
+        return Tensor.Linear(input, Weight, Bias);
     }
 
     /// <inheritdoc/>

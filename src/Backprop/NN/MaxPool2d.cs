@@ -1,4 +1,3 @@
-using Backprop.Ops;
 
 namespace Backprop.NN;
 
@@ -21,7 +20,7 @@ public sealed class MaxPool2d : Module
     public int Padding { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => MaxPool2dOp.Apply(input, KernelSize, Stride, Padding);
+    public override Tensor Forward(Tensor input) => Tensor.MaxPool2d(input, KernelSize, Stride, Padding);
 
     /// <inheritdoc/>
     public override string Describe() => $"MaxPool2d(kernel {KernelSize}, stride {Stride}, padding {Padding})";

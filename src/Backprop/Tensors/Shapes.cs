@@ -1,10 +1,14 @@
 namespace Backprop;
 
-/// <summary>Shape arithmetic shared by every operator: strides, broadcasting, axes, and the text of shape errors.</summary>
-internal static class Shapes
+/// <summary>
+/// Shape arithmetic: the element count and the text of a shape are public (front ends write the same shape messages
+/// the library does); strides, broadcasting and axis rules are the operators' own.
+/// </summary>
+public static class Shapes
 {
-    public static readonly int[] Scalar = [];
+    internal static readonly int[] Scalar = [];
 
+    /// <summary>The number of elements of a tensor of this shape; throws <see cref="ArgumentException"/> past <see cref="int.MaxValue"/>.</summary>
     public static int Numel(ReadOnlySpan<int> shape)
     {
         long n = 1;
@@ -13,7 +17,7 @@ internal static class Shapes
         return (int)n;
     }
 
-    public static int[] ContiguousStrides(ReadOnlySpan<int> shape)
+    internal static int[] ContiguousStrides(ReadOnlySpan<int> shape)
     {
         if (shape.Length == 0) return Scalar;
         var strides = new int[shape.Length];
@@ -26,7 +30,7 @@ internal static class Shapes
         return strides;
     }
 
-    public static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
+    internal static bool IsContiguous(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides)
     {
         int expected = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
@@ -38,6 +42,7 @@ internal static class Shapes
         return true;
     }
 
+    /// <summary>The shape as the library's messages write it: <c>[2, 3]</c>, and <c>[]</c> for a scalar.</summary>
     public static string Format(ReadOnlySpan<int> shape)
     {
         if (shape.Length == 0) return "[]";
@@ -46,10 +51,10 @@ internal static class Shapes
         return "[" + string.Join(", ", parts) + "]";
     }
 
-    public static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
+    internal static bool Equal(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.SequenceEqual(b);
 
     /// <summary>NumPy broadcasting: align from the right; sizes must match or one of them be 1.</summary>
-    public static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    internal static int[] Broadcast(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         if (a.SequenceEqual(b)) return a.ToArray();
         int rank = Math.Max(a.Length, b.Length);
@@ -67,7 +72,7 @@ internal static class Shapes
     }
 
     /// <summary>The strides that read a tensor of <paramref name="shape"/> as if it had <paramref name="target"/> shape (0 on broadcast axes).</summary>
-    public static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ReadOnlySpan<int> target)
+    internal static int[] BroadcastStrides(ReadOnlySpan<int> shape, ReadOnlySpan<int> strides, ReadOnlySpan<int> target)
     {
         var result = new int[target.Length];
         int lead = target.Length - shape.Length;
@@ -76,7 +81,7 @@ internal static class Shapes
         return result;
     }
 
-    public static int NormalizeAxis(string op, int axis, int rank)
+    internal static int NormalizeAxis(string op, int axis, int rank)
     {
         int r = Math.Max(rank, 1);
         int a = axis < 0 ? axis + r : axis;
@@ -87,7 +92,7 @@ internal static class Shapes
     }
 
     /// <summary>Normalised, sorted, distinct axes; an empty list means all axes.</summary>
-    public static int[] NormalizeAxes(string op, ReadOnlySpan<int> axes, int rank)
+    internal static int[] NormalizeAxes(string op, ReadOnlySpan<int> axes, int rank)
     {
         if (axes.Length == 0)
         {

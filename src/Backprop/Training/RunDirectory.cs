@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
 using Backprop.Serialization;
-using Backprop.Visualization;
 
 namespace Backprop.Training;
 
 /// <summary>
 /// The files a training run leaves in its output directory: <c>model.safetensors</c> (the checkpoint),
-/// <c>metrics.csv</c> (one row per epoch) and <c>curves.svg</c> (loss and accuracy per epoch). Every file is written
+/// <c>metrics.csv</c> (one row per epoch) and any reports the run asks for (the CLI adds <c>curves.svg</c>). Every file is written
 /// atomically, so a failure or a crash leaves the previous complete file or none — never a partial one.
 /// </summary>
 public sealed class RunDirectory(string path)
@@ -23,9 +22,6 @@ public sealed class RunDirectory(string path)
 
     /// <summary>The metrics table's path.</summary>
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.csv");
-
-    /// <summary>The curves picture's path.</summary>
-    public string CurvesPath => System.IO.Path.Combine(Path, "curves.svg");
 
     /// <summary>Writes <c>metrics.csv</c>: the header, then one row per epoch; numbers in full precision, an empty field for NaN.</summary>
     public void WriteMetrics(IReadOnlyList<EpochMetrics> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv(history));
@@ -44,18 +40,11 @@ public sealed class RunDirectory(string path)
         return sb.ToString();
     }
 
-    /// <summary>Writes <c>curves.svg</c>: train and test loss on the left, train and test accuracy on the right.</summary>
-    public void WriteCurves(string title, IReadOnlyList<EpochMetrics> history)
+    /// <summary>Writes a report (such as the curves picture) into the directory atomically; returns its path.</summary>
+    public string WriteReport(IRunReport report, IReadOnlyList<EpochMetrics> history)
     {
-        CurveSeries Series(string name, CurvePanel panel, Func<EpochMetrics, double> value) =>
-            new(name, panel, history.Select(m => new CurvePoint(m.Epoch, value(m))).ToList());
-        var series = new List<CurveSeries>
-        {
-            Series("train loss", CurvePanel.Loss, m => m.TrainLoss),
-            Series("test loss", CurvePanel.Loss, m => m.TestLoss),
-            Series("train accuracy", CurvePanel.Accuracy, m => m.TrainAccuracy),
-            Series("test accuracy", CurvePanel.Accuracy, m => m.TestAccuracy),
-        };
-        AtomicFile.WriteAllText(CurvesPath, CurvesSvg.Render(title, series));
+        string path = System.IO.Path.Combine(Path, report.FileName);
+        AtomicFile.WriteAllText(path, report.Render(history));
+        return path;
     }
 }

@@ -231,7 +231,7 @@ public sealed class Trainer
         return (value, correct);
     }
 
-    /// <summary>Writes the checkpoint, metrics and curves; returns the checkpoint's path (null without an output directory).</summary>
+    /// <summary>Writes the checkpoint, metrics and reports; returns the checkpoint's path (null without an output directory).</summary>
     private string? WriteOutputs()
     {
         if (Options.OutputDirectory is null) return null;
@@ -249,7 +249,7 @@ public sealed class Trainer
         };
         Checkpoint.Save(directory.CheckpointPath, Model, metadata, Optimizer);
         directory.WriteMetrics(_state.History);
-        directory.WriteCurves(Options.CurvesTitle, _state.History);
+        foreach (var report in Options.Reports) directory.WriteReport(report, _state.History);
         return directory.CheckpointPath;
     }
 

@@ -28,7 +28,7 @@ public sealed record TrainerOptions
     public int EvaluationBatchSize { get; init; } = 250;
 
     /// <summary>
-    /// Where <c>model.safetensors</c>, <c>metrics.csv</c> and <c>curves.svg</c> are written, atomically, after every
+    /// Where <c>model.safetensors</c>, <c>metrics.csv</c> and the <see cref="Reports"/> are written, atomically, after every
     /// epoch and when interrupted. Null writes nothing.
     /// </summary>
     public string? OutputDirectory { get; init; }
@@ -42,8 +42,8 @@ public sealed record TrainerOptions
     /// </summary>
     public string? ConfigJson { get; init; }
 
-    /// <summary>The title of <c>curves.svg</c>.</summary>
-    public string CurvesTitle { get; init; } = "training";
+    /// <summary>Files rewritten beside the checkpoint after every epoch (for example the curves picture).</summary>
+    public IReadOnlyList<IRunReport> Reports { get; init; } = [];
 
     /// <summary>Prepare the next batch on a worker thread while the current one trains (same batches either way).</summary>
     public bool Prefetch { get; init; } = true;

@@ -1,3 +1,4 @@
+using Backprop.Datasets;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.NN;

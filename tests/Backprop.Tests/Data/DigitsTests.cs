@@ -1,3 +1,4 @@
+using Backprop.Datasets;
 using Backprop.Data;
 
 namespace Backprop.Tests.Data;

@@ -1,4 +1,4 @@
-using Backprop.Expressions;
+using Backprop.Teaching.Expressions;
 
 namespace Backprop.Tests.Expressions;
 

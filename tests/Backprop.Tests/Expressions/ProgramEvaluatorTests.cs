@@ -1,5 +1,5 @@
-using Backprop.Expressions;
-using Backprop.Visualization;
+using Backprop.Teaching.Expressions;
+using Backprop.Teaching.Visualization;
 
 namespace Backprop.Tests.Expressions;
 

@@ -1,3 +1,4 @@
+using Backprop.Cli;
 namespace Backprop.Tests.NN;
 
 /// <summary>Runs the gradient-check suite's cases for the neural-network operators (central differences in float64).</summary>

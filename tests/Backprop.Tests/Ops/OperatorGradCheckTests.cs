@@ -1,3 +1,4 @@
+using Backprop.Cli;
 using System.Reflection;
 
 namespace Backprop.Tests.Ops;
@@ -114,6 +115,9 @@ public class OperatorGradCheckTests
         ("Stack(IReadOnlyList`1, Int32)", "stack", Variant.Any),
         ("Contiguous()", "contiguous", Variant.Any),
         ("Clone()", "clone", Variant.Any),
+        ("Linear(Tensor, Tensor, Tensor)", "linear", Variant.Any),
+        ("Conv2d(Tensor, Tensor, Tensor, Int32, Int32)", "conv2d", Variant.Any),
+        ("MaxPool2d(Tensor, Int32, Nullable`1, Int32)", "max_pool2d", Variant.Any),
     ];
 
     // Public members returning a Tensor that are not differentiable operators: creation, masks, indices, graph plumbing.

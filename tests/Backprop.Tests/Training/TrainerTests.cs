@@ -1,3 +1,4 @@
+using Backprop.Teaching.Visualization;
 using Backprop.Data;
 using Backprop.Kernels;
 using Backprop.NN;
@@ -39,6 +40,7 @@ public sealed class TrainerTests : IDisposable
             ModelSpec = spec,
             ConfigJson = """{"note": "test"}""",
             RecycleBuffers = recycle,
+            Reports = [new CurvesReport("test")],
         };
         return new Trainer(model, opt, Train, Test, options);
     }

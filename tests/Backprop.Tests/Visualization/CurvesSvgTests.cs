@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using Backprop.Visualization;
+using Backprop.Teaching.Visualization;
 
 namespace Backprop.Tests.Visualization;
 

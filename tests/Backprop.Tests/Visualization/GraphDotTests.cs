@@ -1,4 +1,4 @@
-using Backprop.Visualization;
+using Backprop.Teaching.Visualization;
 
 namespace Backprop.Tests.Visualization;
 

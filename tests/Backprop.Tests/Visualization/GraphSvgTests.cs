@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Backprop.Visualization;
+using Backprop.Teaching.Visualization;
 
 namespace Backprop.Tests.Visualization;
 

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text;
+
+namespace Backprop.Teaching.Expressions;
+
+/// <summary>Writes a <see cref="SolveResult"/> as a table: one row per iteration with the varied values, the output and the error.</summary>
+public static class SolveText
+{
+    /// <summary>
+    /// The table and, when it converged, a closing line with the solution; lines end in '\n'. When it did not,
+    /// <see cref="SolveResult.Message"/> says why.
+    /// </summary>
+    public static string Render(SolveResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var text = new StringBuilder();
+        string output = result.OutputName;
+        text.Append($"solving {output} = {Show(result.Target)} by varying {string.Join(", ", result.Varied)}");
+        text.Append(result.Varied.Count == 1
+            ? $"; each step Δ{result.Varied[0]} = ({Show(result.Target)} − {output}) / (∂{output}/∂{result.Varied[0]})\n"
+            : $"; each step θ ← θ + Δ·g/|g|² with Δ = {Show(result.Target)} − {output}, g = ∂{output}/∂({string.Join(", ", result.Varied)})\n");
+        var rightAligned = Enumerable.Repeat(true, result.Varied.Count + 3).ToArray();
+        var table = new TextTable(rightAligned);
+        table.Add(["iter", .. result.Varied, output, "error"]);
+        foreach (SolveIteration row in result.Iterations)
+            table.Add([row.Index.ToString(CultureInfo.InvariantCulture), .. row.Values.Select(Show), Show(row.Output), Error(row.Error)]);
+        table.WriteTo(text);
+        string steps = result.Steps == 1 ? "1 step" : $"{result.Steps} steps";
+        string point = string.Join(", ", result.Solution.Select(p => $"{p.Key} = {Show(p.Value)}"));
+        // A stall's explanation is result.Message; a command line prints it on its own (stderr), so it is not repeated here.
+        if (result.Converged)
+            text.Append($"converged after {steps}: {point} gives {output} = {Show(result.Output)}\n");
+        return text.ToString();
+    }
+
+    // Ten significant digits show the convergence without the noise of the last bits.
+    private static string Show(double value) => value.ToString("G10", CultureInfo.InvariantCulture).Replace('E', 'e');
+
+    private static string Error(double value) => value == 0 ? "0" : value.ToString("0.000e+00", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,10 @@
+namespace Backprop.Teaching.Visualization;
+
+/// <summary>Which panel of a training-curves figure a series is drawn in.</summary>
+public enum CurvePanel
+{
+    /// <summary>The left panel: loss per epoch.</summary>
+    Loss,
+    /// <summary>The right panel: accuracy per epoch.</summary>
+    Accuracy,
+}

@@ -1,0 +1,79 @@
+using System.Text;
+
+namespace Backprop.Teaching.Visualization;
+
+/// <summary>Writes a <see cref="GraphPicture"/> as Graphviz DOT text (render it with <c>dot -Tsvg</c>).</summary>
+public static class GraphDot
+{
+    /// <summary>
+    /// The DOT text: left-to-right layout, operators as circles, inputs and constants as plain text,
+    /// each edge labelled with its value (green, first line) and gradient (red, second line), and a legend.
+    /// </summary>
+    /// <exception cref="ArgumentException">The picture refers to unknown node ids or repeats one.</exception>
+    public static string Render(GraphPicture picture)
+    {
+        ArgumentNullException.ThrowIfNull(picture);
+        picture.Validate();
+
+        // Graphviz ids are generated ("n0", "n1", ...) so user ids never need DOT escaping;
+        // everything the reader sees goes through HTML-like labels, which take XML escapes.
+        var dotIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < picture.Nodes.Count; i++)
+            dotIds[picture.Nodes[i].Id] = "n" + i;
+
+        var dot = new StringBuilder();
+        dot.AppendLine("digraph computation {");
+        dot.AppendLine($"  graph [rankdir=LR, ranksep=0.6, nodesep=0.45, pad=0.3, bgcolor=white, fontname=\"{FigureStyle.GraphvizFont}\",");
+        dot.AppendLine($"         labelloc=b, labeljust=l, fontsize=13, label=<{Legend()}>];");
+        dot.AppendLine($"  node [fontname=\"{FigureStyle.GraphvizFont}\", fontsize=18, color=\"{FigureStyle.InkColor}\", fontcolor=\"{FigureStyle.InkColor}\"];");
+        dot.AppendLine($"  edge [fontname=\"{FigureStyle.GraphvizFont}\", fontsize=14, color=\"{FigureStyle.EdgeColor}\", penwidth=1.3, arrowsize=0.8];");
+
+        foreach (GraphNode node in picture.Nodes)
+            dot.AppendLine($"  {dotIds[node.Id]} [{NodeAttributes(node)}];");
+
+        // Inputs in the first column and outputs in the last, as in lecture figures.
+        AppendRankGroup(dot, "source", picture, GraphNodeKind.Input, dotIds);
+        AppendRankGroup(dot, "sink", picture, GraphNodeKind.Output, dotIds);
+
+        foreach (GraphEdge edge in picture.Edges)
+            dot.AppendLine($"  {dotIds[edge.From]} -> {dotIds[edge.To]} [label=<{EdgeLabel(edge)}>];");
+
+        dot.AppendLine("}");
+        return dot.ToString();
+    }
+
+    private static string NodeAttributes(GraphNode node)
+    {
+        string label = XmlText.Escape(node.Label);
+        return node.Kind switch
+        {
+            GraphNodeKind.Operator =>
+                $"shape=circle, label=<{label}>, style=filled, fillcolor=\"{FigureStyle.OperatorFill}\", penwidth=1.4, margin=0.04, width=0.5",
+            GraphNodeKind.Constant =>
+                $"shape=plaintext, label=<{label}>, fontcolor=\"{FigureStyle.ConstantColor}\", fontsize=16",
+            GraphNodeKind.Output =>
+                $"shape=plaintext, label=<<b>{label}</b>>, fontcolor=\"{FigureStyle.OutputColor}\"",
+            _ => $"shape=plaintext, label=<<b>{label}</b>>",
+        };
+    }
+
+    private static string EdgeLabel(GraphEdge edge)
+    {
+        string value = $"<font color=\"{FigureStyle.ValueColor}\">{XmlText.Escape(FigureStyle.ValueText(edge))}</font>";
+        if (edge.Gradient is not double gradient)
+            return value;
+        return $"{value}<br/><font color=\"{FigureStyle.GradientColor}\">{XmlText.Escape(CompactNumber.Format(gradient))}</font>";
+    }
+
+    private static string Legend() =>
+        $"<font color=\"{FigureStyle.ValueColor}\">green: value (forward)</font>     " +
+        $"<font color=\"{FigureStyle.GradientColor}\">red: gradient of the output (backward)</font>";
+
+    private static void AppendRankGroup(StringBuilder dot, string rank, GraphPicture picture, GraphNodeKind kind,
+        Dictionary<string, string> dotIds)
+    {
+        var members = picture.Nodes.Where(node => node.Kind == kind).Select(node => dotIds[node.Id]).ToList();
+        if (members.Count > 0)
+            dot.AppendLine($"  {{ rank={rank}; {string.Join("; ", members)}; }}");
+    }
+}

@@ -1,0 +1,52 @@
+namespace Backprop.Teaching.Visualization;
+
+/// <summary>Draws a <see cref="GraphPicture"/> as an SVG document.</summary>
+public static class GraphSvg
+{
+    /// <summary>
+    /// The SVG text of the picture, starting at the <c>&lt;svg</c> element (no XML declaration or doctype, so it can
+    /// be saved as a file or embedded in HTML as is).
+    /// </summary>
+    /// <param name="picture">The graph to draw.</param>
+    /// <param name="engine">
+    /// <see cref="GraphLayoutEngine.Auto"/> (default) uses Graphviz <c>dot -Tsvg</c> when available and falls back to the
+    /// built-in layered layout when dot is missing, fails, or takes longer than 20 seconds.
+    /// </param>
+    /// <exception cref="ArgumentException">Unknown or repeated node ids, or a cycle.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="GraphLayoutEngine.Graphviz"/> was requested and dot failed.</exception>
+    public static string Render(GraphPicture picture, GraphLayoutEngine engine = GraphLayoutEngine.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(picture);
+        picture.Validate();
+        switch (engine)
+        {
+            case GraphLayoutEngine.Graphviz:
+                return WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture)));
+            case GraphLayoutEngine.BuiltIn:
+                return LayeredGraphSvg.Render(picture);
+            default:
+                if (GraphvizRunner.FindDot() is not null)
+                {
+                    try
+                    {
+                        return WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture)));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // A broken Graphviz installation should not cost the user the picture.
+                    }
+                }
+                return LayeredGraphSvg.Render(picture);
+        }
+    }
+
+    /// <summary>True when Graphviz <c>dot</c> is on PATH, i.e. when <see cref="GraphLayoutEngine.Auto"/> will try it.</summary>
+    public static bool IsGraphvizAvailable => GraphvizRunner.FindDot() is not null;
+
+    // dot writes an XML declaration, a DOCTYPE and comments before <svg>; inline SVG in HTML must not carry them.
+    private static string WithoutProlog(string svg)
+    {
+        int start = svg.IndexOf("<svg", StringComparison.Ordinal);
+        return start > 0 ? svg[start..] : svg;
+    }
+}
