@@ -213,15 +213,17 @@ public static class Parallelism
         {
             bool wasInside = t_insideLoop;
             t_insideLoop = true;
-            bool ranAny = false;
+            bool counted = false;
             try
             {
                 int i;
                 while ((i = Interlocked.Increment(ref _next) - 1) < _count)
                 {
-                    if (!ranAny && _probe is not null)
+                    if (!counted && _probe is not null)
+                    {
                         Interlocked.Increment(ref _participants);
-                    ranAny = true;
+                        counted = true;
+                    }
                     try
                     {
                         _body.Invoke(i);
