@@ -104,11 +104,9 @@ public sealed class TrainCommand : ICommand
         context.Error.Flush();
 
         var reporter = new ProgressReporter(context.Error, context.ErrorIsTerminal);
-        int previousThreads = Backprop.Kernels.Parallelism.MaxThreads;
-        Backprop.Kernels.Parallelism.MaxThreads = threads;
         TrainingResult result;
-        try { result = trainer.Run(reporter, context.Cancellation); }
-        finally { Backprop.Kernels.Parallelism.MaxThreads = previousThreads; }
+        using (Backprop.Kernels.Parallelism.Limit(threads))
+            result = trainer.Run(reporter, context.Cancellation);
 
         string checkpointPath = result.CheckpointPath ?? new RunDirectory(outDirectory).CheckpointPath;
         if (result.Interrupted)

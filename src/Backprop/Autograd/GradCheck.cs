@@ -8,7 +8,9 @@ namespace Backprop;
 /// <param name="WorstIndex">Where the worst element is (multi-index), by the pass criterion.</param>
 /// <param name="Analytic">The analytic gradient at the worst element.</param>
 /// <param name="Numeric">The numerical gradient at the worst element.</param>
-/// <param name="Passed">Whether every element satisfied |a − n| ≤ atol + rtol·|n|.</param>
+/// <param name="Passed">
+/// Whether every element had a finite analytic and numerical derivative with |a − n| ≤ atol + rtol·|n|.
+/// </param>
 public sealed record GradCheckInputReport(int Input, int[] Shape, double MaxAbsError, double MaxRelError, int[] WorstIndex,
     double Analytic, double Numeric, bool Passed);
 
@@ -31,6 +33,13 @@ public sealed record GradCheckResult(bool Passed, IReadOnlyList<GradCheckInputRe
 /// (f(x+ε) − f(x−ε)) / 2ε. A non-scalar output is reduced to Σ f(x)·r with fixed random weights r, so every
 /// output element takes part.
 /// </summary>
+/// <remarks>
+/// An element passes only when both derivatives are finite numbers that agree. Where either is NaN or infinite
+/// nothing has been verified, so the element fails, with an infinite error in the report: a NaN or infinite
+/// numerical derivative against a finite analytic one (x ± ε left the function's domain, or f overflowed there),
+/// the reverse (the backward pass produced NaN or ∞ where f is smooth), and also two NaNs (a point where f itself is
+/// undefined) or two equal infinities. Pick points inside the domain, at least ε away from its edges.
+/// </remarks>
 public static class GradCheck
 {
     /// <summary>
@@ -86,14 +95,16 @@ public static class GradCheck
                 double minus = Objective(record: false);
                 data[j] = saved;
                 double numeric = (plus - minus) / (2 * epsilon);
-                double err = Math.Abs(analytic[j] - numeric);
-                if (double.IsNaN(err)) err = double.PositiveInfinity;
-                double rel = err / Math.Max(Math.Abs(numeric), 1e-8);
-                double allowed = absoluteTolerance + relativeTolerance * Math.Abs(numeric);
-                if (err > allowed) passed = false;
+                // Non-finite on either side: nothing to compare, so the error is infinite (not NaN, which would
+                // compare false with everything and pass); written so that no NaN reaches a comparison.
+                bool finite = double.IsFinite(analytic[j]) && double.IsFinite(numeric);
+                double err = finite ? Math.Abs(analytic[j] - numeric) : double.PositiveInfinity;
+                double rel = finite ? err / Math.Max(Math.Abs(numeric), 1e-8) : double.PositiveInfinity;
+                double allowed = finite ? absoluteTolerance + relativeTolerance * Math.Abs(numeric) : 0;
+                if (!(err <= allowed)) passed = false;
                 maxAbs = Math.Max(maxAbs, err);
                 maxRel = Math.Max(maxRel, rel);
-                double score = err - allowed;
+                double score = finite ? err - allowed : double.PositiveInfinity;
                 if (score > worstScore)
                 {
                     worstScore = score;

@@ -22,16 +22,18 @@ public static class Gemm
 
     private static readonly GemmIsa s_detectedIsa = DetectIsa();
 
-    [ThreadStatic] private static GemmIsa? t_isaOverride;
+    // Created on first use, so calls read one static field until a test lowers the instruction set.
+    private static AsyncLocal<GemmIsa?>? s_isaOverride;
 
     /// <summary>
-    /// The instruction set used by calls made from the current thread: the best one the hardware accelerates,
-    /// unless lowered (per thread, so concurrent callers are unaffected) to exercise the fallbacks in tests.
+    /// The instruction set used by calls made from the current async flow: the best one the hardware accelerates,
+    /// unless lowered (per flow, so concurrent callers are unaffected; kernels' parallel items inherit it) to
+    /// exercise the fallbacks in tests.
     /// </summary>
     internal static GemmIsa Isa
     {
-        get => t_isaOverride ?? s_detectedIsa;
-        set => t_isaOverride = value > s_detectedIsa ? s_detectedIsa : value;
+        get => s_isaOverride?.Value ?? s_detectedIsa;
+        set => LazyInitializer.EnsureInitialized(ref s_isaOverride).Value = value > s_detectedIsa ? s_detectedIsa : value;
     }
 
     private static GemmIsa DetectIsa() =>

@@ -68,19 +68,10 @@ public class Conv2dKernelTests
         var wt = Random(g.WeightLength, 4).Select(v => (float)v).ToArray();
         var b = Random(g.OutChannels, 5).Select(v => (float)v).ToArray();
         var gy = Random(g.OutputLength, 6).Select(v => (float)v).ToArray();
-        int saved = Parallelism.MaxThreads;
-        try
-        {
-            float[][] Run(int threads) => AllPasses(g, x, wt, b, gy, threads);
-            var one = Run(1);
-            var two = Run(2);
-            for (int i = 0; i < one.Length; i++)
-                Assert.True(one[i].AsSpan().SequenceEqual(two[i]), $"Output {i} differs between 1 and 2 threads.");
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
+        var one = AllPasses(g, x, wt, b, gy, 1);
+        var two = AllPasses(g, x, wt, b, gy, 2);
+        for (int i = 0; i < one.Length; i++)
+            Assert.True(one[i].AsSpan().SequenceEqual(two[i]), $"Output {i} differs between 1 and 2 threads.");
     }
 
     [Fact]
@@ -195,18 +186,18 @@ public class Conv2dKernelTests
     }
 
     /// <summary>Forward, input gradient and weight/bias gradient with <paramref name="threads"/> threads: [y, gx, gw, gb].</summary>
-    internal static float[][] AllPasses(Conv2dGeometry g, float[] x, float[] wt, float[] b, float[] gy, int threads)
-    {
-        Parallelism.MaxThreads = threads;
-        var y = new float[g.OutputLength];
-        var gx = new float[g.InputLength];
-        var gw = new float[g.WeightLength];
-        var gb = new float[g.OutChannels];
-        Conv2dKernel.Forward<float>(x, wt, b, y, g);
-        Conv2dKernel.BackwardInput<float>(gy, wt, gx, g);
-        Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g);
-        return [y, gx, gw, gb];
-    }
+    internal static float[][] AllPasses(Conv2dGeometry g, float[] x, float[] wt, float[] b, float[] gy, int threads) =>
+        WithThreads.Run(threads, () =>
+        {
+            var y = new float[g.OutputLength];
+            var gx = new float[g.InputLength];
+            var gw = new float[g.WeightLength];
+            var gb = new float[g.OutChannels];
+            Conv2dKernel.Forward<float>(x, wt, b, y, g);
+            Conv2dKernel.BackwardInput<float>(gy, wt, gx, g);
+            Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g);
+            return new[] { y, gx, gw, gb };
+        });
 
     internal static double[] Random(int length, int seed)
     {

@@ -1,4 +1,5 @@
 using Backprop.Kernels;
+using Backprop.Tests.Requirements;
 
 namespace Backprop.Tests.Kernels;
 
@@ -6,6 +7,7 @@ namespace Backprop.Tests.Kernels;
 /// The stride-1 implicit-GEMM convolution path (<see cref="GemmShiftedConv2d"/>, <see cref="GemmShifted"/>,
 /// <see cref="GemmRowDot"/>): shapes chosen so that it is really taken, with odd sizes that leave partial micro-tiles
 /// in every dimension (channels not multiples of 8 or 4, taps not a multiple of 6, batches not a multiple of 8).
+/// The path needs AVX-512; elsewhere the float tests are skipped (the im2col path is covered by Conv2dKernelTests).
 /// </summary>
 public class GemmShiftedConv2dTests
 {
@@ -24,7 +26,7 @@ public class GemmShiftedConv2dTests
         { 3, 32, 14, 14, 64, 3, 3, 1, 1 }, // the benchmark CNN's second layer
     };
 
-    [Theory]
+    [InstructionSetTheory(GemmIsa.Vector512)]
     [MemberData(nameof(Shapes))]
     public void Float_matches_direct_reference(int n, int cin, int h, int w, int cout, int kh, int kw, int pad, int dil)
     {
@@ -42,7 +44,7 @@ public class GemmShiftedConv2dTests
         Conv2dKernelTests.Check<double>(g, 1e-12);
     }
 
-    [Fact]
+    [InstructionSetFact(GemmIsa.Vector512)]
     public void Few_taps_use_the_shifted_path_only_for_the_weight_gradient()
     {
         // The benchmark CNN's first layer: 9 taps.
@@ -51,7 +53,7 @@ public class GemmShiftedConv2dTests
         Conv2dKernelTests.Check<float>(g, 1e-4);
     }
 
-    [Fact]
+    [InstructionSetFact(GemmIsa.Vector512)]
     public void Results_are_bit_identical_for_any_thread_count()
     {
         var g = Geometry(11, 6, 13, 12, 9, 3, 3, 1, 1);
@@ -59,25 +61,17 @@ public class GemmShiftedConv2dTests
         var wt = Floats(g.WeightLength, 2);
         var b = Floats(g.OutChannels, 3);
         var gy = Floats(g.OutputLength, 4);
-        int saved = Parallelism.MaxThreads;
-        try
+        float[][] Run(int threads) => Conv2dKernelTests.AllPasses(g, x, wt, b, gy, threads);
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3 })
         {
-            float[][] Run(int threads) => Conv2dKernelTests.AllPasses(g, x, wt, b, gy, threads);
-            var one = Run(1);
-            foreach (int threads in new[] { 2, 3 })
-            {
-                var many = Run(threads);
-                for (int i = 0; i < one.Length; i++)
-                    Assert.True(one[i].AsSpan().SequenceEqual(many[i]), $"Output {i} differs between 1 and {threads} threads.");
-            }
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
+            var many = Run(threads);
+            for (int i = 0; i < one.Length; i++)
+                Assert.True(one[i].AsSpan().SequenceEqual(many[i]), $"Output {i} differs between 1 and {threads} threads.");
         }
     }
 
-    [Fact]
+    [InstructionSetFact(GemmIsa.Vector512)]
     public void Backward_accumulates_when_asked()
     {
         var g = Geometry(3, 5, 7, 9, 6, 3, 3, 1, 1);
@@ -98,7 +92,7 @@ public class GemmShiftedConv2dTests
         Assert.Equal(gb.Select(v => 2 * v), gb2);
     }
 
-    [Fact]
+    [InstructionSetFact(GemmIsa.Vector512)]
     public void Lower_instruction_sets_fall_back_to_im2col_with_the_same_results()
     {
         var g = Geometry(2, 5, 9, 11, 7, 3, 3, 1, 1);

@@ -1,4 +1,5 @@
 using Backprop.Kernels;
+using Backprop.Tests.Requirements;
 
 namespace Backprop.Tests.Kernels;
 
@@ -24,13 +25,16 @@ public class GemmTests
     public void Double_MatchesNaiveReference(bool transA, bool transB) =>
         ForAllShapes(shape => CheckDouble(shape.M, shape.N, shape.K, transA, transB));
 
-    [Theory]
-    [InlineData((int)GemmIsa.Vector256)]
-    [InlineData((int)GemmIsa.Scalar)]
-    public void Fallback_kernels_match_naive_reference(int isa)
+    [InstructionSetFact(GemmIsa.Vector256)]
+    public void Avx2_kernels_match_naive_reference() => Fallback_kernels_match_naive_reference(GemmIsa.Vector256);
+
+    [Fact]
+    public void Scalar_kernels_match_naive_reference() => Fallback_kernels_match_naive_reference(GemmIsa.Scalar);
+
+    private static void Fallback_kernels_match_naive_reference(GemmIsa isa)
     {
-        // The override is per thread, so it does not disturb other tests running concurrently.
-        Gemm.Isa = (GemmIsa)isa;
+        // The override follows this test's async flow (and reaches the parallel items), not other tests'.
+        Gemm.Isa = isa;
         try
         {
             foreach (var (m, n, k) in new[] { (7, 33, 16), (65, 64, 33), (257, 65, 33), (33, 257, 65) })
@@ -56,31 +60,26 @@ public class GemmTests
         var rng = new Random(m * 31 + n * 7 + k);
         float[] af = RandomArray(rng, m * k), bf = RandomArray(rng, k * n);
         double[] ad = Array.ConvertAll(af, x => (double)x), bd = Array.ConvertAll(bf, x => (double)x);
-        int saved = Parallelism.MaxThreads;
-        try
+        var firstF = new float[2][];
+        var firstD = new double[2][];
+        foreach (int threads in new[] { 1, 2, 3 })
         {
-            var firstF = new float[2][];
-            var firstD = new double[2][];
-            foreach (int threads in new[] { 1, 2, 3 })
+            for (int t = 0; t < 2; t++)
             {
-                Parallelism.MaxThreads = threads;
-                for (int t = 0; t < 2; t++)
+                var (cf, cd) = WithThreads.Run(threads, () =>
                 {
                     var cf = new float[m * n];
                     var cd = new double[m * n];
                     Gemm.Multiply(af, bf, cf, m, n, k, transB: t == 1);
                     Gemm.Multiply(ad, bd, cd, m, n, k, transB: t == 1);
-                    firstF[t] ??= cf;
-                    firstD[t] ??= cd;
-                    // Exact comparison: xunit compares the elements with ==, not within a tolerance.
-                    Assert.Equal(firstF[t], cf);
-                    Assert.Equal(firstD[t], cd);
-                }
+                    return (cf, cd);
+                });
+                firstF[t] ??= cf;
+                firstD[t] ??= cd;
+                // Exact comparison: xunit compares the elements with ==, not within a tolerance.
+                Assert.Equal(firstF[t], cf);
+                Assert.Equal(firstD[t], cd);
             }
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
         }
     }
 
@@ -116,24 +115,16 @@ public class GemmTests
     [Fact]
     public void Parallel_for_runs_every_item_once_and_rethrows()
     {
-        int saved = Parallelism.MaxThreads;
-        try
-        {
-            Parallelism.MaxThreads = 0;
-            Assert.Equal(1, Parallelism.MaxThreads); // clamped
-            Parallelism.MaxThreads = 2;
-            var hits = new int[1000];
-            Parallelism.For(hits.Length, 1_000_000, new CountingBody { Hits = hits });
-            Assert.All(hits, h => Assert.Equal(1, h));
+        using (Parallelism.Limit(0))
+            Assert.Equal(1, Parallelism.CurrentMaxThreads); // clamped
+        using var limit = Parallelism.Limit(2);
+        var hits = new int[1000];
+        Parallelism.For(hits.Length, 1_000_000, new CountingBody { Hits = hits });
+        Assert.All(hits, h => Assert.Equal(1, h));
 
-            var thrown = Assert.Throws<InvalidOperationException>(() =>
-                Parallelism.For(8, 1_000_000, new CountingBody { Hits = new int[8], ThrowAt = 5 }));
-            Assert.Equal("item 5", thrown.Message);
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
+        var thrown = Assert.Throws<InvalidOperationException>(() =>
+            Parallelism.For(8, 1_000_000, new CountingBody { Hits = new int[8], ThrowAt = 5 }));
+        Assert.Equal("item 5", thrown.Message);
     }
 
     private struct CountingBody : IParallelBody

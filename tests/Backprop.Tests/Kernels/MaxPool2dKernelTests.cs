@@ -71,35 +71,27 @@ public class MaxPool2dKernelTests
     [Fact]
     public void Results_are_bit_identical_for_any_thread_count_and_backward_accumulates()
     {
-        var g = new MaxPool2dGeometry(4, 8, 28, 28, 3, 3, 2, 2, 1, 1);
+        // 24 samples: enough work for both passes to be split over two threads (4 were run inline).
+        var g = new MaxPool2dGeometry(24, 8, 28, 28, 3, 3, 2, 2, 1, 1);
         var x = Conv2dKernelTests.Random(g.InputLength, 21).Select(v => (float)v).ToArray();
         var gy = Conv2dKernelTests.Random(g.OutputLength, 22).Select(v => (float)v).ToArray();
-        int saved = Parallelism.MaxThreads;
-        try
+        (float[], int[], float[]) Run(int threads) => WithThreads.Run(threads, () =>
         {
-            (float[], int[], float[]) Run(int threads)
-            {
-                Parallelism.MaxThreads = threads;
-                var y = new float[g.OutputLength];
-                var arg = new int[g.OutputLength];
-                var gx = new float[g.InputLength];
-                MaxPool2dKernel.Forward<float>(x, y, arg, g);
-                MaxPool2dKernel.Backward<float>(gy, arg, gx, g);
-                return (y, arg, gx);
-            }
-            var (y1, a1, gx1) = Run(1);
-            var (y2, a2, gx2) = Run(2);
-            Assert.True(y1.AsSpan().SequenceEqual(y2) && a1.AsSpan().SequenceEqual(a2) && gx1.AsSpan().SequenceEqual(gx2));
+            var y = new float[g.OutputLength];
+            var arg = new int[g.OutputLength];
+            var gx = new float[g.InputLength];
+            MaxPool2dKernel.Forward<float>(x, y, arg, g);
+            MaxPool2dKernel.Backward<float>(gy, arg, gx, g);
+            return (y, arg, gx);
+        });
+        var (y1, a1, gx1) = Run(1);
+        var (y2, a2, gx2) = Run(2);
+        Assert.True(y1.AsSpan().SequenceEqual(y2) && a1.AsSpan().SequenceEqual(a2) && gx1.AsSpan().SequenceEqual(gx2));
 
-            var twice = gx1.ToArray();
-            MaxPool2dKernel.Backward<float>(gy, a1, twice, g, accumulate: true);
-            // Overlapping windows add several gradients into one input, so doubling is exact only up to rounding.
-            Conv2dKernelTests.AssertClose(gx1.Select(v => 2.0 * v).ToArray(), twice.Select(v => (double)v).ToArray(), 1e-6);
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
+        var twice = gx1.ToArray();
+        MaxPool2dKernel.Backward<float>(gy, a1, twice, g, accumulate: true);
+        // Overlapping windows add several gradients into one input, so doubling is exact only up to rounding.
+        Conv2dKernelTests.AssertClose(gx1.Select(v => 2.0 * v).ToArray(), twice.Select(v => (double)v).ToArray(), 1e-6);
     }
 
     [Fact]

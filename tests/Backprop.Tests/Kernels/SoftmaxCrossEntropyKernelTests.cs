@@ -165,29 +165,20 @@ public class SoftmaxCrossEntropyKernelTests
         int rows = 3000, cols = 37;
         var x = Conv2dKernelTests.Random(rows * cols, 61).Select(v => (float)(10 * v)).ToArray();
         var labels = Enumerable.Range(0, rows).Select(i => i * 7 % cols).ToArray();
-        int saved = Parallelism.MaxThreads;
-        try
+        (double, float[], float[], float[]) Run(int threads) => WithThreads.Run(threads, () =>
         {
-            (double, float[], float[], float[]) Run(int threads)
-            {
-                Parallelism.MaxThreads = threads;
-                var p = new float[x.Length];
-                double loss = SoftmaxCrossEntropyKernel.Forward<float>(x, labels, p, rows, cols, 0.1);
-                var g = new float[x.Length];
-                SoftmaxCrossEntropyKernel.Backward<float>(p, labels, g, rows, cols, 1, 0.1);
-                var ls = new float[x.Length];
-                SoftmaxCrossEntropyKernel.LogSoftmax<float>(x, ls, rows, cols);
-                return (loss, p, g, ls);
-            }
-            var a = Run(1);
-            var b = Run(2);
-            Assert.Equal(a.Item1, b.Item1);
-            Assert.True(a.Item2.AsSpan().SequenceEqual(b.Item2) && a.Item3.AsSpan().SequenceEqual(b.Item3) && a.Item4.AsSpan().SequenceEqual(b.Item4));
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
+            var p = new float[x.Length];
+            double loss = SoftmaxCrossEntropyKernel.Forward<float>(x, labels, p, rows, cols, 0.1);
+            var g = new float[x.Length];
+            SoftmaxCrossEntropyKernel.Backward<float>(p, labels, g, rows, cols, 1, 0.1);
+            var ls = new float[x.Length];
+            SoftmaxCrossEntropyKernel.LogSoftmax<float>(x, ls, rows, cols);
+            return (loss, p, g, ls);
+        });
+        var a = Run(1);
+        var b = Run(2);
+        Assert.Equal(a.Item1, b.Item1);
+        Assert.True(a.Item2.AsSpan().SequenceEqual(b.Item2) && a.Item3.AsSpan().SequenceEqual(b.Item3) && a.Item4.AsSpan().SequenceEqual(b.Item4));
     }
 
     private static void Check<T>(double smoothing, double tol) where T : unmanaged, IFloatingPointIeee754<T>

@@ -4,6 +4,7 @@ using Backprop.Kernels;
 using Backprop.NN;
 using Backprop.Optim;
 using Backprop.Serialization;
+using Backprop.Tests.Kernels;
 using Backprop.Training;
 
 namespace Backprop.Tests.Training;
@@ -72,21 +73,9 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void SameWeightsForAnyThreadCount()
     {
-        int saved = Parallelism.MaxThreads;
-        try
-        {
-            Parallelism.MaxThreads = 1;
-            var one = Create(spec: "mlp:64,64");
-            one.Run();
-            Parallelism.MaxThreads = 2;
-            var two = Create(spec: "mlp:64,64");
-            two.Run();
-            AssertSameWeights(one.Model, two.Model);
-        }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-        }
+        var one = WithThreads.Run(1, () => { var t = Create(spec: "mlp:64,64"); t.Run(); return t; });
+        var two = WithThreads.Run(2, () => { var t = Create(spec: "mlp:64,64"); t.Run(); return t; });
+        AssertSameWeights(one.Model, two.Model);
     }
 
     [Fact]
