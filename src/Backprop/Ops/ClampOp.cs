@@ -16,9 +16,10 @@ internal sealed class ClampOp : Node
         return Autograd.ShouldRecord(x) ? Record(y, new ClampOp { _x = x, _min = min, _max = max }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Elementwise.Mask(Saved(_x),
+    // Selected, not multiplied by the 0/1 mask: outside the bounds the gradient is 0 even when g is infinite (as PyTorch).
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Tensor.Where(Elementwise.Mask(Saved(_x),
         (x, m) => MaskKernel.InRange(x, (float)_min, (float)_max, m),
-        (x, m) => MaskKernel.InRange(x, _min, _max, m));
+        (x, m) => MaskKernel.InRange(x, _min, _max, m)), g, Tensor.Zeros([], g.DType));
 
     protected override void ReleaseSaved() => _x = null;
 }
