@@ -11,6 +11,8 @@ internal sealed class ClampOp : Node
 
     public static Tensor Apply(Tensor x, double min, double max)
     {
+        // A NaN bound has no meaning (PyTorch returns the input but passes no gradient): refused, not guessed.
+        if (double.IsNaN(min) || double.IsNaN(max)) throw new ArgumentException($"clamp: the bounds must be numbers, got min {min} and max {max}");
         if (min > max) throw new ArgumentException($"clamp: min {min} is greater than max {max}");
         var y = Elementwise.WithScalar("clamp", Elementwise.WithScalar("clamp", x, min, BinaryFunction.Max), max, BinaryFunction.Min);
         return Autograd.ShouldRecord(x) ? Record(y, new ClampOp { _x = x, _min = min, _max = max }, x) : y;

@@ -34,7 +34,9 @@ public sealed partial class Tensor
     public Tensor Var(int[]? axes = null, int correction = 1, bool keepDim = false)
     {
         axes ??= [];
-        var centered = this - Mean(axes, keepDim: true);
+        // The mean is detached: its gradient path is exactly zero (Σ(x − mean) = 0), so the gradient is PyTorch's
+        // 2(x − mean)/(N − correction) — and a non-finite element cannot spread NaN to all the others through it.
+        var centered = this - Mean(axes, keepDim: true).Detach();
         double n = Count(axes) - correction;
         return (centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0));
     }

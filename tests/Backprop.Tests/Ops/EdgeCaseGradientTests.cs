@@ -57,7 +57,8 @@ public class EdgeCaseGradientTests
             "div_scalar", "scalar_div", "pow_scalar", "maximum_scalar", "minimum_scalar", "clamp", "where", "sum", "mean",
             "var", "max", "min", "softmax", "log_softmax", "cross_entropy", "mse", "bce_with_logits", "matmul", "linear",
             "conv2d", "max_pool2d", "reshape", "expand", "permute", "transpose", "squeeze", "unsqueeze", "flatten", "slice",
-            "index_select", "gather", "concat", "stack",
+            "index_select", "gather", "concat", "stack", "to_float32", "greater", "argmax", "argmin", "sum_to", "narrow", "t",
+            "clone",
         ];
         Assert.Empty(expected.Except(ops));
     }
