@@ -74,6 +74,7 @@ public static class EdgeCaseOperators
             "narrow" => x => x[0].Narrow(c.Int("axis")!.Value, c.Int("start")!.Value, c.Int("length")!.Value),
             "t" => x => x[0].T,
             "clone" => x => x[0].Clone(),
+            "batch_norm" => x => new Backprop.NN.BatchNorm1d(x[0].Shape[1], dtype: DType.Float64).Forward(x[0]),
             "concat" => x => Tensor.Concat(x, c.Int("axis") ?? 0),
             "stack" => x => Tensor.Stack(x, c.Int("axis") ?? 0),
             _ => throw new ArgumentException($"fixture operator '{c.Op}' has no Backprop counterpart in EdgeCaseOperators"),
