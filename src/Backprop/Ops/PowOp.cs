@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Kernels;
 
 namespace Backprop.Ops;
 
@@ -15,7 +16,7 @@ internal sealed class PowOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("pow", a, b, Kernels.BinaryFunction.Pow);
+        var y = Elementwise.Binary("pow", a, b, BinaryFunction.Pow);
         return Autograd.ShouldRecord(a, b) ? Record(y, new PowOp { _a = a, _b = b, _y = y }, a, b) : y;
     }
 
