@@ -1,10 +1,12 @@
+using System.Numerics;
 using Backprop.Kernels;
 
 namespace Backprop.Ops;
 
 /// <summary>
 /// The max gate max(a, b) (or min) element-wise with broadcasting: the gradient goes to the larger (smaller) input
-/// and none to the other; on a tie each receives half, as PyTorch's maximum and minimum do.
+/// and none to the other; on a tie each receives half, as PyTorch's maximum and minimum do. Where one side is NaN
+/// (so the output is NaN) neither side loses, so both receive the gradient, as in PyTorch.
 /// </summary>
 internal sealed class ExtremumOp : Node
 {
@@ -22,15 +24,37 @@ internal sealed class ExtremumOp : Node
     {
         var a = Saved(_a);
         var b = Saved(_b);
-        var dtype = DTypeInfo.Promote(a.DType, b.DType);
-        var shape = Shapes.Broadcast(Name, a.ShapeArray, b.ShapeArray);
-        var ae = a.CastData(dtype).ExpandData(shape).ContiguousData();
-        var be = b.CastData(dtype).ExpandData(shape).ContiguousData();
-        var share = Storage.Empty(shape, dtype);
-        if (dtype == DType.Float32) MaskKernel.FirstWins(ae.Span<float>(), be.Span<float>(), share.Span<float>(), _max);
-        else MaskKernel.FirstWins(ae.Span<double>(), be.Span<double>(), share.Span<double>(), _max);
-        dx[0] = g * share;
-        dx[1] = g * (1.0 - share);
+        if (InputArray[0].RequiresGrad) dx[0] = GradientOf(g, a, b, _max);
+        if (InputArray[1].RequiresGrad) dx[1] = GradientOf(g, b, a, _max);
+    }
+
+    /// <summary>
+    /// The gradient of max(self, other) (or min) for <paramref name="self"/>, in the broadcast shape: g where self
+    /// wins, g/2 on a tie, 0 where it loses — selected, not multiplied, so a loser gets 0 even from an infinite g.
+    /// </summary>
+    internal static Tensor GradientOf(Tensor g, Tensor self, Tensor other, bool max)
+    {
+        var dtype = DTypeInfo.Promote(self.DType, other.DType);
+        var shape = Shapes.Broadcast(max ? "max" : "min", self.ShapeArray, other.ShapeArray);
+        var s = self.CastData(dtype).ExpandData(shape).ContiguousData();
+        var o = other.CastData(dtype).ExpandData(shape).ContiguousData();
+        var gc = g.CastData(dtype).ExpandData(shape).ContiguousData();
+        var d = Storage.Empty(shape, dtype);
+        if (dtype == DType.Float32) Share(gc.Span<float>(), s.Span<float>(), o.Span<float>(), d.Span<float>(), max);
+        else Share(gc.Span<double>(), s.Span<double>(), o.Span<double>(), d.Span<double>(), max);
+        return d;
+    }
+
+    // PyTorch's rule: where(self == other, g/2, g), then 0 where self loses (a NaN on either side never loses).
+    private static void Share<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> self, ReadOnlySpan<T> other, Span<T> d, bool max)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T half = T.One / (T.One + T.One);
+        for (int i = 0; i < d.Length; i++)
+        {
+            bool loses = max ? self[i] < other[i] : self[i] > other[i];
+            d[i] = loses ? T.Zero : self[i] == other[i] ? g[i] * half : g[i];
+        }
     }
 
     protected override void ReleaseSaved() => _a = _b = null;

@@ -1,8 +1,14 @@
+using System.Numerics;
 using Backprop.Kernels;
 
 namespace Backprop.Ops;
 
-/// <summary>aᵇ for tensors with broadcasting; ∂/∂a = b·aᵇ⁻¹, ∂/∂b = aᵇ·ln a (defined for a &gt; 0).</summary>
+/// <summary>
+/// aᵇ for tensors with broadcasting; ∂/∂a = b·aᵇ⁻¹ and ∂/∂b = aᵇ·ln a, with PyTorch's values where those formulas
+/// meet 0·∞: ∂/∂a is 0 wherever b = 0 (a⁰ is constant, even at a = 0 where aᵇ⁻¹ = ∞), and ∂/∂b is 0 wherever a = 0
+/// and b ≥ 0 (0ᵇ is constant there, though ln 0 = −∞). As in PyTorch, the first is selected, so it stays 0 even for
+/// an infinite upstream gradient, and the second is a local gradient 0 multiplied by the upstream one.
+/// </summary>
 internal sealed class PowOp : Node
 {
     private Tensor? _a, _b, _y;
@@ -16,10 +22,35 @@ internal sealed class PowOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
-        var a = Saved(_a);
-        var b = Saved(_b);
-        if (InputArray[0].RequiresGrad) dx[0] = g * b * a.Pow(b - 1.0);
-        if (InputArray[1].RequiresGrad) dx[1] = g * Saved(_y) * a.Log();
+        var y = Saved(_y);
+        var shape = y.ShapeArray;
+        // Every operand in the output's (broadcast) shape; the engine sums each gradient back to its input's shape.
+        var a = Saved(_a).CastData(y.DType).ExpandData(shape).ContiguousData();
+        var b = Saved(_b).CastData(y.DType).ExpandData(shape).ContiguousData();
+        var gc = g.CastData(y.DType).ContiguousData();
+        bool wantA = InputArray[0].RequiresGrad, wantB = InputArray[1].RequiresGrad;
+        var da = wantA ? Storage.Empty(shape, y.DType) : null;
+        var db = wantB ? Storage.Empty(shape, y.DType) : null;
+        if (y.DType == DType.Float32)
+            Gradients<float>(gc.Span<float>(), a.Span<float>(), b.Span<float>(), y.Span<float>(),
+                da is null ? default : da.Span<float>(), db is null ? default : db.Span<float>());
+        else
+            Gradients<double>(gc.Span<double>(), a.Span<double>(), b.Span<double>(), y.Span<double>(),
+                da is null ? default : da.Span<double>(), db is null ? default : db.Span<double>());
+        dx[0] = da;
+        dx[1] = db;
+    }
+
+    /// <summary>Both local-gradient products in one pass; an empty span is a gradient nobody needs.</summary>
+    private static void Gradients<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, Span<T> da, Span<T> db)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!da.IsEmpty)
+            for (int i = 0; i < da.Length; i++)
+                da[i] = b[i] == T.Zero ? T.Zero : g[i] * (b[i] * T.Pow(a[i], b[i] - T.One));
+        if (!db.IsEmpty)
+            for (int i = 0; i < db.Length; i++)
+                db[i] = g[i] * (a[i] == T.Zero && b[i] >= T.Zero ? T.Zero : y[i] * T.Log(a[i]));
     }
 
     protected override void ReleaseSaved() => _a = _b = _y = null;

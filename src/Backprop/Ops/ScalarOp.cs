@@ -49,22 +49,16 @@ internal sealed class ScalarOp : Node
             (BinaryFunction.Multiply, _) => g * _s,
             (BinaryFunction.Divide, false) => g * (1.0 / _s),
             (BinaryFunction.Divide, true) => -(g * Saved(_y) / Saved(_x)),
+            // x⁰ is constant: its gradient is 0 everywhere, also at x = 0 where s·xˢ⁻¹ would be 0·∞ (as PyTorch).
+            (BinaryFunction.Pow, false) when _s == 0 => Tensor.ZerosLike(Saved(_x)),
             (BinaryFunction.Pow, false) => g * (Saved(_x).Pow(_s - 1) * _s),
             (BinaryFunction.Pow, true) => g * Saved(_y) * Math.Log(_s),
-            _ => g * Elementwise.Mask(Saved(_x), Wins32, Wins64),
+            // max(x, s) / min(x, s): the max gate's rule with the constant as the other side.
+            _ => ExtremumOp.GradientOf(g, Saved(_x), ConstantTensor(Saved(_x).DType), _f == BinaryFunction.Max),
         };
     }
 
-    // For max(x, s) / min(x, s): x receives the gradient where it is the extreme, half on a tie.
-    private void Wins32(ReadOnlySpan<float> x, Span<float> m) => Wins(x, (float)_s, m);
-    private void Wins64(ReadOnlySpan<double> x, Span<double> m) => Wins(x, _s, m);
-
-    private void Wins<T>(ReadOnlySpan<T> x, T s, Span<T> m) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        var other = new T[x.Length];
-        other.AsSpan().Fill(s);
-        MaskKernel.FirstWins(x, other, m, _f == BinaryFunction.Max);
-    }
+    private Tensor ConstantTensor(DType dtype) => dtype == DType.Float32 ? Tensor.Scalar((float)_s) : Tensor.Scalar(_s);
 
     protected override void ReleaseSaved() => _x = _y = null;
 }

@@ -17,11 +17,11 @@ internal sealed class SoftmaxOp : Node
         string name = log ? "log_softmax" : "softmax";
         Elementwise.RequireFloat(name, x);
         if (x.Rank == 0) throw new ArgumentException($"{name}: expected a tensor with at least one axis, got a scalar");
-        int cols = x.ShapeArray[^1];
-        if (cols == 0) throw new ArgumentException($"{name}: the last axis of shape {Shapes.Format(x.ShapeArray)} is empty");
-        int rows = x.Numel / cols;
-        var c = x.ContiguousData();
         var y = Storage.Empty(x.ShapeArray, x.DType);
+        // An empty tensor (even one with an empty last axis) has an empty softmax, as in PyTorch.
+        if (x.Numel == 0) return Autograd.ShouldRecord(x) ? Record(y, new SoftmaxOp { _y = y, _log = log }, x) : y;
+        int cols = x.ShapeArray[^1], rows = x.Numel / cols;
+        var c = x.ContiguousData();
         if (x.DType == DType.Float32)
         {
             if (log) SoftmaxCrossEntropyKernel.LogSoftmax(c.Span<float>(), y.Span<float>(), rows, cols);
@@ -38,9 +38,11 @@ internal sealed class SoftmaxOp : Node
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
         var y = Saved(_y);
+        var result = Storage.Empty(y.ShapeArray, y.DType);
+        dx[0] = result;
+        if (y.Numel == 0) return;
         var gc = g.ContiguousData();
         int cols = y.ShapeArray[^1], rows = y.Numel / cols;
-        var result = Storage.Empty(y.ShapeArray, y.DType);
         if (y.DType == DType.Float32)
         {
             if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<float>(y.Span<float>(), gc.Span<float>(), result.Span<float>(), rows, cols);
@@ -51,7 +53,6 @@ internal sealed class SoftmaxOp : Node
             if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
             else SoftmaxCrossEntropyKernel.SoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
         }
-        dx[0] = result;
     }
 
     protected override void ReleaseSaved() => _y = null;

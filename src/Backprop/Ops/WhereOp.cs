@@ -37,9 +37,11 @@ internal sealed class WhereOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
+        // Selected, not multiplied by the 0/1 mask: the unselected side gets 0 even from an infinite g (as PyTorch).
         var mask = Saved(_mask);
-        dx[0] = g * mask;
-        dx[1] = g * (1.0 - mask);
+        var zero = Tensor.Zeros([], g.DType);
+        dx[0] = Tensor.Where(mask, g, zero);
+        dx[1] = Tensor.Where(mask, zero, g);
     }
 
     protected override void ReleaseSaved() => _mask = null;

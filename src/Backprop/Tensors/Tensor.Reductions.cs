@@ -21,20 +21,22 @@ public sealed partial class Tensor
         return keepDim ? t : t.Reshape(Drop(ax));
     }
 
-    /// <summary>The mean of all elements (0-d).</summary>
-    public Tensor Mean() => Sum() * (1.0 / Math.Max(1, Numel));
+    /// <summary>The mean of all elements (0-d); NaN for an empty tensor (0 · 1/0), as PyTorch.</summary>
+    public Tensor Mean() => Sum() * (1.0 / Numel);
 
-    /// <summary>The mean along the given axes.</summary>
+    /// <summary>The mean along the given axes (NaN along an empty axis).</summary>
     public Tensor Mean(int axis, bool keepDim = false) => Mean([axis], keepDim);
 
     /// <inheritdoc cref="Mean(int, bool)"/>
-    public Tensor Mean(int[] axes, bool keepDim = false) => Sum(axes, keepDim) * (1.0 / Math.Max(1, Count(axes)));
+    public Tensor Mean(int[] axes, bool keepDim = false) => Sum(axes, keepDim) * (1.0 / Count(axes));
 
     /// <summary>The variance with <paramref name="correction"/> (1: unbiased, as PyTorch's default; 0: population).</summary>
     public Tensor Var(int[]? axes = null, int correction = 1, bool keepDim = false)
     {
         axes ??= [];
-        var centered = this - Mean(axes, keepDim: true);
+        // The mean is detached: its gradient path is exactly zero (Σ(x − mean) = 0), so the gradient is PyTorch's
+        // 2(x − mean)/(N − correction) — and a non-finite element cannot spread NaN to all the others through it.
+        var centered = this - Mean(axes, keepDim: true).Detach();
         double n = Count(axes) - correction;
         return (centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0));
     }
