@@ -45,40 +45,40 @@ public class ConcurrentBackwardTests
     [Fact]
     public void TwoThreadsBackpropagatingThroughASharedLayerGetExactGradients()
     {
-        // Integer-valued float64 data keep every sum exact in any order, so the expected values are exact. Each thread
-        // computes L = Σ W·relu(F·X): W is shared and trained, F is shared and frozen, X is the thread's own. W is the
-        // first factor, so a pass parks W's gradient at the start of its backward walk and collects it at the end: the
-        // widest window for two passes to collide on it.
-        const int passes = 400, n = 8;
+        // Each thread computes L = Σ W·relu(F·X) many times: W [n, n] is shared and trained (its gradient is summed by
+        // both threads' passes), F is shared and frozen (a pretrained layer: no gradient), X [n, m] is the thread's own.
+        // W is large, so summing into W.Grad takes a good part of each pass and the two threads' sums overlap often.
+        // Integer-valued float64 data keep every sum exact in any order, so the expected values are exact.
+        const int passes = 150, n = 256, m = 2;
         var w = Tensor.Full([n, n], 1.0, DType.Float64, requiresGrad: true);
-        var frozen = Tensor.Full([n, n], 2.0, DType.Float64); // a frozen pretrained layer: no gradient of its own
-        var inputs = new Tensor[2];
-        for (int k = 0; k < 2; k++)
-        {
-            inputs[k] = Tensor.Full([n, n], k + 1.0, DType.Float64, requiresGrad: true);
-        }
+        var frozen = Tensor.Full([n, n], 2.0, DType.Float64);
+        var inputs = new[] { 1.0, 2.0 }.Select(c => Tensor.Full([n, m], c, DType.Float64, requiresGrad: true)).ToArray();
 
         void Passes(Tensor x)
         {
             for (int i = 0; i < passes; i++)
-            {
-                // h = frozen · x, passed through a chain of relu/+0 steps that keeps it exact and the graph long.
-                var h = Tensor.MatMul(frozen, x);
-                for (int j = 0; j < 20; j++) h = (h + 0.0).Relu();
-                Tensor.MatMul(w, h).Sum().Backward();
-            }
+                Tensor.MatMul(w, Tensor.MatMul(frozen, x).Relu()).Sum().Backward();
         }
 
-        var threads = inputs.Select(x => new Thread(() => Passes(x))).ToArray();
+        using var start = new Barrier(inputs.Length);
+        var threads = inputs.Select(x => new Thread(() =>
+        {
+            start.SignalAndWait();
+            Passes(x);
+        })).ToArray();
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
 
         // Hand derivation, with F = 2·ones, X = c·ones (c = 1, 2) and H = F·X = 2cn·ones (positive, so relu passes it):
-        // ∂L/∂W[i,j] = Σ_col H[j,col] = n·2cn per pass; ∂L/∂H = Wᵀ·1 = n·ones, so ∂L/∂X[m,col] = Σ_j F[j,m]·n = 2n² per pass.
-        double perPassW(int c) => n * (2.0 * c * n);
-        double expectedW = passes * (perPassW(1) + perPassW(2));
-        Assert.All(w.Grad!.ToDoubleArray(), v => Assert.Equal(expectedW, v));
-        foreach (var x in inputs) Assert.All(x.Grad!.ToDoubleArray(), v => Assert.Equal(passes * 2.0 * n * n, v));
+        // ∂L/∂W[i,j] = Σ_col H[j,col] = m·2cn per pass; ∂L/∂H = Wᵀ·1 = n·ones, so ∂L/∂X[k,col] = Σ_j F[j,k]·n = 2n² per pass.
+        AssertAllEqual(passes * (m * 2.0 * 1 * n + m * 2.0 * 2 * n), w.Grad!, "W");
+        foreach (var x in inputs) AssertAllEqual(passes * 2.0 * n * n, x.Grad!, "X");
         Assert.Null(frozen.Grad);
+    }
+
+    private static void AssertAllEqual(double expected, Tensor actual, string what)
+    {
+        var wrong = actual.ToDoubleArray().Where(v => v != expected).ToArray();
+        Assert.True(wrong.Length == 0, $"{what}: {wrong.Length} of {actual.Numel} gradient entries differ from {expected}, e.g. {wrong.FirstOrDefault()}");
     }
 }
