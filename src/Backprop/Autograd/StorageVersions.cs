@@ -17,7 +17,7 @@ internal static class StorageVersions
     private sealed class Stamp
     {
         public long Version;
-        public string Writer = "";
+        public volatile string Writer = "";
     }
 
     private static long _counter;
@@ -33,18 +33,17 @@ internal static class StorageVersions
     /// <summary>Records an in-place write to <paramref name="storage"/> by <paramref name="writer"/> ("Fill", "Sgd.Step").</summary>
     public static void Bump(Array storage, string writer)
     {
+        // No lock: two threads writing one buffer at once is a race in the caller's program anyway, and the worst it
+        // can do here is name the other writer in the message or keep the older of two simultaneous versions.
         var stamp = Stamps.GetOrCreateValue(storage);
-        lock (stamp)
-        {
-            stamp.Version = Interlocked.Increment(ref _counter);
-            stamp.Writer = writer;
-        }
+        stamp.Writer = writer;
+        Volatile.Write(ref stamp.Version, Interlocked.Increment(ref _counter));
     }
 
     /// <summary>What last wrote into <paramref name="storage"/> after <paramref name="version"/>, or null if nothing did.</summary>
     public static string? WriterSince(Array storage, long version)
     {
         if (!Stamps.TryGetValue(storage, out var stamp)) return null;
-        lock (stamp) return stamp.Version > version ? stamp.Writer : null;
+        return Volatile.Read(ref stamp.Version) > version ? stamp.Writer : null;
     }
 }
