@@ -7,12 +7,20 @@ namespace Backprop;
 /// </summary>
 /// <remarks>
 /// To find a tensor's slot without a hash lookup, the pass claims the tensor: one compare-and-swap of
-/// <see cref="Tensor.PassOwner"/>, released when the pass ends. A tensor another pass holds at the time goes into a
-/// small per-pass dictionary instead, so sharing costs only those tensors a lookup. A thread keeps its last pass's
-/// arrays for the next one, so a training loop's backward allocates nothing here in the steady state.
+/// <see cref="Tensor.PassOwner"/> to the pass's token. Ending the pass deactivates the token, which releases all its
+/// claims at once (no walk over the tensors); a later pass may take over a tensor whose token is inactive. A tensor an
+/// active pass holds goes into a small per-pass dictionary instead, so sharing costs only those tensors a lookup. A
+/// thread keeps its last pass's arrays for the next one, so a training loop's backward allocates only the token.
 /// </remarks>
 internal sealed class BackwardPass
 {
+    /// <summary>One run of a pass, as tensors see it: a claim holds while its token is active.</summary>
+    internal sealed class Token
+    {
+        public volatile bool Active = true;
+    }
+
+    private Token _token = new();
     private const int MaxSpareSlots = 1 << 16;
     [ThreadStatic] private static BackwardPass? _spare;
 
@@ -28,17 +36,14 @@ internal sealed class BackwardPass
     {
         var pass = _spare ?? new BackwardPass();
         _spare = null;
+        if (!pass._token.Active) pass._token = new Token();
         return pass;
     }
 
     /// <summary>Releases every claimed tensor and drops every reference, then keeps the arrays for this thread's next pass.</summary>
     public void Return()
     {
-        for (int i = 0; i < _count; i++)
-        {
-            var t = _tensors[i];
-            if (t.PassOwner == this) Volatile.Write(ref t.PassOwner, null);
-        }
+        _token.Active = false;
         Array.Clear(_tensors, 0, _count);
         Array.Clear(_pending, 0, _count);
         _shared?.Clear();
@@ -73,7 +78,7 @@ internal sealed class BackwardPass
 
     private int SlotOf(Tensor t)
     {
-        if (t.PassOwner == this) return t.PassSlot;
+        if (t.PassOwner == _token) return t.PassSlot;
         return _shared is not null && _shared.TryGetValue(t, out int slot) ? slot : -1;
     }
 
@@ -87,7 +92,8 @@ internal sealed class BackwardPass
             Array.Resize(ref _order, slot * 2);
         }
         _tensors[slot] = t;
-        if (Interlocked.CompareExchange(ref t.PassOwner, this, null) is null) t.PassSlot = slot;
+        var held = t.PassOwner;
+        if ((held is null || !held.Active) && Interlocked.CompareExchange(ref t.PassOwner, _token, held) == held) t.PassSlot = slot;
         else (_shared ??= new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance)).Add(t, slot);
         return slot;
     }

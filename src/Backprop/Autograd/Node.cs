@@ -90,6 +90,7 @@ public abstract class Node
 
     // Every operator's recording passes here: the one place that stamps the node's version and, in anomaly mode only,
     // checks the output and captures where the node was made.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static Tensor Attach(Tensor output, Node node, Tensor[] inputs)
     {
         node._inputs = inputs;

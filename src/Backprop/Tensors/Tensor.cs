@@ -23,8 +23,8 @@ public sealed partial class Tensor
     internal readonly PooledBuffer? Pooled;
     private readonly int _generation;
 
-    // Claimed by one backward pass at a time (see BackwardPass): the pass and this tensor's slot in it.
-    internal BackwardPass? PassOwner;
+    // Claimed by one backward pass at a time (see BackwardPass): the pass's token and this tensor's slot in it.
+    internal BackwardPass.Token? PassOwner;
     internal int PassSlot;
 
     /// <summary>A tensor over <paramref name="data"/>, which may be another tensor's storage (a view made by an operator).</summary>

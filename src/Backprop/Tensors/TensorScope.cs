@@ -141,7 +141,8 @@ public sealed class TensorScope : IDisposable
     /// <summary>The record of <paramref name="array"/> when it is the buffer just rented on this thread, else null.</summary>
     internal static PooledBuffer? TakeJustRented(Array array, out int generation)
     {
-        var buffer = _justRented;
+        // Short buffers are never pooled: skip the thread-local read for them (the scalar arithmetic path).
+        var buffer = array.Length < MinPooledLength ? null : _justRented;
         if (buffer is null || !ReferenceEquals(buffer.Array, array))
         {
             generation = 0;
