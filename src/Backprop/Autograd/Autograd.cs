@@ -22,16 +22,48 @@ public static class Autograd
 
     internal static void ExitNoGrad() => NoGradDepth.Value--;
 
-    /// <summary>Whether an operator applied to this input must be recorded.</summary>
-    internal static bool ShouldRecord(Tensor a) => a.RequiresGrad && IsGradEnabled;
+    /// <summary>
+    /// Within the returned scope every operator that records the graph checks its output, and the backward pass checks
+    /// every gradient, for NaN and ±∞: the first one throws an <see cref="AnomalyException"/> naming the operator, the
+    /// shapes, the first offending element, the module path (such as <c>layers.2</c>) and the source line that recorded
+    /// the node. Slow (a stack trace per operator), so for debugging; off, it costs nothing. Scopes nest and follow the
+    /// async flow, as <see cref="NoGrad"/> does.
+    /// </summary>
+    public static AnomalyScope DetectAnomaly()
+    {
+        AnomalyDetection.Enter();
+        return new AnomalyScope(entered: true);
+    }
 
-    internal static bool ShouldRecord(Tensor a, Tensor b) => (a.RequiresGrad || b.RequiresGrad) && IsGradEnabled;
+    /// <summary>Whether anomaly mode (<see cref="DetectAnomaly"/>) is on in the current async flow.</summary>
+    public static bool IsAnomalyDetectionEnabled => AnomalyDetection.IsEnabled;
+
+    // Every operator asks here whether to record, with all its inputs: the one place that also refuses an input whose
+    // pooled buffer went back to the pool with its TensorScope (an operator must not compute from recycled memory).
+
+    /// <summary>Whether an operator applied to this input must be recorded.</summary>
+    internal static bool ShouldRecord(Tensor a)
+    {
+        a.CheckAlive();
+        return a.RequiresGrad && IsGradEnabled;
+    }
+
+    internal static bool ShouldRecord(Tensor a, Tensor b)
+    {
+        a.CheckAlive();
+        b.CheckAlive();
+        return (a.RequiresGrad || b.RequiresGrad) && IsGradEnabled;
+    }
 
     internal static bool ShouldRecord(Tensor[] inputs)
     {
+        bool any = false;
         foreach (var t in inputs)
-            if (t.RequiresGrad) return IsGradEnabled;
-        return false;
+        {
+            t.CheckAlive();
+            any |= t.RequiresGrad;
+        }
+        return any && IsGradEnabled;
     }
 }
 
@@ -40,4 +72,18 @@ public readonly struct NoGradScope : IDisposable
 {
     /// <inheritdoc/>
     public void Dispose() => Autograd.ExitNoGrad();
+}
+
+/// <summary>The scope returned by <see cref="Autograd.DetectAnomaly"/>; disposing it ends anomaly mode (the default value does nothing).</summary>
+public readonly struct AnomalyScope : IDisposable
+{
+    private readonly bool _entered;
+
+    internal AnomalyScope(bool entered) => _entered = entered;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_entered) AnomalyDetection.Exit();
+    }
 }

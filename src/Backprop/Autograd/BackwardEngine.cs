@@ -19,19 +19,22 @@ public interface IBackwardObserver
 /// </summary>
 internal static class BackwardEngine
 {
-    private static int _pass;
+    // Leaf gradients are summed under a lock, so passes on several threads that reach one leaf (a shared embedding)
+    // add up instead of losing updates. Striped by the leaf's identity: no lock object per tensor.
+    private static readonly Lock[] LeafLocks = CreateLocks(64);
 
     public static void Run(Tensor root, Tensor? gradient, bool retainGraph, IBackwardObserver? observer)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of the computation has RequiresGrad set, or it was computed under NoGrad)");
+        root.CheckAlive();
         if (gradient is null)
         {
             if (root.Numel != 1)
                 throw new InvalidOperationException(
                     $"Backward: the output has shape {Shapes.Format(root.ShapeArray)}, so it needs an explicit gradient of that shape (only a one-element output gets the implicit gradient 1)");
-            gradient = Tensor.OnesLike(root);
+            gradient = Storage.Empty(root.ShapeArray, root.DType).FillData(1);
         }
         else if (!Shapes.Equal(gradient.ShapeArray, root.ShapeArray))
         {
@@ -43,17 +46,18 @@ internal static class BackwardEngine
             gradient = gradient.Detach().To(root.DType);
         }
 
-        var order = TopologicalOrder(root);
+        bool anomaly = AnomalyDetection.IsEnabled;
+        var pass = BackwardPass.Rent();
         Tensor?[] scratch = new Tensor?[4];
-        root.PendingGrad = gradient;
         using var _ = Autograd.NoGrad();
         try
         {
-            for (int i = order.Count - 1; i >= 0; i--)
+            pass.Walk(root, gradient);
+            for (int i = pass.OrderCount - 1; i >= 0; i--)
             {
-                var t = order[i];
-                var g = t.PendingGrad;
-                t.PendingGrad = null; // the buffer is free for the collector once its gradient has moved on
+                int slot = pass.OrderAt(i);
+                var t = pass.TensorAt(slot);
+                var g = pass.TakePending(slot);
                 if (g is null) continue;
                 var node = t.GradFn;
                 if (node is null || t.RetainsGrad)
@@ -65,6 +69,10 @@ internal static class BackwardEngine
                 if (node.IsReleased)
                     throw new InvalidOperationException(
                         $"backward through '{node.Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+                if (t.IsScopeEnded)
+                    throw new InvalidOperationException(
+                        $"backward through '{node.Name}' (output {Shapes.Format(t.ShapeArray)}): its forward pass ran in a TensorScope that has ended, " +
+                        "so the values it saved were recycled; expected Backward() inside that scope");
 
                 var inputs = node.InputArray;
                 if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
@@ -77,23 +85,26 @@ internal static class BackwardEngine
                     if (grads[k] is not { } gk || !input.RequiresGrad) { grads[k] = null; continue; }
                     grads[k] = ReduceToInput(gk, input);
                 }
+                if (anomaly) AnomalyDetection.CheckGradients(node, g, grads);
                 observer?.OnStep(t, node, g, grads);
                 for (int k = 0; k < inputs.Length; k++)
-                {
-                    if (grads[k] is not { } gk) continue;
-                    var input = inputs[k];
-                    input.PendingGrad = input.PendingGrad is null ? gk : input.PendingGrad + gk;
-                }
+                    if (grads[k] is { } gk) pass.AddPending(inputs[k], gk);
                 if (!retainGraph) node.Release();
             }
         }
-        catch
+        finally
         {
-            // A failed pass (a released graph, a faulty operator) must not leave gradients parked on tensors:
-            // the next Backward through any of them would silently add the stale values in.
-            foreach (var t in order) t.PendingGrad = null;
-            throw;
+            // Success or failure, nothing of this pass stays on the tensors: a failed pass leaves no gradient parked
+            // for the next one to add in, and every claim is released for other passes.
+            pass.Return();
         }
+    }
+
+    private static Lock[] CreateLocks(int count)
+    {
+        var locks = new Lock[count];
+        for (int i = 0; i < count; i++) locks[i] = new Lock();
+        return locks;
     }
 
     /// <summary>Sums a gradient over the axes its input was broadcast along and converts it to the input's dtype.</summary>
@@ -106,49 +117,23 @@ internal static class BackwardEngine
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
     {
-        var existing = leaf.Grad;
-        if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
+        lock (LeafLocks[(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(leaf) & int.MaxValue) % LeafLocks.Length])
         {
-            // A private copy (g may be shared with other tensors' gradients or be the caller's own tensor), in a
-            // buffer outside any TensorScope: a leaf's gradient outlives the step that computed it.
-            var grad = new Tensor(Storage.NewUninitialized(g.DType, g.Numel), g.ShapeArray, g.DType);
-            grad.CopyFrom(g);
-            leaf.Grad = grad;
-        }
-        else
-        {
-            existing.AddInPlace(g);
-        }
-    }
-
-    /// <summary>
-    /// Tensors reachable from <paramref name="root"/> through recorded operators, in topological order
-    /// (inputs before outputs). Iterative depth-first search, so a chain of a million nodes needs no deep stack.
-    /// </summary>
-    private static List<Tensor> TopologicalOrder(Tensor root)
-    {
-        int stamp = Interlocked.Increment(ref _pass);
-        var order = new List<Tensor>();
-        var stack = new Stack<(Tensor Tensor, int NextInput)>();
-        root.VisitStamp = stamp;
-        stack.Push((root, 0));
-        while (stack.Count > 0)
-        {
-            var (t, next) = stack.Pop();
-            var inputs = t.GradFn?.InputArray;
-            if (inputs is not null && next < inputs.Length)
+            var existing = leaf.Grad;
+            if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
             {
-                stack.Push((t, next + 1));
-                var child = inputs[next];
-                if (child.RequiresGrad && child.VisitStamp != stamp)
-                {
-                    child.VisitStamp = stamp;
-                    stack.Push((child, 0));
-                }
-                continue;
+                // A private copy (g may be shared with other tensors' gradients or be the caller's own tensor), in a
+                // buffer outside any TensorScope: a leaf's gradient outlives the step that computed it.
+                var grad = new Tensor(Storage.NewUninitialized(g.DType, g.Numel), g.ShapeArray, g.DType);
+                grad.CopyDataFrom(g);
+                leaf.Grad = grad;
             }
-            order.Add(t);
+            else
+            {
+                // An in-place write like any other: a graph that saved this gradient tensor must notice.
+                existing.MarkWritten("gradient accumulation");
+                existing.AddInPlace(g);
+            }
         }
-        return order;
     }
 }

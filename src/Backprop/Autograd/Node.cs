@@ -8,6 +8,9 @@ public abstract class Node
 {
     private Tensor[] _inputs = [];
 
+    // StorageVersions.Current when the node was recorded: a saved buffer written in place after it is stale.
+    private long _version;
+
     /// <summary>The operator's name, such as "mul" or "matmul".</summary>
     public abstract string Name { get; }
 
@@ -18,6 +21,9 @@ public abstract class Node
 
     /// <summary>Whether the saved forward values were released by a backward pass.</summary>
     public bool IsReleased { get; private set; }
+
+    /// <summary>Where the node was recorded (module path, source line); captured only in anomaly mode, else null.</summary>
+    internal NodeOrigin? Origin { get; private set; }
 
     /// <summary>
     /// Multiplies <paramref name="gradOutput"/> (the gradient arriving at the output) by the local gradient and
@@ -37,9 +43,26 @@ public abstract class Node
         IsReleased = true;
     }
 
-    /// <summary>A saved value, or a clear error when a previous backward pass released it.</summary>
-    protected Tensor Saved(Tensor? value) => value ?? throw new InvalidOperationException(
-        $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+    /// <summary>
+    /// A saved value, or a clear error when a previous backward pass released it or when it was written in place after
+    /// the forward pass saved it (its gradient would be computed from the new values).
+    /// </summary>
+    protected Tensor Saved(Tensor? value)
+    {
+        if (value is null) throw new InvalidOperationException(
+            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+        if (StorageVersions.Current != _version) CheckUnmodified(value);
+        return value;
+    }
+
+    private void CheckUnmodified(Tensor value)
+    {
+        if (StorageVersions.WriterSince(value.Data, _version) is not { } writer) return;
+        throw new InvalidOperationException(
+            $"{Name}: a tensor {Shapes.Format(value.ShapeArray)} {value.DType.Name()} that this operator saved for its backward pass was modified " +
+            $"in place afterwards (by {writer}), so its gradient would be computed from the new values; expected it unchanged until Backward(). " +
+            "Modify a copy instead (t.Clone(), or t.Detach().Clone() outside the graph), or make the change after Backward()");
+    }
 
     /// <summary>
     /// The gradients this gate hands to its inputs for a given upstream gradient, reduced to the inputs' shapes —
@@ -59,24 +82,21 @@ public abstract class Node
     }
 
     /// <summary>Attaches a node to its output when recording is on and some input requires a gradient.</summary>
-    internal static Tensor Record(Tensor output, Node node, Tensor input)
-    {
-        node._inputs = [input];
-        output.GradFn = node;
-        return output;
-    }
+    internal static Tensor Record(Tensor output, Node node, Tensor input) => Attach(output, node, [input]);
 
-    internal static Tensor Record(Tensor output, Node node, Tensor a, Tensor b)
-    {
-        node._inputs = [a, b];
-        output.GradFn = node;
-        return output;
-    }
+    internal static Tensor Record(Tensor output, Node node, Tensor a, Tensor b) => Attach(output, node, [a, b]);
 
-    internal static Tensor Record(Tensor output, Node node, Tensor[] inputs)
+    internal static Tensor Record(Tensor output, Node node, Tensor[] inputs) => Attach(output, node, inputs);
+
+    // Every operator's recording passes here: the one place that stamps the node's version and, in anomaly mode only,
+    // checks the output and captures where the node was made.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Tensor Attach(Tensor output, Node node, Tensor[] inputs)
     {
         node._inputs = inputs;
+        node._version = StorageVersions.Current;
         output.GradFn = node;
+        if (AnomalyDetection.IsEnabled) node.Origin = AnomalyDetection.OnRecord(output, node);
         return output;
     }
 

@@ -56,6 +56,29 @@ public abstract class Module
         void Duplicate() => throw new ArgumentException($"{GetType().Name}: an entry named '{name}' is already registered");
     }
 
+    /// <summary>
+    /// Runs a registered child's forward pass under its entry name, so that anomaly mode (<see cref="Autograd.DetectAnomaly"/>)
+    /// reports the module path (<c>encoder.layers.2</c>) of an operator that produced NaN or ±∞. A container module calls
+    /// its children through this; outside anomaly mode it is a plain <c>child.Forward(input)</c>.
+    /// </summary>
+    protected Tensor ForwardChild(Module child, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        if (!AnomalyDetection.IsEnabled) return child.Forward(input);
+        string? name = null;
+        foreach (var (key, registered) in _children)
+            if (ReferenceEquals(registered, child)) { name = key; break; }
+        AnomalyDetection.EnterModule(name ?? throw new ArgumentException($"{GetType().Name}: ForwardChild of a module that is not a registered child ({child.Describe()})"));
+        try
+        {
+            return child.Forward(input);
+        }
+        finally
+        {
+            AnomalyDetection.ExitModule();
+        }
+    }
+
     /// <summary>The direct children, in registration order.</summary>
     public IReadOnlyList<KeyValuePair<string, Module>> Children => _children;
 

@@ -34,7 +34,13 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
+        if (!AnomalyDetection.IsEnabled)
+        {
+            foreach (var layer in _layers) x = layer.Forward(x);
+            return x;
+        }
+        // Anomaly mode names the layer a bad value came from, so each layer's forward runs under its entry name.
+        foreach (var layer in _layers) x = ForwardChild(layer, x);
         return x;
     }
 }

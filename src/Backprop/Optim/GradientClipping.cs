@@ -30,6 +30,7 @@ public static class GradientClipping
                 var g = parameters[i].Grad;
                 if (g is null) continue;
                 if (!g.IsContiguous) throw new InvalidOperationException("ClipByGlobalNorm: gradients must be contiguous");
+                g.MarkWritten("ClipByGlobalNorm");
                 if (g.DType == DType.Float32) TensorPrimitives.Multiply(g.Span<float>(), (float)coefficient, g.Span<float>());
                 else TensorPrimitives.Multiply(g.Span<double>(), coefficient, g.Span<double>());
             }

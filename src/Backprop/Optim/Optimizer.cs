@@ -7,12 +7,14 @@ namespace Backprop.Optim;
 public abstract class Optimizer
 {
     private readonly Tensor[] _parameters;
+    private readonly string _stepName;
     private double _learningRate;
 
     /// <summary>Creates the optimizer over <paramref name="parameters"/> (contiguous floating-point leaves).</summary>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate)
     {
         _parameters = [.. parameters];
+        _stepName = GetType().Name + ".Step";
         foreach (var p in _parameters)
             if (!p.IsLeaf || !p.IsContiguous || !p.DType.IsFloatingPoint())
                 throw new ArgumentException($"{GetType().Name}: parameters must be contiguous floating-point leaf tensors, got {p.DType.Name()} {Shapes.Format(p.ShapeArray)}");
@@ -49,6 +51,8 @@ public abstract class Optimizer
             if (g.DType != p.DType || !Shapes.Equal(g.ShapeArray, p.ShapeArray))
                 throw new InvalidOperationException(
                     $"{GetType().Name}: parameter {i} {Shapes.Format(p.ShapeArray)} {p.DType.Name()} has a gradient of {Shapes.Format(g.ShapeArray)} {g.DType.Name()}");
+            // An in-place write: a graph recorded before the step that saved this parameter must refuse to backward.
+            p.MarkWritten(_stepName);
             Update(i, p, g.ContiguousData());
         }
     }

@@ -15,7 +15,12 @@ public sealed partial class Tensor
     public double this[params int[] indices]
     {
         get => ReadAt(StoragePosition(indices));
-        set => WriteAt(StoragePosition(indices), value);
+        set
+        {
+            int pos = StoragePosition(indices);
+            MarkWritten("the indexer");
+            WriteAt(pos, value);
+        }
     }
 
     private int StoragePosition(int[] indices)
@@ -28,7 +33,9 @@ public sealed partial class Tensor
             int size = ShapeArray[i];
             int ix = indices[i] < 0 ? indices[i] + size : indices[i];
             if (ix < 0 || ix >= size)
-                throw new IndexOutOfRangeException($"indexer: index {indices[i]} is out of range for axis {i} of size {size} (shape {Shapes.Format(ShapeArray)})");
+                throw new ArgumentOutOfRangeException(
+                    $"indexer: index {indices[i]} is out of range for axis {i} of size {size} (shape {Shapes.Format(ShapeArray)}), expected {-size} to {size - 1}",
+                    (Exception?)null);
             pos += ix * StridesArray[i];
         }
         return pos;
@@ -69,8 +76,25 @@ public sealed partial class Tensor
         }
     }
 
+    /// <summary>
+    /// Stamps this tensor's storage as written in place (shared by all its views), so a graph that saved it for backward
+    /// notices. Every public in-place write calls it; <paramref name="writer"/> names the write in the error.
+    /// </summary>
+    internal void MarkWritten(string writer)
+    {
+        CheckAlive();
+        StorageVersions.Bump(Data, writer);
+    }
+
     /// <summary>Sets every element (of this tensor's view) to <paramref name="value"/>.</summary>
     public Tensor Fill(double value)
+    {
+        MarkWritten("Fill");
+        return FillData(value);
+    }
+
+    /// <summary>Sets every element, without stamping a version: for buffers no graph can have seen yet.</summary>
+    internal Tensor FillData(double value)
     {
         if (IsContiguous)
         {
@@ -116,6 +140,13 @@ public sealed partial class Tensor
     {
         if (!Shapes.Equal(ShapeArray, source.ShapeArray))
             throw new ArgumentException($"CopyFrom: source shape {Shapes.Format(source.ShapeArray)} does not match {Shapes.Format(ShapeArray)}");
+        MarkWritten("CopyFrom");
+        CopyDataFrom(source);
+    }
+
+    /// <summary>Copies a same-shape source's values in, without stamping a version: for buffers no graph can have seen yet.</summary>
+    internal void CopyDataFrom(Tensor source)
+    {
         var src = source.DType == DType ? source.Contiguous() : source.Detach().To(DType);
         if (IsContiguous)
         {

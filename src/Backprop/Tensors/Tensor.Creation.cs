@@ -96,7 +96,7 @@ public sealed partial class Tensor
     public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, bool requiresGrad = false)
     {
         var t = Storage.Empty(CheckShape("Full", shape), dtype);
-        t.Fill(value);
+        t.FillData(value); // a fresh buffer: no graph can have saved it, so no version stamp
         return WithGrad(t, requiresGrad);
     }
 

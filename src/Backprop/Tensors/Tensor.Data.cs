@@ -44,14 +44,14 @@ public sealed partial class Tensor
     internal Tensor ViewData(int[] shape)
     {
         if (!IsContiguous) throw new InvalidOperationException("internal: ViewData of a non-contiguous tensor");
-        return new Tensor(Data, Offset, shape, Shapes.ContiguousStrides(shape), DType);
+        return View(Offset, shape, Shapes.ContiguousStrides(shape));
     }
 
     /// <summary>A broadcast view with stride 0 on expanded axes (not recorded).</summary>
     internal Tensor ExpandData(int[] shape)
     {
         if (Shapes.Equal(shape, ShapeArray)) return this;
-        return new Tensor(Data, Offset, shape, Shapes.BroadcastStrides(ShapeArray, StridesArray, shape), DType);
+        return View(Offset, shape, Shapes.BroadcastStrides(ShapeArray, StridesArray, shape));
     }
 
     /// <summary>A view with the axes reordered (not recorded).</summary>
@@ -64,7 +64,7 @@ public sealed partial class Tensor
             shape[i] = ShapeArray[order[i]];
             strides[i] = StridesArray[order[i]];
         }
-        return new Tensor(Data, Offset, shape, strides, DType);
+        return View(Offset, shape, strides);
     }
 
     /// <summary>A view of <paramref name="length"/> elements from <paramref name="start"/> along an axis (not recorded).</summary>
@@ -72,7 +72,7 @@ public sealed partial class Tensor
     {
         var shape = (int[])ShapeArray.Clone();
         shape[axis] = length;
-        return new Tensor(Data, Offset + start * StridesArray[axis], shape, StridesArray, DType);
+        return View(Offset + start * StridesArray[axis], shape, StridesArray);
     }
 
     /// <summary>Adds <paramref name="other"/> (same shape) into this contiguous tensor's storage (not recorded).</summary>

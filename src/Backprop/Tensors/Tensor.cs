@@ -17,12 +17,29 @@ public sealed partial class Tensor
     private readonly int _numel;
     private bool _requiresGrad;
 
-    // Written only by the backward engine: the gradient being summed for this tensor during one pass,
-    // and the pass number that last visited it (a stamp instead of a visited-set keeps the walk allocation-free).
-    internal Tensor? PendingGrad;
-    internal int VisitStamp;
+    // The pool's record of this tensor's buffer when it came from a TensorScope (null otherwise), and the buffer's
+    // generation when this tensor was made: the buffer's generation moves on when its scope ends, so a mismatch
+    // means the storage now belongs to someone else.
+    internal readonly PooledBuffer? Pooled;
+    private readonly int _generation;
 
+    // Claimed by one backward pass at a time (see BackwardPass): the pass's token and this tensor's slot in it.
+    internal BackwardPass.Token? PassOwner;
+    internal int PassSlot;
+
+    /// <summary>A tensor over <paramref name="data"/>, which may be another tensor's storage (a view made by an operator).</summary>
     internal Tensor(Array data, int offset, int[] shape, int[] strides, DType dtype)
+        : this(data, offset, shape, strides, dtype, BufferPool.FindLease(data, out int generation), generation) { }
+
+    /// <summary>A tensor over a freshly created buffer, such as one from <see cref="Storage.Uninitialized"/>.</summary>
+    internal Tensor(Array data, int[] shape, DType dtype)
+        : this(data, 0, shape, Shapes.ContiguousStrides(shape), dtype, TensorScope.TakeJustRented(data, out int generation), generation) { }
+
+    /// <summary>A view of <paramref name="source"/>'s storage: it shares the source's lease, stale or not.</summary>
+    private Tensor(Tensor source, int offset, int[] shape, int[] strides)
+        : this(source.Data, offset, shape, strides, source.DType, source.Pooled, source._generation) { }
+
+    private Tensor(Array data, int offset, int[] shape, int[] strides, DType dtype, PooledBuffer? pooled, int generation)
     {
         Data = data;
         Offset = offset;
@@ -31,10 +48,29 @@ public sealed partial class Tensor
         DType = dtype;
         _numel = Shapes.Numel(shape);
         IsContiguous = Shapes.IsContiguous(shape, strides);
+        Pooled = pooled;
+        _generation = generation;
     }
 
-    internal Tensor(Array data, int[] shape, DType dtype)
-        : this(data, 0, shape, Shapes.ContiguousStrides(shape), dtype) { }
+    /// <summary>Throws when this tensor's pooled buffer went back to the pool with the scope that created it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void CheckAlive()
+    {
+        if (Pooled is { } p && p.Generation != _generation) ThrowScopeEnded();
+    }
+
+    /// <summary>Whether the scope this tensor's buffer came from has ended (false for tensors outside any scope).</summary>
+    public bool IsScopeEnded => Pooled is { } p && p.Generation != _generation;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowScopeEnded()
+    {
+        string origin = GradFn is { } node ? $" (the result of '{node.Name}')" : "";
+        throw new InvalidOperationException(
+            $"tensor {Shapes.Format(ShapeArray)} {DType.Name()}{origin}: used after the TensorScope it was created in ended; " +
+            "its buffer went back to the pool and now holds other values. Read what you need inside the scope (Item(), ToArray()), " +
+            "or let it escape with TensorScope.Keep(t), scope.MoveToOuterScope(t) or TensorScope.Run(...), which copies the result out");
+    }
 
     /// <summary>The element type.</summary>
     public DType DType { get; }
@@ -101,19 +137,28 @@ public sealed partial class Tensor
     public void ZeroGrad()
     {
         if (Grad is null) return;
-        Grad.Fill(0);
+        Grad.MarkWritten("ZeroGrad");
+        Grad.FillData(0);
     }
 
     /// <summary>A tensor sharing this one's values but outside the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(Data, Offset, ShapeArray, StridesArray, DType) { Name = Name };
+    public Tensor Detach() => new(this, Offset, ShapeArray, StridesArray) { Name = Name };
 
-    internal T[] Array<T>() => Unsafe.As<T[]>(Data);
+    /// <summary>A view of this tensor's storage with another layout (shares its version and its scope lease).</summary>
+    internal Tensor View(int offset, int[] shape, int[] strides) => new(this, offset, shape, strides);
+
+    internal T[] Array<T>()
+    {
+        CheckAlive();
+        return Unsafe.As<T[]>(Data);
+    }
 
     /// <summary>The elements of a contiguous tensor as a span over its storage.</summary>
     internal Span<T> Span<T>()
     {
         if (!IsContiguous) throw new InvalidOperationException("internal: Span() of a non-contiguous tensor");
         CheckType<T>();
+        CheckAlive();
         return new Span<T>(Unsafe.As<T[]>(Data), Offset, _numel);
     }
 

@@ -222,6 +222,7 @@ public sealed class Trainer
 
     private (double Loss, int Correct) ForwardBackward(Batch batch)
     {
+        using var anomaly = Options.DetectAnomaly ? Autograd.DetectAnomaly() : default;
         // The batch's arrays stay valid until the next MoveNext, so the tensor can wrap them without a copy.
         var logits = Model.Forward(Tensor.Wrap(batch.Features, batch.Shape));
         var loss = logits.CrossEntropy(batch.Labels);

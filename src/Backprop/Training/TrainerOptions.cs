@@ -54,6 +54,13 @@ public sealed record TrainerOptions
     /// </summary>
     public bool RecycleBuffers { get; init; } = true;
 
+    /// <summary>
+    /// Run each step's forward and backward pass in anomaly mode (<see cref="Autograd.DetectAnomaly"/>): the first NaN
+    /// or ±∞ stops training with an <see cref="AnomalyException"/> naming the operator, the element, the module path and
+    /// the source line. Much slower; for finding where a loss turns non-finite.
+    /// </summary>
+    public bool DetectAnomaly { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is out of range.</summary>
     public void Validate()
     {

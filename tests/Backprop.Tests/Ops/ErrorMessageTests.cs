@@ -145,8 +145,8 @@ public class ErrorMessageTests
     [Fact]
     public void IndexerOutOfRange()
     {
-        var e = Assert.Throws<IndexOutOfRangeException>(() => M(2, 3)[0, 5]);
-        Assert.Equal("indexer: index 5 is out of range for axis 1 of size 3 (shape [2, 3])", e.Message);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => M(2, 3)[0, 5]);
+        Assert.Equal("indexer: index 5 is out of range for axis 1 of size 3 (shape [2, 3]), expected -3 to 2", e.Message);
     }
 
     [Fact]

@@ -42,11 +42,12 @@ public class TensorAccessTests
     public void IndexerOutOfRangeNamesTheIndexAxisAndSize()
     {
         var m = Matrix();
-        var e = Assert.Throws<IndexOutOfRangeException>(() => m[2, 0]);
-        Assert.Equal("indexer: index 2 is out of range for axis 0 of size 2 (shape [2, 3])", e.Message);
-        e = Assert.Throws<IndexOutOfRangeException>(() => m[0, -4]);
-        Assert.Contains("index -4 is out of range for axis 1 of size 3", e.Message);
-        Assert.Throws<IndexOutOfRangeException>(() => m[0, 3] = 1);
+        // A user's mistake, so an ArgumentOutOfRangeException (never the runtime's IndexOutOfRangeException).
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => m[2, 0]);
+        Assert.Equal("indexer: index 2 is out of range for axis 0 of size 2 (shape [2, 3]), expected -2 to 1", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => m[0, -4]);
+        Assert.Contains("index -4 is out of range for axis 1 of size 3 (shape [2, 3]), expected -3 to 2", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m[0, 3] = 1);
         var r = Assert.Throws<ArgumentException>(() => m[1]);
         Assert.Contains("1 indices given for a tensor of rank 2", r.Message);
     }
