@@ -22,6 +22,16 @@ public sealed class Arguments
         Positional = result.GetValue(syntax.Positional) ?? [];
     }
 
+    /// <summary>Parses the words after the command's name against its options (for code that runs parts of a command itself).</summary>
+    /// <exception cref="UsageException">The words do not parse.</exception>
+    public static Arguments Parse(ICommand command, IReadOnlyList<string> words)
+    {
+        var syntax = new CommandSyntax(command);
+        var result = syntax.Command.Parse(words, new ParserConfiguration { EnablePosixBundling = false });
+        if (result.Errors.Count > 0) throw new UsageException(result.Errors[0].Message);
+        return new Arguments(syntax, result);
+    }
+
     /// <summary>The positional arguments, in order (those after <c>--</c> included).</summary>
     public IReadOnlyList<string> Positional { get; }
 
