@@ -80,7 +80,7 @@ public sealed class ProgressReporter(TextWriter error, bool terminal, Func<int>?
             string tail = kept == 0 ? "" : "  " + string.Join("  ", fields, 0, kept);
             int fixedWidth = head.Length + 1 + 1 + count.Length + tail.Length; // "head " + bar + " count" + tail
             int barWidth = Math.Min(24, room - fixedWidth);
-            if (barWidth >= 8 || (kept == 0 && barWidth >= 1))
+            if (barWidth >= 6 || (kept == 0 && barWidth >= 1))
             {
                 int filled = (int)Math.Round(barWidth * (double)batchesDone / Math.Max(1, batchesPerEpoch));
                 return $"{head} {new string('█', filled)}{new string('░', barWidth - filled)} {count}{tail}";
