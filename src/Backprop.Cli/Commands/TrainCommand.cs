@@ -86,7 +86,8 @@ public sealed class TrainCommand : ICommand
 
         var data = TrainingData.Load(settings.Data);
         var model = UserErrors.AtCall(() => settings.Model.Build(data.Train.SampleShape, data.Train.NumClasses, new Generator(settings.Seed)));
-        var optimizer = settings.CreateOptimizer(model.Parameters());
+        // The optimizer, schedule and trainer check the user's numbers (momentum, decay, sizes) with ArgumentExceptions.
+        var optimizer = UserErrors.AtCall(() => settings.CreateOptimizer(model.Parameters()));
         int batchesPerEpoch = (data.Train.Count + settings.BatchSize - 1) / settings.BatchSize;
         var curves = new CurvesReport($"{settings.Data} · {settings.Model.Text}");
         var options = new TrainerOptions
@@ -94,13 +95,13 @@ public sealed class TrainCommand : ICommand
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
             Seed = settings.Seed,
-            Schedule = settings.CreateSchedule(batchesPerEpoch),
+            Schedule = UserErrors.AtCall(() => settings.CreateSchedule(batchesPerEpoch)),
             OutputDirectory = outDirectory,
             ModelSpec = settings.Model.Text,
             ConfigJson = settings.ToJson(data.WriteStandardization),
             Reports = [curves],
         };
-        var trainer = new Trainer(model, optimizer, data.Train, data.Test, options);
+        var trainer = UserErrors.AtCall(() => new Trainer(model, optimizer, data.Train, data.Test, options));
         if (resume is not null)
         {
             // Weights that do not fit the model, or optimizer state of another optimizer, are the checkpoint's fault.
