@@ -41,6 +41,31 @@ public class SignalTests
         Assert.Equal("backprop bench: interrupted", error.Trim());
     }
 
+    [Fact]
+    public void WorkThatWatchesNoTokenStillStopsAtOnce()
+    {
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        var clock = Stopwatch.StartNew();
+        Assert.Throws<OperationCanceledException>(() => Interruptible.Run(() => { Thread.Sleep(3000); return 1; }, cancellation.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"took {clock.Elapsed}");
+        // The work's own exception comes out as itself, not wrapped.
+        Assert.Throws<FormatException>(() => Interruptible.Run<int>(() => throw new FormatException("x"), new CancellationTokenSource().Token));
+        Assert.Equal(7, Interruptible.Run(() => 7, new CancellationTokenSource().Token));
+    }
+
+    [Fact]
+    public void InProcessCancellationOfSolveIsExit130()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        int code = CommandLine.Run(["solve", "z = x*x", "--at", "x=3", "--target", "4", "--vary", "x"], stdout, stderr, cancelled.Token);
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Equal("backprop solve: interrupted", stderr.ToString().Trim());
+        Assert.Equal("", stdout.ToString());
+    }
+
     private static (int Code, string Error) RunUntil(string[] args, string text, string signal)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll");
