@@ -1,63 +1,59 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Backprop.Cli;
 
 /// <summary>
-/// The options and positional arguments of one command. Options are <c>--name value</c>, <c>--name=value</c> or a bare
-/// <c>--flag</c>; every option a command does not read is reported as unknown, so a typo never passes silently.
+/// The options and positional arguments of one parsed command line (parsed by System.CommandLine against the
+/// command's <see cref="CommandSyntax"/>). Values are read as text and checked here, so every command words its
+/// range errors the same way ("--lr must be positive, got 0").
 /// </summary>
 public sealed class Arguments
 {
-    private readonly string _command;
-    private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
-    private readonly List<string> _positional = [];
+    private readonly CommandSyntax _syntax;
+    private readonly ParseResult _result;
 
-    /// <summary>Splits the arguments that follow the command name.</summary>
-    public Arguments(string command, IEnumerable<string> args, IReadOnlySet<string> flags)
+    /// <summary>Wraps a parse result of <paramref name="syntax"/>'s command that has no parse errors.</summary>
+    public Arguments(CommandSyntax syntax, ParseResult result)
     {
-        _command = command;
-        var list = args.ToList();
-        for (int i = 0; i < list.Count; i++)
-        {
-            string a = list[i];
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
-            {
-                string name = a[2..];
-                string? value = null;
-                int eq = name.IndexOf('=');
-                if (eq >= 0)
-                {
-                    value = name[(eq + 1)..];
-                    name = name[..eq];
-                }
-                else if (!flags.Contains(name))
-                {
-                    if (i + 1 >= list.Count) throw new UsageException($"{command}: option --{name} needs a value");
-                    value = list[++i];
-                }
-                if (_options.ContainsKey(name)) throw new UsageException($"{command}: option --{name} is given twice");
-                _options[name] = value;
-            }
-            else _positional.Add(a);
-        }
+        _syntax = syntax;
+        _result = result;
+        Positional = result.GetValue(syntax.Positional) ?? [];
     }
 
-    /// <summary>The positional arguments, in order.</summary>
-    public IReadOnlyList<string> Positional => _positional;
+    /// <summary>Parses the words after the command's name against its options (for code that runs parts of a command itself).</summary>
+    /// <exception cref="UsageException">The words do not parse.</exception>
+    public static Arguments Parse(ICommand command, IReadOnlyList<string> words)
+    {
+        var syntax = new CommandSyntax(command);
+        var result = syntax.Command.Parse(words, new ParserConfiguration { EnablePosixBundling = false });
+        if (result.Errors.Count > 0) throw new UsageException(result.Errors[0].Message);
+        return new Arguments(syntax, result);
+    }
 
-    /// <summary>Whether a flag (or any option) was given.</summary>
+    /// <summary>The positional arguments, in order (those after <c>--</c> included).</summary>
+    public IReadOnlyList<string> Positional { get; }
+
+    /// <summary>
+    /// A flag's value: <c>--name</c> and <c>--name=true</c> mean true; absent, <c>--name=false</c> and <c>--no-name</c>
+    /// mean false. Both <c>--name</c> and <c>--no-name</c> together are a usage error.
+    /// </summary>
     public bool Flag(string name)
     {
-        _used.Add(name);
-        return _options.ContainsKey(name);
+        var (flag, negation) = _syntax.Flag(name);
+        bool given = _result.GetResult(flag) is { Implicit: false };
+        bool negated = _result.GetResult(negation) is { Implicit: false } && _result.GetValue(negation);
+        if (given && negated && _result.GetValue(flag))
+            throw new UsageException($"--{name} and --no-{name} contradict each other; give one");
+        return !negated && given && _result.GetValue(flag);
     }
 
     /// <summary>An option's text, or null when absent.</summary>
     public string? Text(string name)
     {
-        _used.Add(name);
-        return _options.TryGetValue(name, out var v) ? v : null;
+        var option = _syntax.Valued(name);
+        return _result.GetResult(option) is { Implicit: false } ? _result.GetValue(option) : null;
     }
 
     /// <summary>An integer option within [min, max].</summary>
@@ -66,30 +62,34 @@ public sealed class Arguments
         var text = Text(name);
         if (text is null) return fallback;
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v))
-            throw new UsageException($"{_command}: --{name} expects a whole number, got '{text}'");
+            throw new UsageException($"--{name} expects a whole number, got '{text}'");
         if (v < min || v > max)
-            throw new UsageException($"{_command}: --{name} must be {(max == int.MaxValue ? $"at least {min}" : $"between {min} and {max}")}, got {v}");
+            throw new UsageException($"--{name} must be {(max == int.MaxValue ? $"at least {min}" : $"between {min} and {max}")}, got {v}");
         return v;
     }
 
-    /// <summary>A number option; <paramref name="positive"/> rejects zero and negatives.</summary>
-    public double Double(string name, double fallback, bool positive = false, bool nonNegative = false)
+    /// <summary>
+    /// A number option; <paramref name="positive"/> rejects zero and negatives, <paramref name="nonNegative"/>
+    /// negatives, and a value above <paramref name="max"/> is refused with the bound in the message.
+    /// </summary>
+    public double Double(string name, double fallback, bool positive = false, bool nonNegative = false, double max = double.MaxValue)
     {
         var text = Text(name);
         if (text is null) return fallback;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-            throw new UsageException($"{_command}: --{name} expects a number, got '{text}'");
-        if (positive && v <= 0) throw new UsageException($"{_command}: --{name} must be positive, got {text}");
-        if (nonNegative && v < 0) throw new UsageException($"{_command}: --{name} must not be negative, got {text}");
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || double.IsNaN(v))
+            throw new UsageException($"--{name} expects a number, got '{text}'");
+        if (double.IsInfinity(v))
+            throw new UsageException($"--{name} expects a number of at most about 1.8e308 in size, got '{text}'");
+        if (positive && v <= 0) throw new UsageException($"--{name} must be positive, got {text}");
+        if (nonNegative && v < 0) throw new UsageException($"--{name} must not be negative, got {text}");
+        if (v > max) throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--{name} must be at most {max:R}, got {text}"));
         return v;
     }
 
-    /// <summary>Throws for any option the command did not read, and for extra positional arguments.</summary>
-    public void EnsureAllUsed(int maxPositional)
+    /// <summary>Throws for positional arguments beyond the first <paramref name="max"/>.</summary>
+    public void CheckPositionalCount(int max)
     {
-        foreach (var name in _options.Keys)
-            if (!_used.Contains(name)) throw new UsageException($"{_command}: unknown option --{name} (see 'backprop {_command} --help')");
-        if (_positional.Count > maxPositional)
-            throw new UsageException($"{_command}: unexpected argument '{_positional[maxPositional]}'");
+        if (Positional.Count > max)
+            throw new UsageException($"unexpected argument '{Positional[max]}'");
     }
 }

@@ -17,6 +17,10 @@ public static class ExitCodes
     public const int Domain = 5;
     /// <summary>solve: the error grew without bound.</summary>
     public const int Diverged = 6;
-    /// <summary>Stopped by Ctrl+C (after saving what could be saved).</summary>
+    /// <summary>A bug in backprop (not in the input): the stack trace is on stderr (EX_SOFTWARE of sysexits.h).</summary>
+    public const int InternalError = 70;
+    /// <summary>Stopped by Ctrl+C, SIGINT (after saving what could be saved): 128 + 2.</summary>
     public const int Interrupted = 130;
+    /// <summary>Stopped by SIGTERM (after saving what could be saved): 128 + 15.</summary>
+    public const int Terminated = 143;
 }

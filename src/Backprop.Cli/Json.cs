@@ -1,21 +1,47 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Backprop.Cli;
 
-/// <summary>Small JSON writing aids for the commands' machine-readable output (no reflection, AOT-safe).</summary>
+/// <summary>
+/// JSON output of the commands, written with <see cref="Utf8JsonWriter"/> only (no reflection, AOT-safe; no string
+/// concatenation). JSON has no NaN or infinity: a non-finite number is written as <c>null</c> (docs/cli.md).
+/// </summary>
 public static class Json
 {
-    /// <summary>A JSON string literal.</summary>
-    public static string Quote(string s) => JsonSerializer.Serialize(s, JsonContext.Default.String);
-
-    /// <summary>A number in full double precision (non-finite values become null, which JSON can carry).</summary>
-    public static string Number(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
-
-    /// <summary>Writer options shared by the commands: indented, non-ASCII kept readable.</summary>
+    /// <summary>Writer options shared by the commands: non-ASCII kept readable; indented for the documents of explain and solve.</summary>
     public static JsonWriterOptions WriterOptions(bool indented = true) => new() { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-}
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class JsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+    /// <summary>Writes one JSON object on one line (JSON Lines): <paramref name="properties"/> fills it.</summary>
+    public static void WriteLine(TextWriter output, Action<Utf8JsonWriter> properties) =>
+        output.WriteLine(Document(w =>
+        {
+            w.WriteStartObject();
+            properties(w);
+            w.WriteEndObject();
+        }, indented: false));
+
+    /// <summary>The text <paramref name="write"/> produces (one complete JSON value).</summary>
+    public static string Document(Action<Utf8JsonWriter> write, bool indented)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions(indented)))
+            write(w);
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>A number property in full double precision, or null when it is not finite (or absent).</summary>
+    public static void Number(Utf8JsonWriter w, string name, double? value)
+    {
+        w.WritePropertyName(name);
+        NumberValue(w, value);
+    }
+
+    /// <summary>A number in full double precision, or null when it is not finite (or absent).</summary>
+    public static void NumberValue(Utf8JsonWriter w, double? value)
+    {
+        if (value is { } v && double.IsFinite(v)) w.WriteNumberValue(v);
+        else w.WriteNullValue();
+    }
+}

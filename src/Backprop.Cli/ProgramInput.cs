@@ -10,22 +10,26 @@ namespace Backprop.Cli;
 /// </summary>
 public sealed record ProgramInput(ProgramSyntax Program, IReadOnlyDictionary<string, double> Values, string? OutputName)
 {
-    /// <summary>The usage lines both commands print for these options.</summary>
-    public const string OptionsHelp = """
-          PROGRAM          statements separated by ';' or newlines, e.g. "x = 2*w + 3*b; y = 2*b + 1; z = x*y";
-                           '-' reads the program from stdin
-          --file PATH      read the program from a file instead
-          --at NAME=V,...  the inputs' values, e.g. --at w=3,b=4
-          --of NAME        the output: the last value assigned to NAME (default: the last statement)
-        """;
+    /// <summary>The program argument both commands take.</summary>
+    public static readonly PositionalSpec Argument = new("PROGRAM",
+        "statements separated by ';' or newlines, e.g. \"x = 2*w + 3*b; y = 2*b + 1; z = x*y\"; '-' reads the program from stdin", 1);
 
-    /// <summary>Reads the options; the caller still calls <see cref="Arguments.EnsureAllUsed"/> with 1 positional.</summary>
+    /// <summary>The options both commands take.</summary>
+    public static readonly OptionSpec[] Options =
+    [
+        new("file", "PATH", "read the program from a file instead"),
+        new("at", "NAME=V,...", "the inputs' values, e.g. --at w=3,b=4"),
+        new("of", "NAME", "the output: the last value assigned to NAME (default: the last statement)"),
+    ];
+
+    /// <summary>Reads the program and the options above (at most one positional argument).</summary>
     /// <exception cref="UsageException">No program, two programs, a malformed --at, or a program that does not parse.</exception>
     public static ProgramInput Read(Arguments args, TextReader stdin)
     {
         string? file = args.Text("file");
         string? at = args.Text("at");
         string? of = args.Text("of");
+        args.CheckPositionalCount(1);
         string? positional = args.Positional.Count > 0 ? args.Positional[0] : null;
         string source = (positional, file) switch
         {

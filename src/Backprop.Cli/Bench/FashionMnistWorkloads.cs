@@ -14,20 +14,20 @@ public static class FashionMnistWorkloads
     private const int BatchSize = 64;
 
     /// <summary>784-256-128-10 ReLU MLP, one epoch over the 60,000 shuffled training images; seconds, and test accuracy.</summary>
-    public static BenchResult MlpEpoch(string directory)
+    public static BenchResult MlpEpoch(string directory, CancellationToken cancellation)
     {
         var (train, test) = Load(directory);
         var gen = new Generator(0);
         var model = new Sequential(new Linear(784, 256, gen), new ReLU(), new Linear(256, 128, gen), new ReLU(), new Linear(128, 10, gen));
         var order = gen.Permutation(train.Count);
-        var (seconds, bytesPerStep) = Train(model, train, order, 784);
+        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, 784);
         double accuracy = Accuracy(model, test, [784]);
         return new BenchResult("mlp_epoch", seconds, "s",
             new Dictionary<string, double> { ["test_accuracy"] = accuracy, ["bytes_per_step"] = Math.Round(bytesPerStep) });
     }
 
     /// <summary>The 2-conv CNN over the first 10,000 training images in order; seconds.</summary>
-    public static BenchResult Cnn10k(string directory)
+    public static BenchResult Cnn10k(string directory, CancellationToken cancellation)
     {
         var (train, _) = Load(directory);
         var gen = new Generator(0);
@@ -36,7 +36,7 @@ public static class FashionMnistWorkloads
             new Conv2d(32, 64, 3, gen, padding: 1), new ReLU(), new MaxPool2d(2),
             new Flatten(), new Linear(64 * 7 * 7, 128, gen), new ReLU(), new Linear(128, 10, gen));
         var order = Enumerable.Range(0, 10_000).ToArray();
-        var (seconds, bytesPerStep) = Train(model, train, order, 1, 28, 28);
+        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, 1, 28, 28);
         return new BenchResult("cnn_10k", seconds, "s", new Dictionary<string, double> { ["bytes_per_step"] = Math.Round(bytesPerStep) });
     }
 
@@ -50,7 +50,7 @@ public static class FashionMnistWorkloads
     }
 
     /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per step after the first 50 steps.</summary>
-    private static (double Seconds, double BytesPerStep) Train(Module model, Dataset data, int[] order, params int[] sampleShape)
+    private static (double Seconds, double BytesPerStep) Train(Module model, Dataset data, int[] order, CancellationToken cancellation, params int[] sampleShape)
     {
         var opt = new Sgd(model.Parameters(), learningRate: 0.05, momentum: 0.9);
         int size = data.SampleSize;
@@ -61,6 +61,7 @@ public static class FashionMnistWorkloads
         int steps = 0, warmSteps = 50;
         for (int first = 0; first < order.Length; first += BatchSize)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (steps++ == warmSteps) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: false);
             int count = Math.Min(BatchSize, order.Length - first);
             if (count != labels.Length) labels = new int[count];

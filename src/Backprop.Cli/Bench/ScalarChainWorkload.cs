@@ -8,9 +8,9 @@ public static class ScalarChainWorkload
 {
     public const int Operations = 20_000;
 
-    public static BenchResult Run()
+    public static BenchResult Run(CancellationToken cancellation)
     {
-        double seconds = Timing.Best(RunOnce, 3);
+        double seconds = Timing.Best(RunOnce, 3, cancellation);
         return new BenchResult("scalar_chain", seconds / Operations * 1e6, "us/op");
     }
 

@@ -11,7 +11,7 @@ public static class TinyMlpWorkload
 {
     private const int Steps = 2000;
 
-    public static BenchResult Run()
+    public static BenchResult Run(CancellationToken cancellation)
     {
         var gen = new Generator(0);
         var model = new Sequential(new Linear(2, 16, gen), new Tanh(), new Linear(16, 16, gen), new Tanh(), new Linear(16, 1, gen));
@@ -26,7 +26,7 @@ public static class TinyMlpWorkload
                 Losses.Mse(model.Forward(x), y).Backward();
                 opt.Step();
             }
-        }, 3);
+        }, 3, cancellation);
         return new BenchResult("tiny_mlp", seconds / Steps * 1e6, "us/step");
     }
 }

@@ -12,21 +12,22 @@ public sealed class BenchCommand : ICommand
 
     public string Name => "bench";
     public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn) for comparison with PyTorch";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
-
-    public string Help => """
-        usage: backprop bench [gemm|scalar|tiny|mlp|cnn|all] [--json] [--threads N] [--data DIR]
-
-        Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes:
+    public string Description => "Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes.";
+    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all)", 1);
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}"),
+        new("threads", "N", "threads for the kernels (default: all cores)"),
+        new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
+    ];
+    public string Epilogue => """
+        Workloads:
           gemm    sgemm_256/512/1024/2048: float32 N×N matrix product, GFLOPS (best of 5)
           scalar  scalar_chain: 20,000 scalar ops then backward, µs per op (best of 3)
           tiny    tiny_mlp: 2-16-16-1 tanh MLP, batch 32, MSE, SGD: µs per training step
           mlp     mlp_epoch: Fashion-MNIST 784-256-128-10 ReLU, one epoch, batch 64, SGD 0.05 momentum 0.9: s and test accuracy
           cnn     cnn_10k: 2-conv CNN over the first 10,000 training images: s
-
-          --json        one JSON object per line on stdout: {"name", "value", "unit"}
-          --threads N   threads for the kernels (default: all cores)
-          --data DIR    the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)
+        Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
 
         """;
 
@@ -35,7 +36,7 @@ public sealed class BenchCommand : ICommand
         bool json = args.Flag("json");
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         string data = args.Text("data") ?? "/usr/share/datasets/fashion-mnist";
-        args.EnsureAllUsed(1);
+        args.CheckPositionalCount(1);
         string what = args.Positional.Count > 0 ? args.Positional[0] : "all";
         if (what != "all" && !Workloads.Contains(what))
             throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)} or all");
@@ -48,26 +49,32 @@ public sealed class BenchCommand : ICommand
             // garbage (2048² matrices, a 20,000-node graph) must not be collected on the next one's clock.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            foreach (var result in Run(name, data)) Print(result, json, context.Out);
+            foreach (var result in Run(name, data, context.Cancellation)) Print(result, json, context.Out);
         }
         return ExitCodes.Ok;
     }
 
-    private static IEnumerable<BenchResult> Run(string workload, string data) => workload switch
+    private static IEnumerable<BenchResult> Run(string workload, string data, CancellationToken cancellation) => workload switch
     {
-        "gemm" => GemmWorkload.Run(),
-        "scalar" => [ScalarChainWorkload.Run()],
-        "tiny" => [TinyMlpWorkload.Run()],
-        "mlp" => [FashionMnistWorkloads.MlpEpoch(data)],
-        _ => [FashionMnistWorkloads.Cnn10k(data)],
+        "gemm" => GemmWorkload.Run(cancellation),
+        "scalar" => [ScalarChainWorkload.Run(cancellation)],
+        "tiny" => [TinyMlpWorkload.Run(cancellation)],
+        "mlp" => [FashionMnistWorkloads.MlpEpoch(data, cancellation)],
+        _ => [FashionMnistWorkloads.Cnn10k(data, cancellation)],
     };
 
     private static void Print(BenchResult r, bool json, TextWriter o)
     {
         if (json)
         {
-            var extra = r.Extra is null ? "" : string.Concat(r.Extra.Select(kv => $", {Json.Quote(kv.Key)}: {Json.Number(Math.Round(kv.Value, 4))}"));
-            o.WriteLine($"{{\"name\": {Json.Quote(r.Name)}, \"value\": {Json.Number(Math.Round(r.Value, 4))}, \"unit\": {Json.Quote(r.Unit)}{extra}}}");
+            Json.WriteLine(o, w =>
+            {
+                w.WriteString("name", r.Name);
+                Json.Number(w, "value", Math.Round(r.Value, 4));
+                w.WriteString("unit", r.Unit);
+                if (r.Extra is not null)
+                    foreach (var (key, value) in r.Extra) Json.Number(w, key, Math.Round(value, 4));
+            });
         }
         else
         {

@@ -12,20 +12,15 @@ public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
     public string Summary => "evaluate a checkpoint on a test set: accuracy, loss, confusion matrix";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
-
-    public string Help => """
-        usage: backprop eval CHECKPOINT [--data NAME[:PATH]] [--batch-size N] [--json]
-
-        Runs the model saved in CHECKPOINT over the test split of a data set and prints the accuracy, the mean
-        cross-entropy loss, the number of samples and the confusion matrix (rows: true class, columns: predicted
-        class, with each class's recall).
-
-          --data NAME[:PATH]  digits | fashion-mnist[:DIR] | mnist:DIR | csv:FILE | quadrants | spiral | moons
-                              (default: the data set recorded in the checkpoint's training config, else digits)
-          --batch-size N      samples per forward pass (default 256)
-          --json              {"checkpoint", "data", "samples", "correct", "accuracy", "loss", "confusion", "recall"}
-
+    public string Description => "Runs the model saved in CHECKPOINT over the test split of a data set and prints the accuracy, the mean cross-entropy loss, the number of samples and the confusion matrix (rows: true class, columns: predicted class, with each class's recall).";
+    public PositionalSpec? Positional { get; } = new("CHECKPOINT", "a model.safetensors written by backprop train", 2);
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("data", "NAME[:PATH]", "digits | fashion-mnist[:DIR] | mnist:DIR | csv:FILE | quadrants | spiral | moons (default: the data set recorded in the checkpoint's training config, else digits)"),
+        new("batch-size", "N", "samples per forward pass (default 256)"),
+        new("json", null, "one line {\"checkpoint\", \"data\", \"samples\", \"correct\", \"accuracy\", \"loss\", \"confusion\", \"recall\"}"),
+    ];
+    public string Epilogue => """
         The test set is prepared as for training: the same split, the same scaling, and the standardisation saved
         in the checkpoint (if any).
 
@@ -36,7 +31,7 @@ public sealed class EvalCommand : ICommand
         string? dataText = args.Text("data");
         int batchSize = args.Int("batch-size", 256, min: 1);
         bool json = args.Flag("json");
-        args.EnsureAllUsed(2);
+        args.CheckPositionalCount(2);
         if (args.Positional.Count == 0) throw new UsageException("a checkpoint file is needed: backprop eval CHECKPOINT [--data ...]");
         string checkpointPath = args.Positional[0];
         string? dataPath = args.Positional.Count > 1 ? args.Positional[1] : null;
@@ -99,38 +94,25 @@ public sealed class EvalCommand : ICommand
         ConfusionMatrixTable.Write(o, result, data.Kind == "fashion-mnist" ? FashionMnist.ClassNames : null);
     }
 
-    private static void WriteJson(TextWriter o, string checkpointPath, DataChoice data, Evaluation result)
+    private static void WriteJson(TextWriter o, string checkpointPath, DataChoice data, Evaluation result) => Json.WriteLine(o, w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions(indented: false)))
+        w.WriteString("checkpoint", checkpointPath);
+        w.WriteString("data", data.ToString());
+        w.WriteNumber("samples", result.Samples);
+        w.WriteNumber("correct", result.Correct);
+        Json.Number(w, "accuracy", result.Accuracy);
+        Json.Number(w, "loss", result.Loss); // an overflowing model: null
+        w.WriteStartArray("confusion");
+        foreach (var row in result.ConfusionMatrix())
         {
-            w.WriteStartObject();
-            w.WriteString("checkpoint", checkpointPath);
-            w.WriteString("data", data.ToString());
-            w.WriteNumber("samples", result.Samples);
-            w.WriteNumber("correct", result.Correct);
-            w.WriteNumber("accuracy", result.Accuracy);
-            if (double.IsFinite(result.Loss)) w.WriteNumber("loss", result.Loss);
-            else w.WriteNull("loss"); // an overflowing model; JSON has no infinity
-            w.WriteStartArray("confusion");
-            foreach (var row in result.ConfusionMatrix())
-            {
-                w.WriteStartArray();
-                foreach (int count in row) w.WriteNumberValue(count);
-                w.WriteEndArray();
-            }
+            w.WriteStartArray();
+            foreach (int count in row) w.WriteNumberValue(count);
             w.WriteEndArray();
-            // JSON has no NaN: the recall of a class without samples is null.
-            w.WriteStartArray("recall");
-            for (int c = 0; c < result.NumClasses; c++)
-            {
-                double recall = result.Recall(c);
-                if (double.IsNaN(recall)) w.WriteNullValue();
-                else w.WriteNumberValue(recall);
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
         }
-        o.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-    }
+        w.WriteEndArray();
+        // The recall of a class without samples is NaN: null.
+        w.WriteStartArray("recall");
+        for (int c = 0; c < result.NumClasses; c++) Json.NumberValue(w, result.Recall(c));
+        w.WriteEndArray();
+    });
 }

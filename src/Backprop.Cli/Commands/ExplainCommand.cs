@@ -19,23 +19,24 @@ public sealed class ExplainCommand : ICommand
     public string Summary => "show the forward and backward pass of a small program, step by step";
 
     /// <inheritdoc/>
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+    public string Description => "Evaluates the program with the engine's tensor operators (float64), then runs the engine's backward pass and prints: the forward pass (each node, its operator and value); the backward pass in the engine's order (for each gate its upstream gradient, local gradients and upstream × local = downstream, and the sum where a value feeds several gates); and the gradient of the output with respect to every input.";
 
     /// <inheritdoc/>
-    public string Help => $"""
-        usage: backprop explain PROGRAM --at NAME=V,... [--of NAME] [--json] [--out FILE]
+    public PositionalSpec? Positional => ProgramInput.Argument;
 
-        Evaluates the program with the engine's tensor operators (float64), then runs the engine's backward pass
-        and prints: the forward pass (each node, its operator and value); the backward pass in the engine's order
-        (for each gate its upstream gradient, local gradients and upstream × local = downstream, and the sum where a
-        value feeds several gates); and the gradient of the output with respect to every input.
+    /// <inheritdoc/>
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        .. ProgramInput.Options,
+        new("json", null, "print the explanation as one JSON object instead (see docs/cli.md)"),
+        new("out", "FILE", "also draw the graph: FILE ending in .svg, .dot or .html"),
+    ];
 
-        {ProgramInput.OptionsHelp}
-          --json           print the explanation as one JSON object instead (see docs/cli.md)
-          --out FILE       also draw the graph: FILE ending in .svg, .dot or .html
-
+    /// <inheritdoc/>
+    public string Epilogue => """
         example: backprop explain "x = 2*w + 3*b; y = 2*b + 1; z = x*y" --at w=3,b=4
-        exit codes: 0 ok, 2 usage or syntax error, 5 a value left an operator's domain (ln of a negative, ...)
+        exit codes: 0 ok, 2 usage or syntax error, 5 a value left an operator's domain (ln of a negative, ...),
+                    130 interrupted (Ctrl+C), 143 terminated (SIGTERM)
 
         """;
 
@@ -45,24 +46,23 @@ public sealed class ExplainCommand : ICommand
         ProgramInput input = ProgramInput.Read(args, Console.In);
         bool json = args.Flag("json");
         string? outPath = args.Text("out");
-        args.EnsureAllUsed(1);
         string? format = outPath is null ? null : PictureFormat(outPath);
 
-        ExplainTrace trace = ProgramInput.TranslateErrors(() =>
-            ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName)));
+        ExplainTrace trace = Interruptible.Run(() => ProgramInput.TranslateErrors(() =>
+            ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName))), context.Cancellation);
         context.Out.Write(json ? ToJson(trace) : ExplainText.Render(trace));
 
         if (outPath is not null)
         {
-            GraphPicture picture = ExplainPicture.Build(trace);
+            GraphPicture picture = Interruptible.Run(() => ExplainPicture.Build(trace), context.Cancellation);
             string title = string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
                 .Select(line => line.Trim()).Where(line => line.Length > 0));
-            string contents = format switch
+            string contents = Interruptible.Run(() => format switch
             {
                 "dot" => GraphDot.Render(picture),
                 "html" => GraphHtml.Render(picture, title),
                 _ => GraphSvg.Render(picture),
-            };
+            }, context.Cancellation);
             AtomicFile.WriteAllText(outPath, contents);
             context.Error.WriteLine($"wrote {outPath}");
         }
@@ -85,24 +85,23 @@ public sealed class ExplainCommand : ICommand
     public static string ToJson(ExplainTrace trace)
     {
         EvaluatedProgram program = trace.Program;
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions()))
+        return Json.Document(w =>
         {
             w.WriteStartObject();
             w.WriteString("program", program.Syntax.Source);
             w.WriteStartObject("output");
             w.WriteString("name", program.OutputName);
             w.WriteNumber("id", program.Output.Id);
-            WriteNumber(w, "value", program.Value);
+            Json.Number(w, "value", program.Value);
             w.WriteEndObject();
 
             w.WriteStartObject("inputs");
             foreach (ProgramNode node in program.Inputs)
-                WriteNumber(w, node.Name!, node.Value);
+                Json.Number(w, node.Name!, node.Value);
             w.WriteEndObject();
             w.WriteStartObject("gradients");
             foreach ((string name, double gradient) in trace.InputGradients)
-                WriteNumber(w, name, gradient);
+                Json.Number(w, name, gradient);
             w.WriteEndObject();
 
             w.WriteStartArray("nodes");
@@ -115,8 +114,7 @@ public sealed class ExplainCommand : ICommand
                 WriteStep(w, step);
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+        }, indented: true) + "\n";
     }
 
     private static void WriteNode(Utf8JsonWriter w, ExplainTrace trace, ProgramNode node)
@@ -129,8 +127,8 @@ public sealed class ExplainCommand : ICommand
         w.WriteString("kind", node.Kind.ToString().ToLowerInvariant());
         w.WriteString("op", node.Operator);
         w.WriteString("expression", node.Expression);
-        WriteNumber(w, "value", node.Value);
-        WriteNumber(w, "grad", trace.GradientOf(node));
+        Json.Number(w, "value", node.Value);
+        Json.Number(w, "grad", trace.GradientOf(node));
         w.WriteStartArray("inputs");
         foreach (ProgramNode input in node.Inputs)
             w.WriteNumberValue(input.Id);
@@ -138,7 +136,7 @@ public sealed class ExplainCommand : ICommand
         w.WriteStartArray("local");
         BackwardStep? step = node.Kind == ProgramNodeKind.Operation ? trace.StepOf(node) : null;
         for (int i = 0; i < node.Inputs.Count; i++)
-            WriteNumberValue(w, step?.Inputs[i].Local);
+            Json.NumberValue(w, step?.Inputs[i].Local);
         w.WriteEndArray();
         w.WriteEndObject();
     }
@@ -149,13 +147,13 @@ public sealed class ExplainCommand : ICommand
         w.WriteString("kind", step.Kind == BackwardStepKind.Gate ? "gate" : "leaf");
         w.WriteNumber("node", step.Node.Id);
         w.WriteString("label", step.Node.Label);
-        WriteNumber(w, step.Kind == BackwardStepKind.Gate ? "upstream" : "gradient", step.Upstream);
+        Json.Number(w, step.Kind == BackwardStepKind.Gate ? "upstream" : "gradient", step.Upstream);
         w.WriteStartArray("sum");
         foreach (GradientContribution contribution in step.Contributions)
         {
             w.WriteStartObject();
             w.WriteNumber("from", contribution.From.Id);
-            WriteNumber(w, "value", contribution.Value);
+            Json.Number(w, "value", contribution.Value);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -166,8 +164,8 @@ public sealed class ExplainCommand : ICommand
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", input.Input.Id);
-                WriteNumber(w, "local", input.Local);
-                WriteNumber(w, "downstream", input.Downstream);
+                Json.Number(w, "local", input.Local);
+                Json.Number(w, "downstream", input.Downstream);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -175,16 +173,4 @@ public sealed class ExplainCommand : ICommand
         w.WriteEndObject();
     }
 
-    // JSON has no NaN or infinity; null says "no finite value" (and "none" for a constant's gradient).
-    private static void WriteNumber(Utf8JsonWriter w, string name, double? value)
-    {
-        w.WritePropertyName(name);
-        WriteNumberValue(w, value);
-    }
-
-    private static void WriteNumberValue(Utf8JsonWriter w, double? value)
-    {
-        if (value is { } v && double.IsFinite(v)) w.WriteNumberValue(v);
-        else w.WriteNullValue();
-    }
 }

@@ -7,25 +7,20 @@ public sealed class GradCheckCommand : ICommand
 {
     public string Name => "gradcheck";
     public string Summary => "check every operator's gradient against numerical differences";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
-
-    public string Help => """
-        usage: backprop gradcheck [--op NAME] [--json]
-
-        Runs a float64 gradient check (central differences) for every operator on random shapes, including
-        broadcast and batched cases, and prints one row per case: operator, shapes, worst absolute and
-        relative error, pass/fail. Exits 1 if any case fails.
-
-          --op NAME   only the cases of this operator (e.g. matmul)
-          --json      one JSON object per case on stdout
-
-        """;
+    public string Description => "Runs a float64 gradient check (central differences) for every operator on random shapes, including broadcast and batched cases, and prints one row per case: operator, shapes, worst absolute and relative error, pass/fail. Exits 1 if any case fails.";
+    public PositionalSpec? Positional => null;
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("op", "NAME", "only the cases of this operator (e.g. matmul)"),
+        new("json", null, "one JSON object per case on stdout"),
+    ];
+    public string Epilogue => "";
 
     public int Run(Arguments args, CommandContext context)
     {
         string? only = args.Text("op");
         bool json = args.Flag("json");
-        args.EnsureAllUsed(0);
+        args.CheckPositionalCount(0);
         var cases = GradCheckSuite.All.Where(c => only is null || c.Operator == only).ToList();
         if (cases.Count == 0)
             throw new UsageException($"no operator named '{only}'; operators: {string.Join(", ", GradCheckSuite.All.Select(c => c.Operator).Distinct())}");
@@ -35,12 +30,19 @@ public sealed class GradCheckCommand : ICommand
         int failed = 0;
         foreach (var c in cases)
         {
+            context.Cancellation.ThrowIfCancellationRequested();
             var r = c.Run();
             if (!r.Passed) failed++;
             if (json)
             {
-                o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{{\"operator\": {Json.Quote(c.Operator)}, \"shapes\": {Json.Quote(c.Description)}, \"max_abs_error\": {r.MaxAbsError:R}, \"max_rel_error\": {r.MaxRelError:R}, \"passed\": {(r.Passed ? "true" : "false")}}}"));
+                Json.WriteLine(o, w =>
+                {
+                    w.WriteString("operator", c.Operator);
+                    w.WriteString("shapes", c.Description);
+                    Json.Number(w, "max_abs_error", r.MaxAbsError); // ∞ or NaN for a failed case: null
+                    Json.Number(w, "max_rel_error", r.MaxRelError);
+                    w.WriteBoolean("passed", r.Passed);
+                });
             }
             else
             {

@@ -10,26 +10,18 @@ public sealed class PredictCommand : ICommand
 {
     public string Name => "predict";
     public string Summary => "classify CSV rows or IDX images with a checkpoint";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
-
-    public string Help => """
-        usage: backprop predict CHECKPOINT --input FILE [--label-column NAME|INDEX] [--top K] [--scale X]
-                                [--batch-size N] [--json]
-
-        Prints, for every sample of FILE, the predicted class and the class probabilities (softmax of the outputs).
-
-          --input FILE        a CSV file with one sample per row (features only, or with a label column), or an
-                              IDX image file; raw or gzip-compressed
-          --label-column C    the CSV column holding a label, by header name or 0-based index (negative counts
-                              from the end): it is dropped from the features and shown next to the prediction
-          --top K             show only the K most probable classes per row
-          --scale X           multiply CSV features by X (default: as the training data was scaled — digits
-                              1/16, mnist and fashion-mnist 1/255, otherwise 1); IDX pixels are always /255
-          --batch-size N      samples per forward pass (default 256)
-          --json              one JSON object per line (JSON Lines), one line per input row:
-                              {"row", "label"?, "predicted", "probabilities": [...]} or with --top K
-                              {"row", "label"?, "predicted", "top": [{"class", "probability"}, ...]}
-
+    public string Description => "Prints, for every sample of FILE, the predicted class and the class probabilities (softmax of the outputs).";
+    public PositionalSpec? Positional { get; } = new("CHECKPOINT", "a model.safetensors written by backprop train", 1);
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("input", "FILE", "a CSV file with one sample per row (features only, or with a label column), or an IDX image file; raw or gzip-compressed"),
+        new("label-column", "C", "the CSV column holding a label, by header name or 0-based index (negative counts from the end): it is dropped from the features and shown next to the prediction"),
+        new("top", "K", "show only the K most probable classes per row"),
+        new("scale", "X", "multiply CSV features by X (default: as the training data was scaled — digits 1/16, mnist and fashion-mnist 1/255, otherwise 1); IDX pixels are always /255"),
+        new("batch-size", "N", "samples per forward pass (default 256)"),
+        new("json", null, "one JSON object per line (JSON Lines), one line per input row: {\"row\", \"label\"?, \"predicted\", \"probabilities\": [...]} or with --top K {\"row\", \"label\"?, \"predicted\", \"top\": [{\"class\", \"probability\"}, ...]}"),
+    ];
+    public string Epilogue => """
         Every row must have as many features as the model's input (e.g. 64 for 8×8 digits). The standardisation
         saved in the checkpoint, if any, is applied after the scaling.
 
@@ -43,7 +35,7 @@ public sealed class PredictCommand : ICommand
         double? scale = args.Text("scale") is null ? null : args.Double("scale", 1, positive: true);
         int batchSize = args.Int("batch-size", 256, min: 1);
         bool json = args.Flag("json");
-        args.EnsureAllUsed(1);
+        args.CheckPositionalCount(1);
         if (args.Positional.Count == 0) throw new UsageException("a checkpoint file is needed: backprop predict CHECKPOINT --input FILE");
         if (input is null) throw new UsageException("--input FILE is needed (a CSV file of feature rows or an IDX image file)");
 
@@ -94,15 +86,13 @@ public sealed class PredictCommand : ICommand
             o.WriteLine(string.Create(inv, $"accuracy {(double)correct / rows.Count:0.0000} ({correct} of {rows.Count} rows predicted as labelled)"));
     }
 
+    // A model whose outputs overflow gives NaN probabilities: null.
     private static void WriteJson(TextWriter o, InputRows rows, ClassProbabilities probabilities, int top)
     {
-        var buffer = new MemoryStream();
         for (int r = 0; r < rows.Count; r++)
         {
-            buffer.SetLength(0);
-            using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions(indented: false)))
+            Json.WriteLine(o, w =>
             {
-                w.WriteStartObject();
                 w.WriteNumber("row", r + 1);
                 if (rows.Labels is { } labels) w.WriteNumber("label", labels[r]);
                 w.WriteNumber("predicted", probabilities.Predicted(r));
@@ -114,7 +104,7 @@ public sealed class PredictCommand : ICommand
                     {
                         w.WriteStartObject();
                         w.WriteNumber("class", c);
-                        Probability(w, "probability", p[c]);
+                        Json.Number(w, "probability", p[c]);
                         w.WriteEndObject();
                     }
                     w.WriteEndArray();
@@ -122,20 +112,11 @@ public sealed class PredictCommand : ICommand
                 else
                 {
                     w.WriteStartArray("probabilities");
-                    foreach (double v in p) Probability(w, null, v);
+                    foreach (double v in p) Json.NumberValue(w, v);
                     w.WriteEndArray();
                 }
-                w.WriteEndObject();
-            }
-            o.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            });
         }
     }
 
-    // A model whose outputs overflow gives NaN probabilities; JSON has no NaN, so they are written as null.
-    private static void Probability(Utf8JsonWriter w, string? name, double value)
-    {
-        if (name is not null) w.WritePropertyName(name);
-        if (double.IsFinite(value)) w.WriteNumberValue(value);
-        else w.WriteNullValue();
-    }
 }

@@ -15,26 +15,27 @@ public sealed class SolveCommand : ICommand
     public string Summary => "find input values that make a program's output equal a target";
 
     /// <inheritdoc/>
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+    public string Description => "Moves the varied inputs until the output equals the target. Each step runs the program forward and the engine's backward pass, then sets θ ← θ + Δ·g/|g|² with Δ = target − output and g = ∂output/∂θ (for one input: Δw = Δz / (∂z/∂w)). Prints one row per iteration: the varied values, the output, the error.";
 
     /// <inheritdoc/>
-    public string Help => $"""
-        usage: backprop solve PROGRAM --at NAME=V,... --target T --vary NAME[,NAME...] [--tol E] [--max-iter N] [--of NAME] [--json]
+    public PositionalSpec? Positional => ProgramInput.Argument;
 
-        Moves the varied inputs until the output equals the target. Each step runs the program forward and the
-        engine's backward pass, then sets θ ← θ + Δ·g/|g|² with Δ = target − output and g = ∂output/∂θ
-        (for one input: Δw = Δz / (∂z/∂w)). Prints one row per iteration: the varied values, the output, the error.
+    /// <inheritdoc/>
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        .. ProgramInput.Options,
+        new("target", "T", "the output value to reach"),
+        new("vary", "NAMES", "the inputs to change, comma-separated; the others keep their --at values"),
+        new("tol", "E", "stop when |output − target| ≤ E·max(1, |target|) (default 1e-9)"),
+        new("max-iter", "N", "at most N steps (default 100)"),
+        new("json", null, "print the iterations as one JSON object instead (see docs/cli.md)"),
+    ];
 
-        {ProgramInput.OptionsHelp}
-          --target T       the output value to reach
-          --vary NAMES     the inputs to change, comma-separated; the others keep their --at values
-          --tol E          stop when |output − target| ≤ E·max(1, |target|) (default 1e-9)
-          --max-iter N     at most N steps (default 100)
-          --json           print the iterations as one JSON object instead (see docs/cli.md)
-
+    /// <inheritdoc/>
+    public string Epilogue => """
         example: backprop solve "x = 2*w + 3*b; y = 2*b + 1; z = x*y" --at w=3,b=4 --target 150 --vary w
         exit codes: 0 converged, 2 usage or syntax error, 3 not converged within --max-iter, 4 zero gradient,
-                    5 a step left an operator's domain, 6 diverged
+                    5 a step left an operator's domain, 6 diverged, 130 interrupted (Ctrl+C), 143 terminated (SIGTERM)
 
         """;
 
@@ -47,7 +48,6 @@ public sealed class SolveCommand : ICommand
         double tolerance = args.Double("tol", 1e-9, positive: true);
         int maxIterations = args.Int("max-iter", 100, min: 1);
         bool json = args.Flag("json");
-        args.EnsureAllUsed(1);
         if (!double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double targetValue) || !double.IsFinite(targetValue))
             throw new UsageException($"--target expects a number, got '{target}'");
         var varied = vary.Split(',', StringSplitOptions.TrimEntries);
@@ -55,7 +55,7 @@ public sealed class SolveCommand : ICommand
             throw new UsageException($"--vary expects input names separated by commas, got '{vary}'");
 
         var options = new SolveOptions(tolerance, maxIterations, input.OutputName);
-        SolveResult result = ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, varied, options));
+        SolveResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, varied, options)), context.Cancellation);
         context.Out.Write(json ? ToJson(result) : SolveText.Render(result));
         return result.Status switch
         {
@@ -71,8 +71,7 @@ public sealed class SolveCommand : ICommand
     /// <summary>The result as JSON, numbers in full double precision (non-finite ones as null).</summary>
     public static string ToJson(SolveResult result)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, Json.WriterOptions()))
+        return Json.Document(w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("converged", result.Converged);
@@ -80,11 +79,11 @@ public sealed class SolveCommand : ICommand
             if (result.Message is null) w.WriteNull("message");
             else w.WriteString("message", result.Message);
             w.WriteString("output_name", result.OutputName);
-            WriteNumber(w, "target", result.Target);
-            WriteNumber(w, "output", result.Output);
+            Json.Number(w, "target", result.Target);
+            Json.Number(w, "output", result.Output);
             w.WriteStartObject("solution");
             foreach ((string name, double value) in result.Solution)
-                WriteNumber(w, name, value);
+                Json.Number(w, name, value);
             w.WriteEndObject();
             w.WriteStartArray("iterations");
             foreach (SolveIteration row in result.Iterations)
@@ -92,15 +91,14 @@ public sealed class SolveCommand : ICommand
                 w.WriteStartObject();
                 w.WriteNumber("iteration", row.Index);
                 WriteNamed(w, "values", result.Varied, row.Values);
-                WriteNumber(w, "output", row.Output);
-                WriteNumber(w, "error", row.Error);
+                Json.Number(w, "output", row.Output);
+                Json.Number(w, "error", row.Error);
                 WriteNamed(w, "gradient", result.Varied, row.Gradient);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+        }, indented: true) + "\n";
     }
 
     private static string StatusName(SolveStatus status) => status switch
@@ -116,14 +114,8 @@ public sealed class SolveCommand : ICommand
     {
         w.WriteStartObject(property);
         for (int i = 0; i < names.Count; i++)
-            WriteNumber(w, names[i], values[i]);
+            Json.Number(w, names[i], values[i]);
         w.WriteEndObject();
     }
 
-    // JSON has no NaN or infinity; null says "no finite value".
-    private static void WriteNumber(Utf8JsonWriter w, string name, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(name, value);
-        else w.WriteNull(name);
-    }
 }

@@ -15,34 +15,31 @@ public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
     public string Summary => "train a network (MLP, CNN) on digits, Fashion-MNIST, MNIST, a CSV file or a synthetic set";
-    public IReadOnlySet<string> Flags { get; } = new HashSet<string> { "json" };
+    public string Description => "Trains a classifier with softmax cross-entropy and writes to --out: model.safetensors (weights, optimizer state, settings and progress: `backprop train --resume` continues it), metrics.csv (per epoch: train and test loss and accuracy, seconds) and curves.svg. Inputs are standardised with the training set's mean and deviation (images: one over all pixels; feature vectors: per feature). With no options it trains an MLP on the embedded digits.";
 
-    public string Help => """
-        usage: backprop train [--data SET [PATH]] [--model SPEC] [options]
+    public PositionalSpec? Positional { get; } = new("PATH", "the directory or file of --data SET when it does not follow a colon (--data csv data.csv)", 1);
 
-        Trains a classifier with softmax cross-entropy and writes to --out: model.safetensors (weights, optimizer state,
-        settings and progress: `backprop train --resume` continues it), metrics.csv (per epoch: train and test loss and
-        accuracy, seconds) and curves.svg. Inputs are standardised with the training set's mean and deviation (images:
-        one over all pixels; feature vectors: per feature). With no options it trains an MLP on the embedded digits.
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("data", "SET", "digits (embedded, default) | fashion-mnist [DIR] | mnist DIR | csv FILE | quadrants | spiral | moons (a path may also follow a colon: csv:data.csv). csv: every column a number, the last one the class label 0..K-1; 20% of each class is held out as the test set"),
+        new("model", "SPEC", "linear | mlp:H1,H2,... | cnn, optionally +bn and +dropout:P (e.g. mlp:256,128+dropout:0.2)"),
+        new("epochs", "N", "passes over the training set"),
+        new("batch-size", "N", "samples per step"),
+        new("lr", "X", "(peak) learning rate, in (0, 1000]"),
+        new("optimizer", "O", "sgd | adam | adamw (default adam)"),
+        new("momentum", "X", "sgd only (default 0.9)"),
+        new("weight-decay", "X", "L2: sgd and adam add X·W to the gradient; adamw decays decoupled (default 0; adamw 0.01)"),
+        new("schedule", "S", "none | step (÷10 after each third) | cosine (to 0) | warmup-cosine (default cosine)"),
+        new("seed", "N", "initial weights and the order of the samples (default 0); same seed, same weights"),
+        new("threads", "N", "kernel threads (default: all cores); results are bit-identical for any N"),
+        new("out", "DIR", "output directory (default runs/<timestamp>; with --resume the checkpoint's directory); one that already holds a run is refused without --resume or --overwrite"),
+        new("resume", "FILE", "continue from a checkpoint; options not given are taken from it (raise --epochs to extend)"),
+        new("overwrite", null, "replace the run already in --out (its checkpoint, metrics and curves are deleted first)"),
+        new("detect-anomaly", null, "stop at the first NaN or infinity in a forward or backward pass, naming the operator, its module and the line that made it (slower)"),
+        new("json", null, "print one JSON summary on stdout at the end; progress stays on stderr"),
+    ];
 
-          --data SET        digits (embedded, default) | fashion-mnist [DIR] | mnist DIR | csv FILE
-                            | quadrants | spiral | moons      (a path may also follow a colon: csv:data.csv)
-                            csv: every column a number, the last one the class label 0..K-1; 20% of each
-                            class is held out as the test set
-          --model SPEC      linear | mlp:H1,H2,... | cnn, optionally +bn and +dropout:P (e.g. mlp:256,128+dropout:0.2)
-          --epochs N        passes over the training set
-          --batch-size N    samples per step
-          --lr X            (peak) learning rate
-          --optimizer O     sgd | adam | adamw                      (default adam)
-          --momentum X      sgd only (default 0.9)
-          --weight-decay X  L2: sgd and adam add X·W to the gradient; adamw decays decoupled (default 0; adamw 0.01)
-          --schedule S      none | step (÷10 after each third) | cosine (to 0) | warmup-cosine (default cosine)
-          --seed N          initial weights and the order of the samples (default 0); same seed, same weights
-          --threads N       kernel threads (default: all cores); results are bit-identical for any N
-          --out DIR         output directory (default runs/<timestamp>; with --resume the checkpoint's directory)
-          --resume FILE     continue from a checkpoint; options not given are taken from it (raise --epochs to extend)
-          --json            print one JSON summary on stdout at the end; progress stays on stderr
-
+    public string Epilogue => """
         Defaults per data set (model, epochs, batch size, learning rate):
           digits          mlp:256,128   40  32  0.001
           fashion-mnist   mlp:256,128   20  64  0.001      (mnist the same)
@@ -51,7 +48,8 @@ public sealed class TrainCommand : ICommand
           spiral          mlp:64,64     60  32  0.01
           moons           mlp:16,16     30  32  0.01
 
-        Ctrl+C stops before the next batch, saves a checkpoint and prints the command that resumes (exit code 130).
+        Ctrl+C (SIGINT) or SIGTERM stops before the next batch, saves a checkpoint and prints the command that resumes
+        (exit code 130; 143 for SIGTERM). A second train on the same --out refuses while the first runs.
 
         """;
 
@@ -59,43 +57,63 @@ public sealed class TrainCommand : ICommand
     {
         string? resume = args.Text("resume");
         bool json = args.Flag("json");
+        bool overwrite = args.Flag("overwrite");
+        string? threadsText = args.Text("threads");
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         string? outText = args.Text("out");
+        if (outText is { Length: 0 }) throw new UsageException("--out needs a directory, got an empty string");
+        if (resume is { Length: 0 }) throw new UsageException("--resume needs a checkpoint file, got an empty string");
+        if (resume is not null && overwrite) throw new UsageException("--resume continues the run in its directory, --overwrite replaces it: give one");
         Checkpoint? checkpoint = null;
         JsonElement? saved = null;
         if (resume is not null)
         {
             if (!File.Exists(resume)) throw new CommandFailedException($"checkpoint '{resume}' does not exist", ExitCodes.Failure);
-            checkpoint = Checkpoint.Load(resume);
+            checkpoint = UserErrors.AtCall(() => Checkpoint.Load(resume));
             if (checkpoint.Metadata.TrainingConfigJson is { } config)
-                saved = JsonDocument.Parse(config).RootElement.Clone();
+            {
+                try { saved = JsonDocument.Parse(config).RootElement.Clone(); }
+                catch (JsonException e) { throw new CommandFailedException($"checkpoint '{resume}': its training config is not valid JSON ({e.Message})", ExitCodes.Failure); }
+            }
         }
         var settings = TrainSettings.Resolve(args, saved);
-        args.EnsureAllUsed(settings.Data.Path is not null && args.Text("data") is { } d && !d.Contains(':') ? 1 : 0);
+        args.CheckPositionalCount(settings.Data.Path is not null && args.Text("data") is { } d && !d.Contains(':') ? 1 : 0);
+
+        string outDirectory = outText ?? (resume is not null ? Path.GetDirectoryName(Path.GetFullPath(resume))! : NewRunDirectory());
+        var directory = new RunDirectory(outDirectory);
+        var mode = resume is not null ? RunDirectoryMode.Resume : overwrite ? RunDirectoryMode.Overwrite : RunDirectoryMode.New;
+        try { directory.CheckUsable(mode); }
+        catch (RunDirectoryException e) { throw new UsageException($"--out {e.Message}"); }
 
         var data = TrainingData.Load(settings.Data);
-        var model = settings.Model.Build(data.Train.SampleShape, data.Train.NumClasses, new Generator(settings.Seed));
-        var optimizer = settings.CreateOptimizer(model.Parameters());
-        string outDirectory = outText ?? (resume is not null ? Path.GetDirectoryName(Path.GetFullPath(resume))! : NewRunDirectory());
+        var model = UserErrors.AtCall(() => settings.Model.Build(data.Train.SampleShape, data.Train.NumClasses, new Generator(settings.Seed)));
+        // The optimizer, schedule and trainer check the user's numbers (momentum, decay, sizes) with ArgumentExceptions.
+        var optimizer = UserErrors.AtCall(() => settings.CreateOptimizer(model.Parameters()));
         int batchesPerEpoch = (data.Train.Count + settings.BatchSize - 1) / settings.BatchSize;
+        var curves = new CurvesReport($"{settings.Data} · {settings.Model.Text}");
         var options = new TrainerOptions
         {
             Epochs = settings.Epochs,
             BatchSize = settings.BatchSize,
             Seed = settings.Seed,
-            Schedule = settings.CreateSchedule(batchesPerEpoch),
+            Schedule = UserErrors.AtCall(() => settings.CreateSchedule(batchesPerEpoch)),
             OutputDirectory = outDirectory,
             ModelSpec = settings.Model.Text,
             ConfigJson = settings.ToJson(data.WriteStandardization),
-            Reports = [new CurvesReport($"{settings.Data} · {settings.Model.Text}")],
+            Reports = [curves],
+            DetectAnomaly = args.Flag("detect-anomaly"),
         };
-        var trainer = new Trainer(model, optimizer, data.Train, data.Test, options);
+        var trainer = UserErrors.AtCall(() => new Trainer(model, optimizer, data.Train, data.Test, options));
         if (resume is not null)
         {
-            trainer.Resume(resume);
+            // Weights that do not fit the model, or optimizer state of another optimizer, are the checkpoint's fault.
+            UserErrors.AtCall(() => { trainer.Resume(resume); return 0; });
             if (trainer.CompletedEpochs >= settings.Epochs)
-                throw new UsageException($"train: checkpoint '{resume}' has finished {trainer.CompletedEpochs} epochs already; pass a larger --epochs to train further");
+                throw new UsageException($"checkpoint '{resume}' has finished {trainer.CompletedEpochs} epochs already; pass a larger --epochs to train further");
         }
+
+        using var runLock = directory.Lock();
+        if (overwrite) directory.RemoveRun([curves.FileName]);
 
         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads"));
@@ -103,32 +121,49 @@ public sealed class TrainCommand : ICommand
             context.Error.WriteLine($"train: resuming after epoch {trainer.CompletedEpochs}{(trainer.BatchesIntoEpoch > 0 ? $" and {trainer.BatchesIntoEpoch} batches" : "")}");
         context.Error.Flush();
 
-        var reporter = new ProgressReporter(context.Error, context.ErrorIsTerminal);
+        var reporter = new ProgressReporter(context.Error, context.ErrorIsTerminal, context.TerminalWidth);
         TrainingResult result;
-        using (Backprop.Kernels.Parallelism.Limit(threads))
-            result = trainer.Run(reporter, context.Cancellation);
+        try
+        {
+            using (Backprop.Kernels.Parallelism.Limit(threads))
+                result = trainer.Run(reporter, context.Cancellation);
+        }
+        catch (Exception e) when (e is TrainingDivergedException or AnomalyException)
+        {
+            // A non-finite loss, or (with --detect-anomaly) the first non-finite value and where it came from: the
+            // user's learning rate or data, not a bug.
+            reporter.Clear();
+            throw new CommandFailedException(e.Message, ExitCodes.Failure);
+        }
 
-        string checkpointPath = result.CheckpointPath ?? new RunDirectory(outDirectory).CheckpointPath;
+        string checkpointPath = result.CheckpointPath ?? directory.CheckpointPath;
         if (result.Interrupted)
         {
             reporter.Clear();
-            context.Error.WriteLine($"train: interrupted in epoch {result.CompletedEpochs + 1} after {result.BatchesIntoEpoch} of {batchesPerEpoch} batches; checkpoint saved to {checkpointPath}");
-            context.Error.WriteLine($"train: resume with: backprop train --resume {Quote(checkpointPath)}");
-            return ExitCodes.Interrupted;
+            context.Error.WriteLine($"train: interrupted in epoch {result.CompletedEpochs + 1} after {result.BatchesIntoEpoch} of {batchesPerEpoch} batches; checkpoint saved to {Printable.Escape(checkpointPath, keepNewlines: false)}");
+            context.Error.WriteLine($"train: resume with: {ResumeCommand(checkpointPath, threadsText, json)}");
+            return context.InterruptedExitCode();
         }
 
         var final = result.Final!;
         if (json)
         {
-            context.Out.WriteLine(
-                $"{{\"data\": {Json.Quote(settings.Data.ToString())}, \"model\": {Json.Quote(settings.Model.Text)}, \"epochs\": {result.CompletedEpochs}, " +
-                $"\"train_accuracy\": {Json.Number(final.TrainAccuracy)}, \"test_accuracy\": {Json.Number(final.TestAccuracy)}, \"test_loss\": {Json.Number(final.TestLoss)}, " +
-                $"\"seconds\": {Json.Number(Math.Round(result.Seconds, 3))}, \"samples_per_second\": {Json.Number(Math.Round(result.SamplesPerSecond, 1))}, " +
-                $"\"parameters\": {model.ParameterCount}, \"checkpoint\": {Json.Quote(checkpointPath)}}}");
+            Json.WriteLine(context.Out, w =>
+            {
+                w.WriteString("data", settings.Data.ToString());
+                w.WriteString("model", settings.Model.Text);
+                w.WriteNumber("epochs", result.CompletedEpochs);
+                Json.Number(w, "train_accuracy", final.TrainAccuracy);
+                Json.Number(w, "test_accuracy", final.TestAccuracy);
+                Json.Number(w, "test_loss", final.TestLoss);
+                Json.Number(w, "seconds", Math.Round(result.Seconds, 3));
+                Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
+                w.WriteNumber("parameters", model.ParameterCount);
+                w.WriteString("checkpoint", checkpointPath);
+            });
         }
         else
         {
-            var directory = new RunDirectory(outDirectory);
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
             context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}");
@@ -139,6 +174,25 @@ public sealed class TrainCommand : ICommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// The command that continues an interrupted run, as a POSIX shell reads it: the checkpoint (its directory is
+    /// the default --out of a resume; every setting is in its training config) plus the options the checkpoint does
+    /// not record and the user gave: --threads and --json.
+    /// </summary>
+    public static string ResumeCommand(string checkpointPath, string? threads, bool json)
+    {
+        var words = new List<string> { "backprop", "train", "--resume", ShellQuote(checkpointPath) };
+        if (threads is not null) words.AddRange(["--threads", ShellQuote(threads)]);
+        if (json) words.Add("--json");
+        return string.Join(" ", words);
+    }
+
+    /// <summary>A word a POSIX shell reads back unchanged: as it is when it holds only safe characters, else in single quotes.</summary>
+    public static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=@%+,".Contains(c))
+            ? word
+            : "'" + Printable.Escape(word, keepNewlines: true).Replace("'", "'\\''") + "'";
+
     private static string NewRunDirectory()
     {
         string stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
@@ -146,6 +200,4 @@ public sealed class TrainCommand : ICommand
         for (int i = 2; Directory.Exists(path); i++) path = Path.Combine("runs", $"{stamp}-{i}");
         return path;
     }
-
-    private static string Quote(string path) => path.Contains(' ') ? $"'{path}'" : path;
 }

@@ -82,6 +82,11 @@ public sealed class TrainedModel
         {
             throw new CommandFailedException($"'{path}' is not a safetensors checkpoint: {e.Message}", ExitCodes.Failure);
         }
+        catch (ArgumentException e)
+        {
+            // Documented by Checkpoint.Load for a weight whose shape does not fit the model its metadata describes.
+            throw new CommandFailedException(e.Message, ExitCodes.Failure);
+        }
         string source = $"checkpoint '{Path.GetFileName(path)}'";
         var (dataName, splitSeed, standardization) = ReadTrainingConfig(checkpoint.Metadata.TrainingConfigJson, checkpoint.Metadata.InputShape, source);
         return new TrainedModel(checkpoint, dataName, splitSeed, standardization);

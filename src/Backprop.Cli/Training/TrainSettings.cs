@@ -18,6 +18,12 @@ public sealed record TrainSettings
     /// <summary>The schedules `--schedule` accepts.</summary>
     public static readonly string[] Schedules = ["none", "step", "cosine", "warmup-cosine"];
 
+    /// <summary>
+    /// The largest `--lr`: a step size beyond it sends any standardised model's weights to infinity within a step
+    /// (and a schedule's products of it overflow near 1e308), so such a value is refused with this bound.
+    /// </summary>
+    public const double MaxLearningRate = 1000;
+
     /// <summary>The data set (`--data`).</summary>
     public required DataChoice Data { get; init; }
     /// <summary>The architecture (`--model`).</summary>
@@ -72,16 +78,16 @@ public sealed record TrainSettings
         string modelText = args.Text("model") ?? Saved("model") ?? defaults.Model;
         ModelSpec model;
         try { model = ModelSpec.Parse(modelText); }
-        catch (ArgumentException e) { throw new UsageException($"train: --model: {e.Message}"); }
+        catch (ArgumentException e) { throw new UsageException($"--model: {e.Message}"); }
 
         string optimizer = (args.Text("optimizer") ?? Saved("optimizer") ?? "adam").ToLowerInvariant();
         if (!Optimizers.Contains(optimizer))
-            throw new UsageException($"train: unknown optimizer '{optimizer}'; expected one of {string.Join(", ", Optimizers)}");
+            throw new UsageException($"unknown optimizer '{optimizer}'; expected one of {string.Join(", ", Optimizers)}");
         string schedule = (args.Text("schedule") ?? Saved("schedule") ?? "cosine").ToLowerInvariant();
         if (!Schedules.Contains(schedule))
-            throw new UsageException($"train: unknown schedule '{schedule}'; expected one of {string.Join(", ", Schedules)}");
+            throw new UsageException($"unknown schedule '{schedule}'; expected one of {string.Join(", ", Schedules)}");
         if (args.Text("momentum") is not null && optimizer != "sgd")
-            throw new UsageException($"train: --momentum applies to --optimizer sgd only (Adam keeps its own moment estimates)");
+            throw new UsageException($"--momentum applies to --optimizer sgd only (Adam keeps its own moment estimates)");
 
         return new TrainSettings
         {
@@ -89,7 +95,7 @@ public sealed record TrainSettings
             Model = model,
             Epochs = Int(args, "epochs", Saved("epochs"), defaults.Epochs, 1, 1_000_000),
             BatchSize = Int(args, "batch-size", Saved("batch_size"), defaults.BatchSize, 1, 1 << 20),
-            LearningRate = Number(args, "lr", Saved("lr"), defaults.LearningRate, positive: true),
+            LearningRate = Number(args, "lr", Saved("lr"), defaults.LearningRate, positive: true, max: MaxLearningRate),
             Optimizer = optimizer,
             Momentum = optimizer == "sgd" ? Number(args, "momentum", Saved("momentum"), 0.9, positive: false) : 0,
             WeightDecay = Number(args, "weight-decay", Saved("weight_decay"), optimizer == "adamw" ? 0.01 : 0, positive: false),
@@ -104,10 +110,10 @@ public sealed record TrainSettings
         return args.Int(option, fallback, min, max);
     }
 
-    private static double Number(Arguments args, string option, string? saved, double fallback, bool positive)
+    private static double Number(Arguments args, string option, string? saved, double fallback, bool positive, double max = double.MaxValue)
     {
         if (saved is not null && double.TryParse(saved, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)) fallback = s;
-        return args.Double(option, fallback, positive: positive, nonNegative: !positive);
+        return args.Double(option, fallback, positive: positive, nonNegative: !positive, max: max);
     }
 
     /// <summary>The optimizer over <paramref name="parameters"/>.</summary>

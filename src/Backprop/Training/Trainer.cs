@@ -150,8 +150,9 @@ public sealed class Trainer
                     // The first steps allocate the gradients and fill the buffer pool; they are not the steady state.
                     if (++stepsThisSession > Math.Min(50, batchesPerEpoch)) allocations.Add(allocated);
                     if (!double.IsFinite(loss))
-                        throw new InvalidOperationException(
-                            $"training diverged: the loss became {loss} in epoch {epoch}, batch {_state.BatchesIntoEpoch + 1}; try a smaller learning rate");
+                        throw new TrainingDivergedException(
+                            $"training diverged: the loss became {loss} in epoch {epoch}, batch {_state.BatchesIntoEpoch + 1}; try a smaller learning rate" +
+                            (Options.DetectAnomaly ? "" : ", or run again with anomaly detection (train --detect-anomaly; TrainerOptions.DetectAnomaly) to find the operator that produced it"));
                     _state.BatchesIntoEpoch++;
                     _state.EpochLossSum += loss * batch.Count;
                     _state.EpochCorrect += correct;

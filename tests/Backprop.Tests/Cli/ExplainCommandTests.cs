@@ -115,7 +115,7 @@ public class ExplainCommandTests
     [Fact]
     public void ProgramFromStdin()
     {
-        var args = new Arguments("explain", ["-", "--at", "w=3"], new HashSet<string>());
+        var args = Arguments.Parse(new Backprop.Cli.Commands.ExplainCommand(), ["-", "--at", "w=3"]);
         ProgramInput input = ProgramInput.Read(args, new StringReader("z = w * w"));
         Assert.Single(input.Program.Statements);
         Assert.Equal(3, input.Values["w"]);

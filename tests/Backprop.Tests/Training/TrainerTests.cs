@@ -186,9 +186,10 @@ public sealed class TrainerTests : IDisposable
     {
         var model = ModelSpec.Parse("mlp:16").Build(Train.SampleShape, Train.NumClasses, new Generator(1));
         var trainer = new Trainer(model, new Sgd(model.Parameters(), 1e30), Train, Test, new TrainerOptions { Epochs = 2, BatchSize = 32 });
-        var e = Assert.Throws<InvalidOperationException>(() => trainer.Run());
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
         Assert.Contains("diverged", e.Message);
         Assert.Contains("epoch 1", e.Message);
+        Assert.Contains("--detect-anomaly", e.Message); // the way to find the operator that produced it
     }
 
     [Fact]
