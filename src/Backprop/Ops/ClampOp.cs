@@ -12,13 +12,11 @@ internal sealed class ClampOp : Node
     public static Tensor Apply(Tensor x, double min, double max)
     {
         if (min > max) throw new ArgumentException($"clamp: min {min} is greater than max {max}");
-        var y = Elementwise.WithScalar("clamp", Elementwise.WithScalar("clamp", x, min, BinaryFunction.Max), max, BinaryFunction.Min);
+        var y = Elementwise.WithScalar("clamp", Elementwise.WithScalar("clamp", x, min, new MaxFunction()), max, new MinFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new ClampOp { _x = x, _min = min, _max = max }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Elementwise.Mask(Saved(_x),
-        (x, m) => MaskKernel.InRange(x, (float)_min, (float)_max, m),
-        (x, m) => MaskKernel.InRange(x, _min, _max, m));
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new ClampGradient(_min, _max));
 
     protected override void ReleaseSaved() => _x = null;
 }

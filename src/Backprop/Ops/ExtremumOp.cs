@@ -14,7 +14,7 @@ internal sealed class ExtremumOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b, bool max)
     {
-        var y = Elementwise.Binary(max ? "maximum" : "minimum", a, b, max ? BinaryFunction.Max : BinaryFunction.Min);
+        var y = max ? Elementwise.Binary("maximum", a, b, new MaxFunction()) : Elementwise.Binary("minimum", a, b, new MinFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new ExtremumOp { _a = a, _b = b, _max = max }, a, b) : y;
     }
 
@@ -26,12 +26,19 @@ internal sealed class ExtremumOp : Node
         var shape = Shapes.Broadcast(Name, a.ShapeArray, b.ShapeArray);
         var ae = a.CastData(dtype).ExpandData(shape).ContiguousData();
         var be = b.CastData(dtype).ExpandData(shape).ContiguousData();
-        var share = Storage.Empty(shape, dtype);
-        if (dtype == DType.Float32) MaskKernel.FirstWins(ae.Span<float>(), be.Span<float>(), share.Span<float>(), _max);
-        else MaskKernel.FirstWins(ae.Span<double>(), be.Span<double>(), share.Span<double>(), _max);
-        dx[0] = g * share;
-        dx[1] = g * (1.0 - share);
+        var share = new ShareAction { A = ae, B = be, Share = Storage.Empty(shape, dtype), Max = _max };
+        DTypeDispatch.Run(dtype, ref share);
+        dx[0] = g * share.Share;
+        dx[1] = g * (1.0 - share.Share);
     }
 
     protected override void ReleaseSaved() => _a = _b = null;
+
+    private struct ShareAction : IDTypeAction
+    {
+        public Tensor A, B, Share;
+        public bool Max;
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            MaskKernel.FirstWins(A.Span<T>(), B.Span<T>(), Share.Span<T>(), Max);
+    }
 }

@@ -21,37 +21,48 @@ internal sealed class SoftmaxOp : Node
         if (cols == 0) throw new ArgumentException($"{name}: the last axis of shape {Shapes.Format(x.ShapeArray)} is empty");
         int rows = x.Numel / cols;
         var c = x.ContiguousData();
-        var y = Storage.Empty(x.ShapeArray, x.DType);
-        if (x.DType == DType.Float32)
-        {
-            if (log) SoftmaxCrossEntropyKernel.LogSoftmax(c.Span<float>(), y.Span<float>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.Softmax(c.Span<float>(), y.Span<float>(), rows, cols);
-        }
-        else
-        {
-            if (log) SoftmaxCrossEntropyKernel.LogSoftmax(c.Span<double>(), y.Span<double>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.Softmax(c.Span<double>(), y.Span<double>(), rows, cols);
-        }
+        var forward = new SoftmaxAction { Input = c, Output = Storage.Empty(x.ShapeArray, x.DType), Rows = rows, Cols = cols, Log = log };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Output;
         return Autograd.ShouldRecord(x) ? Record(y, new SoftmaxOp { _y = y, _log = log }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
         var y = Saved(_y);
-        var gc = g.ContiguousData();
         int cols = y.ShapeArray[^1], rows = y.Numel / cols;
-        var result = Storage.Empty(y.ShapeArray, y.DType);
-        if (y.DType == DType.Float32)
+        var backward = new SoftmaxAction
         {
-            if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<float>(y.Span<float>(), gc.Span<float>(), result.Span<float>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.SoftmaxBackward<float>(y.Span<float>(), gc.Span<float>(), result.Span<float>(), rows, cols);
-        }
-        else
+            Input = y, Gradient = g.ContiguousData(), Output = Storage.Empty(y.ShapeArray, y.DType), Rows = rows, Cols = cols, Log = _log,
+        };
+        DTypeDispatch.Run(y.DType, ref backward);
+        dx[0] = backward.Output;
+    }
+
+    /// <summary>The forward (no <see cref="Gradient"/>: Input is x) or the backward (Input is the saved output y).</summary>
+    private struct SoftmaxAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public Tensor? Gradient;
+        public int Rows, Cols;
+        public bool Log;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
-            if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.SoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
+            ReadOnlySpan<T> input = Input.Span<T>();
+            var output = Output.Span<T>();
+            if (Gradient is null)
+            {
+                if (Log) SoftmaxCrossEntropyKernel.LogSoftmax(input, output, Rows, Cols);
+                else SoftmaxCrossEntropyKernel.Softmax(input, output, Rows, Cols);
+            }
+            else
+            {
+                ReadOnlySpan<T> g = Gradient.Span<T>();
+                if (Log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward(input, g, output, Rows, Cols);
+                else SoftmaxCrossEntropyKernel.SoftmaxBackward(input, g, output, Rows, Cols);
+            }
         }
-        dx[0] = result;
     }
 
     protected override void ReleaseSaved() => _y = null;
