@@ -10,7 +10,7 @@ internal sealed class AddScalarOp : Node
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("add", x, s, new AddFunction());
-        return Autograd.ShouldRecord(x) ? Record(y, new AddScalarOp {  }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new AddScalarOp(), x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g;

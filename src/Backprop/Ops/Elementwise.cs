@@ -81,7 +81,7 @@ internal static class Elementwise
                 var shape = Y.ShapeArray;
                 var sa = Shapes.BroadcastStrides(A.ShapeArray, A.StridesArray, shape);
                 var sb = Shapes.BroadcastStrides(B.ShapeArray, B.StridesArray, shape);
-                BinaryKernel.Apply(F, A.Array<T>(), A.Offset, sa, B.Array<T>(), B.Offset, sb, Y.Span<T>(), shape);
+                BinaryKernel.Apply(F, A.Array<T>(), A.Offset, sa, B.Array<T>(), B.Offset, sb, Y.Array<T>(), shape);
             }
             else if (Y.Numel == 1) Y.Array<T>()[0] = F.Invoke(A.Array<T>()[A.Offset], B.Array<T>()[B.Offset]);
             else ElementwiseKernel.Zip(F, A.Span<T>(), B.Span<T>(), Y.Span<T>());

@@ -10,7 +10,7 @@ internal sealed class ScalarSubtractOp : Node
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("sub", x, s, new SubtractFunction(), scalarFirst: true);
-        return Autograd.ShouldRecord(x) ? Record(y, new ScalarSubtractOp {  }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new ScalarSubtractOp(), x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -g;

@@ -33,7 +33,7 @@ internal sealed class SoftmaxOp : Node
         int cols = y.ShapeArray[^1], rows = y.Numel / cols;
         var backward = new SoftmaxAction
         {
-            Input = y, Gradient = g.ContiguousData(), Output = Storage.Empty(y.ShapeArray, y.DType), Rows = rows, Cols = cols, Log = _log,
+            Input = y, Gradient = g.CastData(y.DType).ContiguousData(), Output = Storage.Empty(y.ShapeArray, y.DType), Rows = rows, Cols = cols, Log = _log,
         };
         DTypeDispatch.Run(y.DType, ref backward);
         dx[0] = backward.Output;

@@ -10,7 +10,7 @@ internal sealed class SubtractScalarOp : Node
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("sub", x, s, new SubtractFunction());
-        return Autograd.ShouldRecord(x) ? Record(y, new SubtractScalarOp {  }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new SubtractScalarOp(), x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g;

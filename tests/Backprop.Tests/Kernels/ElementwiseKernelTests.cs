@@ -171,4 +171,29 @@ public class ElementwiseKernelTests
         Assert.True(double.IsNaN(new MaxFunction().Invoke(double.NaN, 1.0)) && double.IsNaN(new MaxFunction().Invoke(1.0, double.NaN)));
         Assert.True(double.IsNaN(new MinFunction().Invoke(double.NaN, 1.0)) && double.IsNaN(new MinFunction().Invoke(1.0, double.NaN)));
     }
+
+    [Fact]
+    public void BroadcastingMatchesANaiveLoopAlsoWhenSplitOverCores()
+    {
+        // [300, 1, 40] − [7, 1] → [300, 7, 40]: 84,000 elements, more than one work item; then a strided (transposed) operand.
+        int n = 300, m = 7, k = 40;
+        var a = As<double>(Values(n * k, 5, -1, 1));
+        var b = As<double>(Values(m, 6, -1, 1));
+        var y = new double[n * m * k];
+        BinaryKernel.Apply(new SubtractFunction(), a, 0, [k, 0, 1], b, 0, [0, 1, 0], y, [n, m, k]);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                for (int l = 0; l < k; l++)
+                    Assert.Equal(a[i * k + l] - b[j], y[(i * m + j) * k + l]);
+
+        // a read as its transpose [k, n] against a row [n]: every inner row is strided.
+        var t = new double[k * n];
+        BinaryKernel.Apply(new MultiplyFunction(), a, 0, [1, k], a, 0, [0, k], t, [k, n]);
+        for (int l = 0; l < k; l++)
+            for (int i = 0; i < n; i++)
+                Assert.Equal(a[i * k + l] * a[i * k], t[l * n + i]);
+
+        // No elements: nothing to do, and no arithmetic on the empty axis.
+        BinaryKernel.Apply(new AddFunction(), a, 0, [0, 1], b, 0, [1, 0], Array.Empty<double>(), [0, 3]);
+    }
 }
