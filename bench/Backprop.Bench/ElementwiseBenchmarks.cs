@@ -2,11 +2,15 @@ using BenchmarkDotNet.Attributes;
 
 namespace Backprop.Bench;
 
-/// <summary>The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256).</summary>
+/// <summary>
+/// The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256), the fused
+/// local gradients of tanh and sigmoid (forward and backward through a leaf), and one large activation
+/// (1024 × 1024, split over cores).
+/// </summary>
 [MemoryDiagnoser]
 public class ElementwiseBenchmarks
 {
-    private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!;
+    private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!, _leaf = null!, _ones = null!, _large = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -16,6 +20,10 @@ public class ElementwiseBenchmarks
         _b = Tensor.Randn([64, 256], gen);
         _row = Tensor.Randn([256], gen);
         _transposed = Tensor.Randn([256, 64], gen).T;
+        _leaf = Tensor.Randn([64, 256], gen);
+        _leaf.RequiresGrad = true;
+        _ones = Tensor.Ones(64, 256);
+        _large = Tensor.Randn([1024, 1024], gen);
     }
 
     [Benchmark] public Tensor AddSameShape() { using var _ = Autograd.NoGrad(); return _a + _b; }
@@ -26,5 +34,16 @@ public class ElementwiseBenchmarks
     [Benchmark] public Tensor SumAxis0() { using var _ = Autograd.NoGrad(); return _a.Sum(0); }
     [Benchmark] public Tensor MaxAxis1() { using var _ = Autograd.NoGrad(); return _a.Max(1); }
     [Benchmark] public Tensor Softmax() { using var _ = Autograd.NoGrad(); return _a.Softmax(); }
+    [Benchmark] public Tensor TanhBackward() => Backward(_leaf.Tanh());
+    [Benchmark] public Tensor SigmoidBackward() => Backward(_leaf.Sigmoid());
+    [Benchmark] public Tensor ExpLarge() { using var _ = Autograd.NoGrad(); return _large.Exp(); }
     [Benchmark] public Tensor Contiguous() { using var _ = Autograd.NoGrad(); return _transposed.Contiguous(); }
+
+    // The leaf's gradient is dropped first, so every run writes it anew instead of adding to the last run's.
+    private Tensor Backward(Tensor y)
+    {
+        _leaf.Grad = null;
+        y.Backward(_ones);
+        return _leaf.Grad!;
+    }
 }

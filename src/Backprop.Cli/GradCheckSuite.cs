@@ -75,6 +75,16 @@ public static class GradCheckSuite
         // K keeps values at least 0.1 from 0, the constant, where the gate switches.
         Add("maximum", "[3,4] vs scalar 0", x => x[0].Maximum(0.0), () => [K(105, 3, 4)]);
         Add("minimum", "[3,4] vs scalar 0", x => x[0].Minimum(0.0), () => [K(106, 3, 4)]);
+        // The scalar forms once more on 0-d tensors (the single-element path) and with other constants.
+        Add("add", "[] + scalar (0-d)", x => x[0] + 0.5, () => [R(117)]);
+        Add("sub", "scalar - [] (0-d)", x => 3.0 - x[0], () => [R(118)]);
+        Add("mul", "[] * scalar (0-d)", x => x[0] * 4.0, () => [R(119)]);
+        Add("div", "scalar / [] (0-d)", x => -2.0 / x[0], () => [P(120)]);
+        Add("pow", "[3] ^ scalar 0.5", x => x[0].Pow(0.5), () => [P(121, 3)]);
+        Add("pow", "[] ^ scalar -2 (0-d)", x => x[0].Pow(-2), () => [P(122)]);
+        // A constant far above every input: maximum passes no gradient to x, minimum all of it.
+        Add("maximum", "[2,3] vs scalar 5", x => x[0].Maximum(5.0), () => [R(123, 2, 3)]);
+        Add("minimum", "[2,3] vs scalar 5", x => x[0].Minimum(5.0), () => [R(124, 2, 3)]);
         Add("clamp", "[4,4] to [-0.5, 0.5]", x => x[0].Clamp(-0.5, 0.5), () => [ClampInput()]);
         Add("where", "mask [3,1], [3,4], [4]", x => Tensor.Where(Mask(), x[0], x[1]), () => [R(31, 3, 4), R(32, 4)]);
         // Rounding to float32 inside the function limits central differences to ~1e-7/ε: a wider step and tolerance.

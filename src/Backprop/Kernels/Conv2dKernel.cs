@@ -10,7 +10,7 @@ namespace Backprop.Kernels;
 /// <c>OutHeight = (Height + 2·PadH − DilationH·(KernelH − 1) − 1) / StrideH + 1</c> (likewise OutWidth).
 /// The constructor validates everything, so a geometry value is always consistent.
 /// </summary>
-public readonly record struct Conv2dGeometry
+internal readonly record struct Conv2dGeometry
 {
     /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
     public Conv2dGeometry(int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW,
@@ -111,7 +111,7 @@ public readonly record struct Conv2dGeometry
 /// partials that are added in group order, so its summation order does not depend on the thread count.
 /// Scratch buffers come from <see cref="ArrayPool{T}.Shared"/>, so steady-state calls allocate nothing.
 /// </remarks>
-public static unsafe class Conv2dKernel
+internal static unsafe class Conv2dKernel
 {
     /// <summary>
     /// output[n, co] = bias[co] + Σ_{ci, ki, kj} weight[co, ci, ki, kj] · input[n, ci, oh·sH − pH + ki·dH, ow·sW − pW + kj·dW].
@@ -337,17 +337,7 @@ public static unsafe class Conv2dKernel
         }
     }
 
-    /// <summary>Routes a generic matrix product to the float or double <see cref="Gemm"/>.</summary>
     private static void MatMul<T>(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
-        where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-            Gemm.Multiply(new ReadOnlySpan<float>(a, m * k), new ReadOnlySpan<float>(b, k * n), new Span<float>(c, m * n),
-                m, n, k, transA, transB, accumulate);
-        else if (typeof(T) == typeof(double))
-            Gemm.Multiply(new ReadOnlySpan<double>(a, m * k), new ReadOnlySpan<double>(b, k * n), new Span<double>(c, m * n),
-                m, n, k, transA, transB, accumulate);
-        else
-            throw new NotSupportedException($"Convolution supports float and double, not {typeof(T).Name}.");
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MatrixProduct.Multiply(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(b, k * n), new Span<T>(c, m * n), m, n, k, transA, transB, accumulate);
 }

@@ -14,7 +14,7 @@ namespace Backprop.Kernels;
 /// <c>(row, col)</c> is <c>input[n, c, oh·StrideH − PadH + ki·DilationH, ow·StrideW − PadW + kj·DilationW]</c>,
 /// or zero where that falls in the padding. With count = Batch one GEMM covers the whole batch.
 /// </remarks>
-public static unsafe class Im2Col
+internal static unsafe class Im2Col
 {
     /// <summary>
     /// Writes the column matrix of samples [<paramref name="firstSample"/>, firstSample + <paramref name="sampleCount"/>)

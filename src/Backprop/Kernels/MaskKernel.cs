@@ -2,30 +2,26 @@ using System.Numerics;
 
 namespace Backprop.Kernels;
 
-/// <summary>Element-wise 0/1 and sign factors that route gradients (masks, clamp, abs, where).</summary>
-internal static class MaskKernel
+// Element-wise 0/1 factors: comparisons and the condition of where.
+
+/// <summary>1 where x &gt; 0, else 0.</summary>
+internal readonly struct PositiveFunction : IUnaryFunction
 {
-    /// <summary>1 where x &gt; 0, else 0.</summary>
-    public static void Positive<T>(ReadOnlySpan<T> x, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) mask[i] = x[i] > T.Zero ? T.One : T.Zero;
-    }
+    public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? T.One : T.Zero;
 
-    /// <summary>sign(x): −1, 0 or 1 (0 at 0, so |x| passes no gradient there, as PyTorch).</summary>
-    public static void Sign<T>(ReadOnlySpan<T> x, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
+    public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) mask[i] = x[i] > T.Zero ? T.One : x[i] < T.Zero ? -T.One : T.Zero;
+        for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i]);
     }
+}
 
-    /// <summary>1 where lo ≤ x ≤ hi, else 0 (the bounds pass the gradient, as PyTorch's clamp).</summary>
-    public static void InRange<T>(ReadOnlySpan<T> x, T lo, T hi, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < x.Length; i++) mask[i] = x[i] >= lo && x[i] <= hi ? T.One : T.Zero;
-    }
+/// <summary>1 where x is non-zero (NaN included), else 0.</summary>
+internal readonly struct NonZeroFunction : IUnaryFunction
+{
+    public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x != T.Zero ? T.One : T.Zero;
 
-    /// <summary>1 where the condition is non-zero.</summary>
-    public static void NonZero<T>(ReadOnlySpan<T> x, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
+    public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) mask[i] = x[i] != T.Zero ? T.One : T.Zero;
+        for (int i = 0; i < x.Length; i++) y[i] = Invoke(x[i]);
     }
 }

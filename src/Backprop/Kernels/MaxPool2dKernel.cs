@@ -10,7 +10,7 @@ namespace Backprop.Kernels;
 /// [Batch, Channels, OutHeight, OutWidth] with <c>OutHeight = (Height + 2·PadH − KernelH) / StrideH + 1</c>
 /// (floor mode; likewise OutWidth). Padding is at most half the kernel, so every window holds a real element.
 /// </summary>
-public readonly record struct MaxPool2dGeometry
+internal readonly record struct MaxPool2dGeometry
 {
     /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
     public MaxPool2dGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
@@ -77,7 +77,7 @@ public readonly record struct MaxPool2dGeometry
 /// Ties go to the first maximum in row-major window order (top row first, left to right). A NaN in a window wins
 /// (the first NaN), so NaNs propagate as in other libraries. Results do not depend on the thread count.
 /// </remarks>
-public static unsafe class MaxPool2dKernel
+internal static unsafe class MaxPool2dKernel
 {
     /// <summary>Computes each window's maximum into <paramref name="output"/> and its position into <paramref name="argMax"/>.</summary>
     /// <param name="input">[Batch, Channels, Height, Width].</param>

@@ -14,7 +14,7 @@ namespace Backprop.Kernels;
 /// summed in row order, so results are bit-identical for any <see cref="Parallelism.MaxThreads"/>.
 /// Backward outputs may alias their upstream-gradient inputs.
 /// </remarks>
-public static unsafe class SoftmaxCrossEntropyKernel
+internal static unsafe class SoftmaxCrossEntropyKernel
 {
     private enum Op { CrossEntropy, CrossEntropyBackward, Softmax, SoftmaxBackward, LogSoftmax, LogSoftmaxBackward }
 

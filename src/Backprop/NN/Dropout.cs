@@ -26,25 +26,32 @@ public sealed class Dropout : Module
     public override Tensor Forward(Tensor input)
     {
         if (!IsTraining || Probability == 0) return input;
+        if (!input.DType.IsFloatingPoint())
+            throw new ArgumentException($"{Describe()}: expected a float32 or float64 tensor, got {input.DType.Name()}");
         var mask = Tensor.Zeros(input.ShapeArray, input.DType);
         if (Probability < 1)
         {
-            double scale = 1.0 / (1.0 - Probability);
-            if (mask.DType == DType.Float32)
-            {
-                var m = mask.Span<float>();
-                float s = (float)scale;
-                for (int i = 0; i < m.Length; i++) m[i] = Generator.NextDouble() < Probability ? 0f : s;
-            }
-            else
-            {
-                var m = mask.Span<double>();
-                for (int i = 0; i < m.Length; i++) m[i] = Generator.NextDouble() < Probability ? 0.0 : scale;
-            }
+            var fill = new MaskAction { Mask = mask, Probability = Probability, Generator = Generator };
+            DTypeDispatch.Run(mask.DType, ref fill);
         }
         return input * mask;
     }
 
     /// <inheritdoc/>
     public override string Describe() => $"Dropout(p={Probability.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+
+    /// <summary>Draws one uniform number per element: 0 with the drop probability, else the scale 1/(1 − p).</summary>
+    private struct MaskAction : IDTypeAction
+    {
+        public Tensor Mask;
+        public double Probability;
+        public Generator Generator;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var m = Mask.Span<T>();
+            T scale = T.CreateTruncating(1.0 / (1.0 - Probability));
+            for (int i = 0; i < m.Length; i++) m[i] = Generator.NextDouble() < Probability ? T.Zero : scale;
+        }
+    }
 }

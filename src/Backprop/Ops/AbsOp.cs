@@ -10,12 +10,12 @@ internal sealed class AbsOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("abs", x, UnaryFunction.Abs);
+        var y = Elementwise.Unary("abs", x, new AbsFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new AbsOp { _x = x }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) =>
-        dx[0] = g * Elementwise.Mask(Saved(_x), MaskKernel.Sign, MaskKernel.Sign);
+        dx[0] = Elementwise.Gradient(g, Saved(_x), new AbsFunction());
 
     protected override void ReleaseSaved() => _x = null;
 }

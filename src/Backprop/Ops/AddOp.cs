@@ -9,7 +9,7 @@ internal sealed class AddOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("add", a, b, BinaryFunction.Add);
+        var y = Elementwise.Binary("add", a, b, new AddFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new AddOp(), a, b) : y;
     }
 

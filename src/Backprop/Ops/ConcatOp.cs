@@ -37,13 +37,11 @@ internal sealed class ConcatOp : Node
         foreach (var p in parts)
         {
             var region = y.SliceData(axis, start, p.ShapeArray[axis]);
-            var src = p.CastData(dtype).ContiguousData();
-            switch (dtype)
+            var scatter = new SliceOp.ScatterAction
             {
-                case DType.Float32: StridedLayout.Scatter<float>(src.Span<float>(), y.Array<float>(), region.Offset, region.ShapeArray, region.StridesArray); break;
-                case DType.Float64: StridedLayout.Scatter<double>(src.Span<double>(), y.Array<double>(), region.Offset, region.ShapeArray, region.StridesArray); break;
-                default: StridedLayout.Scatter<int>(src.Span<int>(), y.Array<int>(), region.Offset, region.ShapeArray, region.StridesArray); break;
-            }
+                Source = p.CastData(dtype).ContiguousData(), Destination = y, Offset = region.Offset, Shape = region.ShapeArray, Strides = region.StridesArray,
+            };
+            DTypeDispatch.RunAny(dtype, ref scatter);
             start += p.ShapeArray[axis];
         }
         if (!Autograd.ShouldRecord(parts)) return y;

@@ -34,11 +34,9 @@ internal sealed class Conv2dOp : Node
         var xc = x.ContiguousData();
         var wc = weight.ContiguousData();
         var bc = bias?.ContiguousData();
-        var y = Storage.Empty([g.Batch, cout, g.OutHeight, g.OutWidth], x.DType);
-        if (x.DType == DType.Float32)
-            Conv2dKernel.Forward<float>(xc.Span<float>(), wc.Span<float>(), bc is null ? default : bc.Span<float>(), y.Span<float>(), g);
-        else
-            Conv2dKernel.Forward<double>(xc.Span<double>(), wc.Span<double>(), bc is null ? default : bc.Span<double>(), y.Span<double>(), g);
+        var forward = new ForwardAction { X = xc, W = wc, B = bc, Y = Storage.Empty([g.Batch, cout, g.OutHeight, g.OutWidth], x.DType), Geometry = g };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Y;
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Autograd.ShouldRecord(inputs)) return y;
@@ -52,25 +50,43 @@ internal sealed class Conv2dOp : Node
         var g = _geometry;
         var gy = gradOutput.CastData(x.DType).ContiguousData();
         var inputs = InputArray;
-        if (inputs[0].RequiresGrad)
-        {
-            var gx = Storage.Empty(x.ShapeArray, x.DType);
-            if (x.DType == DType.Float32) Conv2dKernel.BackwardInput<float>(gy.Span<float>(), w.Span<float>(), gx.Span<float>(), g);
-            else Conv2dKernel.BackwardInput<double>(gy.Span<double>(), w.Span<double>(), gx.Span<double>(), g);
-            dx[0] = gx;
-        }
         bool wantBias = inputs.Length == 3 && inputs[2].RequiresGrad;
-        if (inputs[1].RequiresGrad || wantBias)
+        // The weight kernel computes both in one pass over the unfolded input; a bias gradient nobody needs is cheap.
+        bool wantWeight = inputs[1].RequiresGrad || wantBias;
+        var backward = new BackwardAction
         {
-            // The kernel computes both in one pass over the unfolded input; a bias gradient nobody needs is cheap.
-            var gw = Storage.Empty(w.ShapeArray, w.DType);
-            var gb = inputs.Length == 3 ? Storage.Empty([g.OutChannels], w.DType) : null;
-            if (x.DType == DType.Float32)
-                Conv2dKernel.BackwardWeight<float>(gy.Span<float>(), x.Span<float>(), gw.Span<float>(), gb is null ? default : gb.Span<float>(), g);
-            else
-                Conv2dKernel.BackwardWeight<double>(gy.Span<double>(), x.Span<double>(), gw.Span<double>(), gb is null ? default : gb.Span<double>(), g);
-            if (inputs[1].RequiresGrad) dx[1] = gw;
-            if (wantBias) dx[2] = gb;
+            GradOutput = gy, X = x, W = w, Geometry = g,
+            GradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null,
+            GradW = wantWeight ? Storage.Empty(w.ShapeArray, w.DType) : null,
+            GradB = wantWeight && inputs.Length == 3 ? Storage.Empty([g.OutChannels], w.DType) : null,
+        };
+        DTypeDispatch.Run(x.DType, ref backward);
+        dx[0] = backward.GradX;
+        if (inputs[1].RequiresGrad) dx[1] = backward.GradW;
+        if (wantBias) dx[2] = backward.GradB;
+    }
+
+    private struct ForwardAction : IDTypeAction
+    {
+        public Tensor X, W, Y;
+        public Tensor? B;
+        public Conv2dGeometry Geometry;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            Conv2dKernel.Forward<T>(X.Span<T>(), W.Span<T>(), B is null ? default : B.Span<T>(), Y.Span<T>(), Geometry);
+    }
+
+    private struct BackwardAction : IDTypeAction
+    {
+        public Tensor GradOutput, X, W;
+        public Tensor? GradX, GradW, GradB;
+        public Conv2dGeometry Geometry;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (GradX is not null) Conv2dKernel.BackwardInput<T>(GradOutput.Span<T>(), W.Span<T>(), GradX.Span<T>(), Geometry);
+            if (GradW is not null)
+                Conv2dKernel.BackwardWeight<T>(GradOutput.Span<T>(), X.Span<T>(), GradW.Span<T>(), GradB is null ? default : GradB.Span<T>(), Geometry);
         }
     }
 

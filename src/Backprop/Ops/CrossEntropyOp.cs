@@ -27,11 +27,10 @@ internal sealed class CrossEntropyOp : Node
             if ((uint)labels[i] >= (uint)classes)
                 throw new ArgumentException($"cross_entropy: label {labels[i]} in row {i} is out of range for {classes} classes (expected 0..{classes - 1})");
         var c = logits.ContiguousData();
-        var p = Storage.Empty(logits.ShapeArray, logits.DType);
-        double loss = logits.DType == DType.Float32
-            ? SoftmaxCrossEntropyKernel.Forward(c.Span<float>(), labels, p.Span<float>(), rows, classes, labelSmoothing)
-            : SoftmaxCrossEntropyKernel.Forward(c.Span<double>(), labels, p.Span<double>(), rows, classes, labelSmoothing);
-        var y = logits.DType == DType.Float32 ? Tensor.Scalar((float)loss) : Tensor.Scalar(loss);
+        var forward = new LossAction { Input = c, Labels = labels, Output = Storage.Empty(logits.ShapeArray, logits.DType), Smoothing = labelSmoothing, Forward = true };
+        DTypeDispatch.Run(logits.DType, ref forward);
+        var p = forward.Output;
+        var y = forward.Loss!;
         if (!Autograd.ShouldRecord(logits)) return y;
         return Record(y, new CrossEntropyOp { _probabilities = p, _labels = labels, _smoothing = labelSmoothing }, logits);
     }
@@ -39,14 +38,31 @@ internal sealed class CrossEntropyOp : Node
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
         var p = Saved(_probabilities);
-        int rows = p.ShapeArray[0], classes = p.ShapeArray[1];
-        double upstream = g.Item();
-        var result = Storage.Empty(p.ShapeArray, p.DType);
-        if (p.DType == DType.Float32)
-            SoftmaxCrossEntropyKernel.Backward<float>(p.Span<float>(), _labels, result.Span<float>(), rows, classes, upstream, _smoothing);
-        else
-            SoftmaxCrossEntropyKernel.Backward<double>(p.Span<double>(), _labels, result.Span<double>(), rows, classes, upstream, _smoothing);
-        dx[0] = result;
+        var backward = new LossAction { Input = p, Labels = _labels, Output = Storage.Empty(p.ShapeArray, p.DType), Smoothing = _smoothing, Upstream = g.Item() };
+        DTypeDispatch.Run(p.DType, ref backward);
+        dx[0] = backward.Output;
+    }
+
+    /// <summary>The forward (logits to probabilities and the loss) or the backward (probabilities to the logits' gradient).</summary>
+    private struct LossAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public int[] Labels;
+        public double Smoothing, Upstream;
+        public Tensor? Loss;
+        public bool Forward;
+
+        public void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            int rows = Input.ShapeArray[0], classes = Input.ShapeArray[1];
+            if (Forward)
+            {
+                double loss = SoftmaxCrossEntropyKernel.Forward<T>(Input.Span<T>(), Labels, Output.Span<T>(), rows, classes, Smoothing);
+                // An array of its own, as Tensor.Scalar makes, never a pooled buffer: the loss may outlive the step's scope.
+                Loss = new Tensor(new[] { T.CreateTruncating(loss) }, Shapes.Scalar, Input.DType);
+            }
+            else SoftmaxCrossEntropyKernel.Backward<T>(Input.Span<T>(), Labels, Output.Span<T>(), rows, classes, Upstream, Smoothing);
+        }
     }
 
     protected override void ReleaseSaved() => _probabilities = null;

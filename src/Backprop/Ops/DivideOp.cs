@@ -10,7 +10,7 @@ internal sealed class DivideOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("div", a, b, BinaryFunction.Divide);
+        var y = Elementwise.Binary("div", a, b, new DivideFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new DivideOp { _b = b, _y = y }, a, b) : y;
     }
 

@@ -10,10 +10,10 @@ internal sealed class ExpOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("exp", x, UnaryFunction.Exp);
+        var y = Elementwise.Unary("exp", x, new ExpFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new ExpOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Exp);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new ExpFunction());
     protected override void ReleaseSaved() => _y = null;
 }

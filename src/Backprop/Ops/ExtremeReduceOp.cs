@@ -26,10 +26,10 @@ internal sealed class ExtremeReduceOp : Node
         var c = x.ContiguousData();
         var shape = (int[])x.ShapeArray.Clone();
         shape[axis] = 1;
-        var y = Storage.Empty(shape, x.DType);
         argIndex = new int[outer * inner];
-        if (x.DType == DType.Float32) ReduceKernel.Extreme(c.Span<float>(), y.Span<float>(), argIndex, outer, length, inner, max);
-        else ReduceKernel.Extreme(c.Span<double>(), y.Span<double>(), argIndex, outer, length, inner, max);
+        var reduce = new ReduceAction { Values = c, Result = Storage.Empty(shape, x.DType), ArgIndex = argIndex, Outer = outer, Length = length, Inner = inner, Max = max, Forward = true };
+        DTypeDispatch.Run(x.DType, ref reduce);
+        var y = reduce.Result;
         if (!Autograd.ShouldRecord(x)) return y;
         return Record(y, new ExtremeReduceOp { _argIndex = argIndex, _inputShape = x.ShapeArray, _axis = axis, _max = max }, x);
     }
@@ -37,10 +37,23 @@ internal sealed class ExtremeReduceOp : Node
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
         var (outer, length, inner) = SumOp.Split(_inputShape, _axis);
-        var gc = g.ContiguousData();
-        var result = Storage.Empty(_inputShape, g.DType);
-        if (g.DType == DType.Float32) ReduceKernel.ScatterToIndex(gc.Span<float>(), _argIndex, result.Span<float>(), outer, length, inner);
-        else ReduceKernel.ScatterToIndex(gc.Span<double>(), _argIndex, result.Span<double>(), outer, length, inner);
-        dx[0] = result;
+        var scatter = new ReduceAction { Values = g.ContiguousData(), Result = Storage.Empty(_inputShape, g.DType), ArgIndex = _argIndex, Outer = outer, Length = length, Inner = inner };
+        DTypeDispatch.Run(g.DType, ref scatter);
+        dx[0] = scatter.Result;
+    }
+
+    /// <summary>The forward (values to extremes and their positions) or the backward (the gradient to those positions).</summary>
+    private struct ReduceAction : IDTypeAction
+    {
+        public Tensor Values, Result;
+        public int[] ArgIndex;
+        public int Outer, Length, Inner;
+        public bool Max, Forward;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (Forward) ReduceKernel.Extreme(Values.Span<T>(), Result.Span<T>(), ArgIndex, Outer, Length, Inner, Max);
+            else ReduceKernel.ScatterToIndex(Values.Span<T>(), ArgIndex, Result.Span<T>(), Outer, Length, Inner);
+        }
     }
 }

@@ -16,7 +16,7 @@ internal sealed class ExtremumOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b, bool max)
     {
-        var y = Elementwise.Binary(max ? "maximum" : "minimum", a, b, max ? BinaryFunction.Max : BinaryFunction.Min);
+        var y = max ? Elementwise.Binary("maximum", a, b, new MaxFunction()) : Elementwise.Binary("minimum", a, b, new MinFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new ExtremumOp { _a = a, _b = b, _max = max }, a, b) : y;
     }
 
@@ -39,10 +39,9 @@ internal sealed class ExtremumOp : Node
         var s = self.CastData(dtype).ExpandData(shape).ContiguousData();
         var o = other.CastData(dtype).ExpandData(shape).ContiguousData();
         var gc = g.CastData(dtype).ExpandData(shape).ContiguousData();
-        var d = Storage.Empty(shape, dtype);
-        if (dtype == DType.Float32) Share(gc.Span<float>(), s.Span<float>(), o.Span<float>(), d.Span<float>(), max);
-        else Share(gc.Span<double>(), s.Span<double>(), o.Span<double>(), d.Span<double>(), max);
-        return d;
+        var share = new ShareAction { G = gc, Self = s, Other = o, D = Storage.Empty(shape, dtype), Max = max };
+        DTypeDispatch.Run(dtype, ref share);
+        return share.D;
     }
 
     // PyTorch's rule: where(self == other, g/2, g), then 0 where self loses (a NaN on either side never loses).
@@ -58,4 +57,12 @@ internal sealed class ExtremumOp : Node
     }
 
     protected override void ReleaseSaved() => _a = _b = null;
+
+    private struct ShareAction : IDTypeAction
+    {
+        public Tensor G, Self, Other, D;
+        public bool Max;
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Share(G.Span<T>(), Self.Span<T>(), Other.Span<T>(), D.Span<T>(), Max);
+    }
 }

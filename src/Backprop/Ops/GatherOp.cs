@@ -46,33 +46,44 @@ internal sealed class GatherOp : Node
             positions[flat] = pos;
         }
         var c0 = x.ContiguousData();
-        var y = Storage.Empty(index.ShapeArray, x.DType);
-        switch (x.DType)
-        {
-            case DType.Float32: Pick(c0.Span<float>(), y.Span<float>(), positions); break;
-            case DType.Float64: Pick(c0.Span<double>(), y.Span<double>(), positions); break;
-            default: Pick(c0.Span<int>(), y.Span<int>(), positions); break;
-        }
+        var pick = new PickAction { X = c0, Y = Storage.Empty(index.ShapeArray, x.DType), Positions = positions };
+        DTypeDispatch.RunAny(x.DType, ref pick);
+        var y = pick.Y;
         if (!Autograd.ShouldRecord(x)) return y;
         return Record(y, new GatherOp { _positions = positions, _inputShape = x.ShapeArray }, x);
     }
 
-    private static void Pick<T>(ReadOnlySpan<T> x, Span<T> y, int[] positions)
-    {
-        for (int i = 0; i < positions.Length; i++) y[i] = x[positions[i]];
-    }
-
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
-        var gc = g.ContiguousData();
-        var result = Storage.Zeros(_inputShape, g.DType);
-        if (g.DType == DType.Float32) AddBack(gc.Span<float>(), result.Span<float>());
-        else AddBack(gc.Span<double>(), result.Span<double>());
-        dx[0] = result;
+        var addBack = new AddBackAction { G = g.ContiguousData(), Result = Storage.Zeros(_inputShape, g.DType), Positions = _positions };
+        DTypeDispatch.Run(g.DType, ref addBack);
+        dx[0] = addBack.Result;
     }
 
-    private void AddBack<T>(ReadOnlySpan<T> g, Span<T> result) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private struct PickAction : IAnyDTypeAction
     {
-        for (int i = 0; i < _positions.Length; i++) result[_positions[i]] += g[i];
+        public Tensor X, Y;
+        public int[] Positions;
+
+        public readonly void Invoke<T>() where T : unmanaged
+        {
+            ReadOnlySpan<T> x = X.Span<T>();
+            var y = Y.Span<T>();
+            for (int i = 0; i < Positions.Length; i++) y[i] = x[Positions[i]];
+        }
+    }
+
+    // Repeated positions accumulate.
+    private struct AddBackAction : IDTypeAction
+    {
+        public Tensor G, Result;
+        public int[] Positions;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> g = G.Span<T>();
+            var result = Result.Span<T>();
+            for (int i = 0; i < Positions.Length; i++) result[Positions[i]] += g[i];
+        }
     }
 }

@@ -21,43 +21,55 @@ internal sealed class IndexSelectOp : Node
         var shape = (int[])x.ShapeArray.Clone();
         if (shape.Length > 0) shape[axis] = indices.Length;
         var c = x.ContiguousData();
-        var y = Storage.Empty(shape, x.DType);
         var (outer, length, inner) = x.Rank == 0 ? (1, 1, 1) : SumOp.Split(x.ShapeArray, axis);
-        switch (x.DType)
-        {
-            case DType.Float32: Copy(c.Span<float>(), y.Span<float>(), indices, outer, length, inner); break;
-            case DType.Float64: Copy(c.Span<double>(), y.Span<double>(), indices, outer, length, inner); break;
-            default: Copy(c.Span<int>(), y.Span<int>(), indices, outer, length, inner); break;
-        }
+        var copy = new CopyAction { X = c, Y = Storage.Empty(shape, x.DType), Indices = indices, Outer = outer, Length = length, Inner = inner };
+        DTypeDispatch.RunAny(x.DType, ref copy);
+        var y = copy.Y;
         if (!Autograd.ShouldRecord(x)) return y;
         return Record(y, new IndexSelectOp { _indices = (int[])indices.Clone(), _inputShape = x.ShapeArray, _axis = axis }, x);
     }
 
-    private static void Copy<T>(ReadOnlySpan<T> x, Span<T> y, int[] indices, int outer, int length, int inner)
-    {
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < indices.Length; j++)
-                x.Slice((o * length + indices[j]) * inner, inner).CopyTo(y.Slice((o * indices.Length + j) * inner, inner));
-    }
-
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
-        var gc = g.ContiguousData();
-        var result = Storage.Zeros(_inputShape, g.DType);
         var (outer, length, inner) = _inputShape.Length == 0 ? (1, 1, 1) : SumOp.Split(_inputShape, _axis);
-        if (g.DType == DType.Float32) AddBack(gc.Span<float>(), result.Span<float>(), outer, length, inner);
-        else AddBack(gc.Span<double>(), result.Span<double>(), outer, length, inner);
-        dx[0] = result;
+        var addBack = new AddBackAction { G = g.ContiguousData(), Result = Storage.Zeros(_inputShape, g.DType), Indices = _indices, Outer = outer, Length = length, Inner = inner };
+        DTypeDispatch.Run(g.DType, ref addBack);
+        dx[0] = addBack.Result;
     }
 
-    private void AddBack<T>(ReadOnlySpan<T> g, Span<T> result, int outer, int length, int inner)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private struct CopyAction : IAnyDTypeAction
     {
-        for (int o = 0; o < outer; o++)
-            for (int j = 0; j < _indices.Length; j++)
-            {
-                var dst = result.Slice((o * length + _indices[j]) * inner, inner);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, g.Slice((o * _indices.Length + j) * inner, inner), dst);
-            }
+        public Tensor X, Y;
+        public int[] Indices;
+        public int Outer, Length, Inner;
+
+        public readonly void Invoke<T>() where T : unmanaged
+        {
+            ReadOnlySpan<T> x = X.Span<T>();
+            var y = Y.Span<T>();
+            for (int o = 0; o < Outer; o++)
+                for (int j = 0; j < Indices.Length; j++)
+                    x.Slice((o * Length + Indices[j]) * Inner, Inner).CopyTo(y.Slice((o * Indices.Length + j) * Inner, Inner));
+        }
+    }
+
+    // Repeated indices accumulate.
+    private struct AddBackAction : IDTypeAction
+    {
+        public Tensor G, Result;
+        public int[] Indices;
+        public int Outer, Length, Inner;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> g = G.Span<T>();
+            var result = Result.Span<T>();
+            for (int o = 0; o < Outer; o++)
+                for (int j = 0; j < Indices.Length; j++)
+                {
+                    var dst = result.Slice((o * Length + Indices[j]) * Inner, Inner);
+                    System.Numerics.Tensors.TensorPrimitives.Add(dst, g.Slice((o * Indices.Length + j) * Inner, Inner), dst);
+                }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Backprop.Kernels;
 
@@ -23,71 +24,74 @@ internal sealed class LinearOp : Node
                 $"linear: expected input [batch, in] and weight [out, in] with matching 'in', got {Shapes.Format(x.ShapeArray)} and {Shapes.Format(weight.ShapeArray)}");
         if (x.DType != weight.DType || (bias is not null && bias.DType != x.DType))
             throw new ArgumentException($"linear: input, weight and bias must share one dtype, got {x.DType.Name()} and {weight.DType.Name()}");
-        int n = x.ShapeArray[0], k = x.ShapeArray[1], m = weight.ShapeArray[0];
+        int n = x.ShapeArray[0], m = weight.ShapeArray[0];
         if (bias is not null && (bias.Rank != 1 || bias.ShapeArray[0] != m))
             throw new ArgumentException($"linear: the bias must have shape [{m}], got {Shapes.Format(bias.ShapeArray)}");
         var xc = x.ContiguousData();
         var wc = weight.ContiguousData();
-        var y = Storage.Empty([n, m], x.DType);
-        if (x.DType == DType.Float32)
-            Forward(xc.Span<float>(), wc.Span<float>(), bias is null ? default : bias.ContiguousData().Span<float>(), y.Span<float>(), n, m, k);
-        else
-            Forward(xc.Span<double>(), wc.Span<double>(), bias is null ? default : bias.ContiguousData().Span<double>(), y.Span<double>(), n, m, k);
+        var forward = new ForwardAction { X = xc, W = wc, B = bias?.ContiguousData(), Y = Storage.Empty([n, m], x.DType) };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Y;
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Autograd.ShouldRecord(inputs)) return y;
         return Record(y, new LinearOp { _x = xc, _w = wc }, inputs);
     }
 
-    private static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int m, int k)
+    private struct ForwardAction : IDTypeAction
     {
-        // Seed every row with the bias and let the GEMM accumulate onto it: the bias costs no extra pass.
-        if (!b.IsEmpty)
-            for (int r = 0; r < n; r++) b.CopyTo(y.Slice(r * m, m));
-        Gemm.Multiply(x, w, y, n, m, k, transA: false, transB: true, accumulate: !b.IsEmpty);
-    }
+        public Tensor X, W, Y;
+        public Tensor? B;
 
-    private static void Forward(ReadOnlySpan<double> x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> y, int n, int m, int k)
-    {
-        if (!b.IsEmpty)
-            for (int r = 0; r < n; r++) b.CopyTo(y.Slice(r * m, m));
-        Gemm.Multiply(x, w, y, n, m, k, transA: false, transB: true, accumulate: !b.IsEmpty);
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
+            var y = Y.Span<T>();
+            // Seed every row with the bias and let the GEMM accumulate onto it: the bias costs no extra pass.
+            if (B is not null)
+            {
+                var b = B.Span<T>();
+                for (int r = 0; r < n; r++) b.CopyTo(y.Slice(r * m, m));
+            }
+            MatrixProduct.Multiply<T>(X.Span<T>(), W.Span<T>(), y, n, m, k, transA: false, transB: true, accumulate: B is not null);
+        }
     }
 
     internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
     {
         var x = Saved(_x);
         var w = Saved(_w);
-        var g = gradOutput.CastData(x.DType).ContiguousData();
-        int n = x.ShapeArray[0], k = x.ShapeArray[1], m = w.ShapeArray[0];
         var inputs = InputArray;
-        bool f32 = x.DType == DType.Float32;
-        if (inputs[0].RequiresGrad)
+        var backward = new BackwardAction
         {
-            var gx = Storage.Empty(x.ShapeArray, x.DType);
-            if (f32) Gemm.Multiply(g.Span<float>(), w.Span<float>(), gx.Span<float>(), n, k, m);
-            else Gemm.Multiply(g.Span<double>(), w.Span<double>(), gx.Span<double>(), n, k, m);
-            dx[0] = gx;
-        }
-        if (inputs[1].RequiresGrad)
-        {
-            var gw = Storage.Empty(w.ShapeArray, w.DType);
-            if (f32) Gemm.Multiply(g.Span<float>(), x.Span<float>(), gw.Span<float>(), m, k, n, transA: true);
-            else Gemm.Multiply(g.Span<double>(), x.Span<double>(), gw.Span<double>(), m, k, n, transA: true);
-            dx[1] = gw;
-        }
-        if (inputs.Length == 3 && inputs[2].RequiresGrad)
-        {
-            var gb = Storage.Zeros([m], x.DType);
-            if (f32) SumRows(g.Span<float>(), gb.Span<float>(), n, m);
-            else SumRows(g.Span<double>(), gb.Span<double>(), n, m);
-            dx[2] = gb;
-        }
+            G = gradOutput.CastData(x.DType).ContiguousData(), X = x, W = w,
+            GradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null,
+            GradW = inputs[1].RequiresGrad ? Storage.Empty(w.ShapeArray, w.DType) : null,
+            GradB = inputs.Length == 3 && inputs[2].RequiresGrad ? Storage.Zeros([w.ShapeArray[0]], x.DType) : null,
+        };
+        DTypeDispatch.Run(x.DType, ref backward);
+        dx[0] = backward.GradX;
+        dx[1] = backward.GradW;
+        if (inputs.Length == 3) dx[2] = backward.GradB;
     }
 
-    private static void SumRows<T>(ReadOnlySpan<T> g, Span<T> sum, int rows, int cols) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private struct BackwardAction : IDTypeAction
     {
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sum, g.Slice(r * cols, cols), sum);
+        public Tensor G, X, W;
+        public Tensor? GradX, GradW, GradB;
+
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
+            var g = G.Span<T>();
+            if (GradX is not null) MatrixProduct.Multiply<T>(g, W.Span<T>(), GradX.Span<T>(), n, k, m);
+            if (GradW is not null) MatrixProduct.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true);
+            if (GradB is not null)
+            {
+                var sum = GradB.Span<T>();
+                for (int r = 0; r < n; r++) TensorPrimitives.Add(sum, g.Slice(r * m, m), sum);
+            }
+        }
     }
 
     protected override void ReleaseSaved() => _x = _w = null;

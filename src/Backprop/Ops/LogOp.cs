@@ -10,10 +10,10 @@ internal sealed class LogOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("ln", x, UnaryFunction.Log);
+        var y = Elementwise.Unary("ln", x, new LogFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new LogOp { _x = x }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), GradientFunction.Log);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new LogFunction());
     protected override void ReleaseSaved() => _x = null;
 }

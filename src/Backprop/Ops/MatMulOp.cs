@@ -97,11 +97,22 @@ internal sealed class MatMulOp : Node
     private static void Multiply(DType dtype, Tensor x, int xOffset, Tensor y, int yOffset, Tensor c, int cOffset,
         int m, int n, int k, bool tx, bool ty)
     {
-        if (dtype == DType.Float32)
-            Gemm.Multiply(x.Array<float>().AsSpan(x.Offset + xOffset, m * k), y.Array<float>().AsSpan(y.Offset + yOffset, k * n),
-                c.Array<float>().AsSpan(cOffset, m * n), m, n, k, tx, ty);
-        else
-            Gemm.Multiply(x.Array<double>().AsSpan(x.Offset + xOffset, m * k), y.Array<double>().AsSpan(y.Offset + yOffset, k * n),
-                c.Array<double>().AsSpan(cOffset, m * n), m, n, k, tx, ty);
+        var product = new ProductAction
+        {
+            X = x, Y = y, C = c, XStart = x.Offset + xOffset, YStart = y.Offset + yOffset, CStart = cOffset,
+            M = m, N = n, K = k, TransX = tx, TransY = ty,
+        };
+        DTypeDispatch.Run(dtype, ref product);
+    }
+
+    private struct ProductAction : IDTypeAction
+    {
+        public Tensor X, Y, C;
+        public int XStart, YStart, CStart, M, N, K;
+        public bool TransX, TransY;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            MatrixProduct.Multiply<T>(X.Array<T>().AsSpan(XStart, M * K), Y.Array<T>().AsSpan(YStart, K * N),
+                C.Array<T>().AsSpan(CStart, M * N), M, N, K, TransX, TransY);
     }
 }

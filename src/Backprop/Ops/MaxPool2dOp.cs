@@ -24,8 +24,8 @@ internal sealed class MaxPool2dOp : Node
         var y = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType);
         // The arg-max indices live exactly as long as the step's tensors, so they come from the same pool.
         var argMax = (int[])Storage.Uninitialized(DType.Int32, g.OutputLength);
-        if (x.DType == DType.Float32) MaxPool2dKernel.Forward<float>(xc.Span<float>(), y.Span<float>(), argMax, g);
-        else MaxPool2dKernel.Forward<double>(xc.Span<double>(), y.Span<double>(), argMax, g);
+        var forward = new PoolAction { Input = xc, Output = y, ArgMax = argMax, Geometry = g, Forward = true };
+        DTypeDispatch.Run(x.DType, ref forward);
         if (!Autograd.ShouldRecord(x)) return y;
         return Record(y, new MaxPool2dOp { _argMax = argMax, _geometry = g, _inputShape = x.ShapeArray }, x);
     }
@@ -36,10 +36,24 @@ internal sealed class MaxPool2dOp : Node
             $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
         var dtype = InputArray[0].DType;
         var gy = gradOutput.CastData(dtype).ContiguousData();
-        var gx = Storage.Empty(_inputShape, dtype);
-        if (dtype == DType.Float32) MaxPool2dKernel.Backward<float>(gy.Span<float>(), argMax, gx.Span<float>(), _geometry);
-        else MaxPool2dKernel.Backward<double>(gy.Span<double>(), argMax, gx.Span<double>(), _geometry);
-        dx[0] = gx;
+        var backward = new PoolAction { Input = gy, Output = Storage.Empty(_inputShape, dtype), ArgMax = argMax, Geometry = _geometry };
+        DTypeDispatch.Run(dtype, ref backward);
+        dx[0] = backward.Output;
+    }
+
+    /// <summary>The forward (x to y, filling the arg-max) or the backward (the output gradient to the input gradient).</summary>
+    private struct PoolAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public int[] ArgMax;
+        public MaxPool2dGeometry Geometry;
+        public bool Forward;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (Forward) MaxPool2dKernel.Forward<T>(Input.Span<T>(), Output.Span<T>(), ArgMax, Geometry);
+            else MaxPool2dKernel.Backward<T>(Input.Span<T>(), ArgMax, Output.Span<T>(), Geometry);
+        }
     }
 
     protected override void ReleaseSaved() => _argMax = null;

@@ -10,7 +10,7 @@ internal sealed class MultiplyOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("mul", a, b, BinaryFunction.Multiply);
+        var y = Elementwise.Binary("mul", a, b, new MultiplyFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new MultiplyOp { _a = a, _b = b }, a, b) : y;
     }
 

@@ -9,7 +9,7 @@ internal sealed class NegateOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("neg", x, UnaryFunction.Negate);
+        var y = Elementwise.Unary("neg", x, new NegateFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new NegateOp(), x) : y;
     }
 

@@ -16,7 +16,7 @@ internal sealed class PowOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("pow", a, b, BinaryFunction.Pow);
+        var y = Elementwise.Binary("pow", a, b, new PowFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new PowOp { _a = a, _b = b, _y = y }, a, b) : y;
     }
 

@@ -10,11 +10,11 @@ internal sealed class SigmoidOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("sigmoid", x, UnaryFunction.Sigmoid);
+        var y = Elementwise.Unary("sigmoid", x, new SigmoidFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new SigmoidOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Sigmoid);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new SigmoidFunction());
 
     protected override void ReleaseSaved() => _y = null;
 }

@@ -39,9 +39,18 @@ internal sealed class SliceOp : Node
         var strides = (int[])result.StridesArray.Clone();
         int offset = _start * strides[_axis];
         strides[_axis] *= _step;
-        var gc = g.ContiguousData();
-        if (g.DType == DType.Float32) StridedLayout.Scatter<float>(gc.Span<float>(), result.Array<float>(), offset, g.ShapeArray, strides);
-        else StridedLayout.Scatter<double>(gc.Span<double>(), result.Array<double>(), offset, g.ShapeArray, strides);
+        var scatter = new ScatterAction { Source = g.ContiguousData(), Destination = result, Offset = offset, Shape = g.ShapeArray, Strides = strides };
+        DTypeDispatch.RunAny(g.DType, ref scatter);
         dx[0] = result;
+    }
+
+    /// <summary>A contiguous source written into a strided region of a destination tensor.</summary>
+    internal struct ScatterAction : IAnyDTypeAction
+    {
+        public Tensor Source, Destination;
+        public int Offset;
+        public int[] Shape, Strides;
+        public readonly void Invoke<T>() where T : unmanaged =>
+            StridedLayout.Scatter<T>(Source.Span<T>(), Destination.Array<T>(), Offset, Shape, Strides);
     }
 }

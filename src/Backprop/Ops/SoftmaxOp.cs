@@ -19,18 +19,11 @@ internal sealed class SoftmaxOp : Node
         if (x.Rank == 0) throw new ArgumentException($"{name}: expected a tensor with at least one axis, got a scalar");
         var y = Storage.Empty(x.ShapeArray, x.DType);
         // An empty tensor (even one with an empty last axis) has an empty softmax, as in PyTorch.
-        if (x.Numel == 0) return Autograd.ShouldRecord(x) ? Record(y, new SoftmaxOp { _y = y, _log = log }, x) : y;
-        int cols = x.ShapeArray[^1], rows = x.Numel / cols;
-        var c = x.ContiguousData();
-        if (x.DType == DType.Float32)
+        if (x.Numel > 0)
         {
-            if (log) SoftmaxCrossEntropyKernel.LogSoftmax(c.Span<float>(), y.Span<float>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.Softmax(c.Span<float>(), y.Span<float>(), rows, cols);
-        }
-        else
-        {
-            if (log) SoftmaxCrossEntropyKernel.LogSoftmax(c.Span<double>(), y.Span<double>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.Softmax(c.Span<double>(), y.Span<double>(), rows, cols);
+            int cols = x.ShapeArray[^1];
+            var forward = new SoftmaxAction { Input = x.ContiguousData(), Output = y, Rows = x.Numel / cols, Cols = cols, Log = log };
+            DTypeDispatch.Run(x.DType, ref forward);
         }
         return Autograd.ShouldRecord(x) ? Record(y, new SoftmaxOp { _y = y, _log = log }, x) : y;
     }
@@ -41,17 +34,37 @@ internal sealed class SoftmaxOp : Node
         var result = Storage.Empty(y.ShapeArray, y.DType);
         dx[0] = result;
         if (y.Numel == 0) return;
-        var gc = g.ContiguousData();
         int cols = y.ShapeArray[^1], rows = y.Numel / cols;
-        if (y.DType == DType.Float32)
+        var backward = new SoftmaxAction
         {
-            if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<float>(y.Span<float>(), gc.Span<float>(), result.Span<float>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.SoftmaxBackward<float>(y.Span<float>(), gc.Span<float>(), result.Span<float>(), rows, cols);
-        }
-        else
+            Input = y, Gradient = g.CastData(y.DType).ContiguousData(), Output = result, Rows = rows, Cols = cols, Log = _log,
+        };
+        DTypeDispatch.Run(y.DType, ref backward);
+    }
+
+    /// <summary>The forward (no <see cref="Gradient"/>: Input is x) or the backward (Input is the saved output y).</summary>
+    private struct SoftmaxAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public Tensor? Gradient;
+        public int Rows, Cols;
+        public bool Log;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
-            if (_log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
-            else SoftmaxCrossEntropyKernel.SoftmaxBackward<double>(y.Span<double>(), gc.Span<double>(), result.Span<double>(), rows, cols);
+            ReadOnlySpan<T> input = Input.Span<T>();
+            var output = Output.Span<T>();
+            if (Gradient is null)
+            {
+                if (Log) SoftmaxCrossEntropyKernel.LogSoftmax(input, output, Rows, Cols);
+                else SoftmaxCrossEntropyKernel.Softmax(input, output, Rows, Cols);
+            }
+            else
+            {
+                ReadOnlySpan<T> g = Gradient.Span<T>();
+                if (Log) SoftmaxCrossEntropyKernel.LogSoftmaxBackward(input, g, output, Rows, Cols);
+                else SoftmaxCrossEntropyKernel.SoftmaxBackward(input, g, output, Rows, Cols);
+            }
         }
     }
 

@@ -10,10 +10,10 @@ internal sealed class SqrtOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("sqrt", x, UnaryFunction.Sqrt);
+        var y = Elementwise.Unary("sqrt", x, new SqrtFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new SqrtOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Sqrt);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new SqrtFunction());
     protected override void ReleaseSaved() => _y = null;
 }

@@ -9,7 +9,7 @@ internal sealed class SubtractOp : Node
 
     public static Tensor Apply(Tensor a, Tensor b)
     {
-        var y = Elementwise.Binary("sub", a, b, BinaryFunction.Subtract);
+        var y = Elementwise.Binary("sub", a, b, new SubtractFunction());
         return Autograd.ShouldRecord(a, b) ? Record(y, new SubtractOp(), a, b) : y;
     }
 

@@ -30,9 +30,9 @@ internal sealed class SumOp : Node
             shape = (int[])x.ShapeArray.Clone();
             shape[axis] = 1;
         }
-        var y = Storage.Empty(shape, x.DType);
-        if (x.DType == DType.Float32) ReduceKernel.Sum(c.Span<float>(), y.Span<float>(), outer, length, inner);
-        else ReduceKernel.Sum(c.Span<double>(), y.Span<double>(), outer, length, inner);
+        var sum = new SumAction { X = c, Y = Storage.Empty(shape, x.DType), Outer = outer, Length = length, Inner = inner };
+        DTypeDispatch.Run(x.DType, ref sum);
+        var y = sum.Y;
         return Autograd.ShouldRecord(x) ? Record(y, new SumOp { _inputShape = x.ShapeArray }, x) : y;
     }
 
@@ -46,4 +46,12 @@ internal sealed class SumOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g.ExpandData(_inputShape);
+
+    private struct SumAction : IDTypeAction
+    {
+        public Tensor X, Y;
+        public int Outer, Length, Inner;
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            ReduceKernel.Sum(X.Span<T>(), Y.Span<T>(), Outer, Length, Inner);
+    }
 }

@@ -10,11 +10,11 @@ internal sealed class TanhOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = Elementwise.Unary("tanh", x, UnaryFunction.Tanh);
+        var y = Elementwise.Unary("tanh", x, new TanhFunction());
         return Autograd.ShouldRecord(x) ? Record(y, new TanhOp { _y = y }, x) : y;
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), GradientFunction.Tanh);
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new TanhFunction());
 
     protected override void ReleaseSaved() => _y = null;
 }

@@ -18,21 +18,27 @@ internal sealed class WhereOp : Node
         var dtype = DTypeInfo.Promote(a.DType, b.DType);
         var shape = Shapes.Broadcast("where", Shapes.Broadcast("where", condition.ShapeArray, a.ShapeArray), b.ShapeArray);
         var mask = condition.CastData(dtype).ExpandData(shape).ContiguousData();
-        mask = Elementwise.Mask(mask, MaskKernel.NonZero, MaskKernel.NonZero);
+        mask = Elementwise.Unary("where", mask, new NonZeroFunction());
         var ae = a.CastData(dtype).ExpandData(shape).ContiguousData();
         var be = b.CastData(dtype).ExpandData(shape).ContiguousData();
-        var y = Storage.Empty(shape, dtype);
-        if (dtype == DType.Float32) Select(mask.Span<float>(), ae.Span<float>(), be.Span<float>(), y.Span<float>());
-        else Select(mask.Span<double>(), ae.Span<double>(), be.Span<double>(), y.Span<double>());
+        var select = new SelectAction { Mask = mask, A = ae, B = be, Y = Storage.Empty(shape, dtype) };
+        DTypeDispatch.Run(dtype, ref select);
+        var y = select.Y;
         if (!Autograd.ShouldRecord(a, b)) return y;
         return Record(y, new WhereOp { _mask = mask }, a, b);
     }
 
     // A true selection, not a·m + b·(1−m): an infinite value on the unselected side must not turn into NaN.
-    private static void Select<T>(ReadOnlySpan<T> mask, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    private struct SelectAction : IDTypeAction
     {
-        for (int i = 0; i < y.Length; i++) y[i] = mask[i] != T.Zero ? a[i] : b[i];
+        public Tensor Mask, A, B, Y;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            ReadOnlySpan<T> mask = Mask.Span<T>(), a = A.Span<T>(), b = B.Span<T>();
+            var y = Y.Span<T>();
+            for (int i = 0; i < y.Length; i++) y[i] = mask[i] != T.Zero ? a[i] : b[i];
+        }
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)

@@ -17,7 +17,7 @@ public sealed partial class Tensor
     /// <summary>this raised to <paramref name="exponent"/> element-wise, broadcasting.</summary>
     public Tensor Pow(Tensor exponent) => PowOp.Apply(this, exponent);
     /// <summary>this raised to a constant power.</summary>
-    public Tensor Pow(double exponent) => ScalarOp.Apply(this, exponent, BinaryFunction.Pow);
+    public Tensor Pow(double exponent) => PowScalarOp.Apply(this, exponent);
     /// <summary>−this.</summary>
     public Tensor Neg() => NegateOp.Apply(this);
     /// <summary>eˣ.</summary>
@@ -35,15 +35,15 @@ public sealed partial class Tensor
     /// <summary>max(x, 0).</summary>
     public Tensor Relu() => ReluOp.Apply(this);
     /// <summary>x².</summary>
-    public Tensor Square() => ScalarOp.Apply(this, 2, BinaryFunction.Pow);
+    public Tensor Square() => PowScalarOp.Apply(this, 2);
     /// <summary>The max gate: the larger of the two element-wise (broadcasting); ties split the gradient evenly.</summary>
     public Tensor Maximum(Tensor other) => ExtremumOp.Apply(this, other, max: true);
     /// <summary>The smaller of the two element-wise (broadcasting); ties split the gradient evenly.</summary>
     public Tensor Minimum(Tensor other) => ExtremumOp.Apply(this, other, max: false);
     /// <summary>max(x, c) element-wise.</summary>
-    public Tensor Maximum(double other) => ScalarOp.Apply(this, other, BinaryFunction.Max);
+    public Tensor Maximum(double other) => ExtremumScalarOp.Apply(this, other, max: true);
     /// <summary>min(x, c) element-wise.</summary>
-    public Tensor Minimum(double other) => ScalarOp.Apply(this, other, BinaryFunction.Min);
+    public Tensor Minimum(double other) => ExtremumScalarOp.Apply(this, other, max: false);
     /// <summary>Limits every element to [min, max].</summary>
     public Tensor Clamp(double min = double.NegativeInfinity, double max = double.PositiveInfinity) => ClampOp.Apply(this, min, max);
 
@@ -55,14 +55,14 @@ public sealed partial class Tensor
     {
         using var _ = Autograd.NoGrad();
         var d = Sub(other);
-        return Elementwise.Mask(d, MaskKernel.Positive, MaskKernel.Positive);
+        return Elementwise.Unary("greater", d, new PositiveFunction());
     }
 
     /// <summary>1 where this &gt; c, else 0 (a mask with no gradient).</summary>
     public Tensor Greater(double c)
     {
         using var _ = Autograd.NoGrad();
-        return Elementwise.Mask(Elementwise.WithScalar("greater", this, c, BinaryFunction.Subtract), MaskKernel.Positive, MaskKernel.Positive);
+        return Elementwise.Unary("greater", Elementwise.WithScalar("greater", this, c, new SubtractFunction()), new PositiveFunction());
     }
 
     /// <summary>Converts to another dtype (the gradient is converted back).</summary>
@@ -73,12 +73,12 @@ public sealed partial class Tensor
     public static Tensor operator *(Tensor a, Tensor b) => MultiplyOp.Apply(a, b);
     public static Tensor operator /(Tensor a, Tensor b) => DivideOp.Apply(a, b);
     public static Tensor operator -(Tensor a) => NegateOp.Apply(a);
-    public static Tensor operator +(Tensor a, double s) => ScalarOp.Apply(a, s, BinaryFunction.Add);
-    public static Tensor operator +(double s, Tensor a) => ScalarOp.Apply(a, s, BinaryFunction.Add, scalarFirst: true);
-    public static Tensor operator -(Tensor a, double s) => ScalarOp.Apply(a, s, BinaryFunction.Subtract);
-    public static Tensor operator -(double s, Tensor a) => ScalarOp.Apply(a, s, BinaryFunction.Subtract, scalarFirst: true);
-    public static Tensor operator *(Tensor a, double s) => ScalarOp.Apply(a, s, BinaryFunction.Multiply);
-    public static Tensor operator *(double s, Tensor a) => ScalarOp.Apply(a, s, BinaryFunction.Multiply, scalarFirst: true);
-    public static Tensor operator /(Tensor a, double s) => ScalarOp.Apply(a, s, BinaryFunction.Divide);
-    public static Tensor operator /(double s, Tensor a) => ScalarOp.Apply(a, s, BinaryFunction.Divide, scalarFirst: true);
+    public static Tensor operator +(Tensor a, double s) => AddScalarOp.Apply(a, s);
+    public static Tensor operator +(double s, Tensor a) => AddScalarOp.Apply(a, s);
+    public static Tensor operator -(Tensor a, double s) => SubtractScalarOp.Apply(a, s);
+    public static Tensor operator -(double s, Tensor a) => ScalarSubtractOp.Apply(a, s);
+    public static Tensor operator *(Tensor a, double s) => MultiplyScalarOp.Apply(a, s);
+    public static Tensor operator *(double s, Tensor a) => MultiplyScalarOp.Apply(a, s);
+    public static Tensor operator /(Tensor a, double s) => DivideScalarOp.Apply(a, s);
+    public static Tensor operator /(double s, Tensor a) => ScalarDivideOp.Apply(a, s);
 }

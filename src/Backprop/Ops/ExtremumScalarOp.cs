@@ -1,0 +1,25 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// max(x, s) (or min) for a constant s: x receives the gradient where it is the extreme, none where s is, and half
+/// on a tie, as the max gate between two tensors does.
+/// </summary>
+internal sealed class ExtremumScalarOp : Node
+{
+    private Tensor? _x;
+    private double _s;
+    private bool _max;
+    public override string Name => _max ? "max" : "min";
+
+    public static Tensor Apply(Tensor x, double s, bool max)
+    {
+        var y = max ? Elementwise.WithScalar("maximum", x, s, new MaxFunction()) : Elementwise.WithScalar("minimum", x, s, new MinFunction());
+        return Autograd.ShouldRecord(x) ? Record(y, new ExtremumScalarOp { _x = x, _s = s, _max = max }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new ConstantExtremumGradient(_s, _max));
+
+    protected override void ReleaseSaved() => _x = null;
+}

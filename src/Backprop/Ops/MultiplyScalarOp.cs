@@ -1,0 +1,18 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>x · s (and s · x) for a constant s; local gradient s.</summary>
+internal sealed class MultiplyScalarOp : Node
+{
+    private double _s;
+    public override string Name => "mul";
+
+    public static Tensor Apply(Tensor x, double s)
+    {
+        var y = Elementwise.WithScalar("mul", x, s, new MultiplyFunction());
+        return Autograd.ShouldRecord(x) ? Record(y, new MultiplyScalarOp { _s = s }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * _s;
+}

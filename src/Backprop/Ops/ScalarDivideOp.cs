@@ -1,0 +1,20 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>s / x for a constant s; local gradient −s/x² = −y/x, from the saved input and output.</summary>
+internal sealed class ScalarDivideOp : Node
+{
+    private Tensor? _x, _y;
+    public override string Name => "div";
+
+    public static Tensor Apply(Tensor x, double s)
+    {
+        var y = Elementwise.WithScalar("div", x, s, new DivideFunction(), scalarFirst: true);
+        return Autograd.ShouldRecord(x) ? Record(y, new ScalarDivideOp { _x = x, _y = y }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -(g * Saved(_y) / Saved(_x));
+
+    protected override void ReleaseSaved() => _x = _y = null;
+}
