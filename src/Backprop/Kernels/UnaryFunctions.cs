@@ -105,11 +105,12 @@ internal readonly struct ReluFunction : IUnaryFunction, ILocalGradient
     public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.IsNaN(x) || x > T.Zero ? x : T.Zero;
     public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Max(x, T.Zero, y);
 
-    public T Invoke<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => y > T.Zero ? g : T.Zero;
+    // Zero where the output is ≤ 0, g elsewhere — so a NaN output passes g, as PyTorch's threshold_backward does.
+    public T Invoke<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => y <= T.Zero ? T.Zero : g;
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, Vector128<T>.Zero);
+        Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<T>.Zero), Vector128<T>.Zero, g);
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, Vector256<T>.Zero);
+        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<T>.Zero), Vector256<T>.Zero, g);
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(y, Vector512<T>.Zero), g, Vector512<T>.Zero);
+        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(y, Vector512<T>.Zero), Vector512<T>.Zero, g);
 }
