@@ -39,7 +39,7 @@ internal sealed class GatherOp : Node
                 {
                     c = idx[flat];
                     if (c < 0 || c >= x.ShapeArray[axis])
-                        throw new IndexOutOfRangeException($"gather: index {c} at position {flat} is out of range for axis {axis} of size {x.ShapeArray[axis]}");
+                        throw new ArgumentOutOfRangeException($"gather: index {c} at position {flat} is out of range for axis {axis} of size {x.ShapeArray[axis]}, expected 0 to {x.ShapeArray[axis] - 1}", (Exception?)null);
                 }
                 pos += c * inStrides[d];
             }

@@ -17,7 +17,7 @@ internal sealed class IndexSelectOp : Node
         int size = x.Rank == 0 ? 1 : x.ShapeArray[axis];
         for (int i = 0; i < indices.Length; i++)
             if (indices[i] < 0 || indices[i] >= size)
-                throw new IndexOutOfRangeException($"index_select: index {indices[i]} (position {i}) is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.ShapeArray)})");
+                throw new ArgumentOutOfRangeException($"index_select: index {indices[i]} (position {i}) is out of range for axis {axis} of size {size} (shape {Shapes.Format(x.ShapeArray)}), expected 0 to {size - 1}", (Exception?)null);
         var shape = (int[])x.ShapeArray.Clone();
         if (shape.Length > 0) shape[axis] = indices.Length;
         var c = x.ContiguousData();

@@ -15,10 +15,20 @@ internal static class AdamUpdate
         double bc1 = 1 - Math.Pow(beta1, step);
         double bc2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, step));
         double stepSize = lr / bc1;
-        if (parameter.DType == DType.Float32)
-            Run(parameter.Span<float>(), gradient.Span<float>(), expAvg.Span<float>(), expAvgSq.Span<float>(), beta1, beta2, eps, l2, stepSize, bc2Sqrt);
-        else
-            Run(parameter.Span<double>(), gradient.Span<double>(), expAvg.Span<double>(), expAvgSq.Span<double>(), beta1, beta2, eps, l2, stepSize, bc2Sqrt);
+        var update = new StepAction
+        {
+            P = parameter, G = gradient, M = expAvg, V = expAvgSq, Beta1 = beta1, Beta2 = beta2, Eps = eps, L2 = l2, StepSize = stepSize, Bc2Sqrt = bc2Sqrt,
+        };
+        DTypeDispatch.Run(parameter.DType, ref update);
+    }
+
+    private struct StepAction : IDTypeAction
+    {
+        public Tensor P, G, M, V;
+        public double Beta1, Beta2, Eps, L2, StepSize, Bc2Sqrt;
+
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Run(P.Span<T>(), G.Span<T>(), M.Span<T>(), V.Span<T>(), Beta1, Beta2, Eps, L2, StepSize, Bc2Sqrt);
     }
 
     private static void Run<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> m, Span<T> v, double beta1, double beta2, double eps, double l2,

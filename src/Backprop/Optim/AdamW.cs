@@ -22,8 +22,7 @@ public sealed class AdamW : AdamBase
         if (WeightDecay != 0)
         {
             double factor = 1 - LearningRate * WeightDecay;
-            if (parameter.DType == DType.Float32) TensorPrimitives.Multiply(parameter.Span<float>(), (float)factor, parameter.Span<float>());
-            else TensorPrimitives.Multiply(parameter.Span<double>(), factor, parameter.Span<double>());
+            parameter.ScaleInPlace(factor);
         }
         AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRate, Beta1, Beta2, Eps, l2: 0, StepCount);
     }

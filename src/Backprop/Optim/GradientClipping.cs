@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace Backprop.Optim;
@@ -31,8 +32,7 @@ public static class GradientClipping
                 if (g is null) continue;
                 if (!g.IsContiguous) throw new InvalidOperationException("ClipByGlobalNorm: gradients must be contiguous");
                 g.MarkWritten("ClipByGlobalNorm");
-                if (g.DType == DType.Float32) TensorPrimitives.Multiply(g.Span<float>(), (float)coefficient, g.Span<float>());
-                else TensorPrimitives.Multiply(g.Span<double>(), coefficient, g.Span<double>());
+                g.ScaleInPlace(coefficient);
             }
         }
         return total;
@@ -40,7 +40,16 @@ public static class GradientClipping
 
     private static double Norm(Tensor g)
     {
-        var c = g.ContiguousData();
-        return c.DType == DType.Float32 ? TensorPrimitives.Norm<float>(c.Span<float>()) : TensorPrimitives.Norm<double>(c.Span<double>());
+        var norm = new NormAction { Values = g.ContiguousData() };
+        DTypeDispatch.Run(g.DType, ref norm);
+        return norm.Result;
+    }
+
+    private struct NormAction : IDTypeAction
+    {
+        public Tensor Values;
+        public double Result;
+
+        public void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> => Result = double.CreateTruncating(TensorPrimitives.Norm<T>(Values.Span<T>()));
     }
 }

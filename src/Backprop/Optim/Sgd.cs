@@ -45,10 +45,19 @@ public sealed class Sgd : Optimizer
     {
         bool first = !_started[index];
         _started[index] = true;
-        if (parameter.DType == DType.Float32)
-            Apply(parameter.Span<float>(), gradient.Span<float>(), Momentum != 0 ? _momentumBuffers[index].Span<float>() : default, first);
-        else
-            Apply(parameter.Span<double>(), gradient.Span<double>(), Momentum != 0 ? _momentumBuffers[index].Span<double>() : default, first);
+        var step = new StepAction { Optimizer = this, Parameter = parameter, Gradient = gradient, Buffer = Momentum != 0 ? _momentumBuffers[index] : null, First = first };
+        DTypeDispatch.Run(parameter.DType, ref step);
+    }
+
+    private struct StepAction : IDTypeAction
+    {
+        public Sgd Optimizer;
+        public Tensor Parameter, Gradient;
+        public Tensor? Buffer;
+        public bool First;
+
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Optimizer.Apply(Parameter.Span<T>(), Gradient.Span<T>(), Buffer is null ? default : Buffer.Span<T>(), First);
     }
 
     private void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> b, bool first) where T : unmanaged, IFloatingPointIeee754<T>

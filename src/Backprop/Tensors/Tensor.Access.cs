@@ -98,12 +98,8 @@ public sealed partial class Tensor
     {
         if (IsContiguous)
         {
-            switch (DType)
-            {
-                case DType.Float32: Span<float>().Fill((float)value); break;
-                case DType.Float64: Span<double>().Fill(value); break;
-                default: Span<int>().Fill(checked((int)value)); break;
-            }
+            var fill = new FillAction { Target = this, Value = value };
+            DTypeDispatch.RunAny(DType, ref fill);
         }
         else
         {
@@ -150,16 +146,29 @@ public sealed partial class Tensor
         var src = source.DType == DType ? source.Contiguous() : source.Detach().To(DType);
         if (IsContiguous)
         {
-            switch (DType)
-            {
-                case DType.Float32: src.Span<float>().CopyTo(Span<float>()); break;
-                case DType.Float64: src.Span<double>().CopyTo(Span<double>()); break;
-                default: src.Span<int>().CopyTo(Span<int>()); break;
-            }
+            var copy = new CopyAction { Source = src, Target = this };
+            DTypeDispatch.RunAny(DType, ref copy);
         }
         else
         {
             for (int i = 0; i < _numel; i++) SetFlat(i, src.GetFlat(i));
         }
+    }
+
+    private struct FillAction : IAnyDTypeAction
+    {
+        public Tensor Target;
+        public double Value;
+
+        // checked: an int32 tensor refuses a value it cannot hold instead of wrapping it.
+        public readonly void Invoke<T>() where T : unmanaged =>
+            Target.Span<T>().Fill(typeof(T) == typeof(int) ? (T)(object)checked((int)Value) : typeof(T) == typeof(float) ? (T)(object)(float)Value : (T)(object)Value);
+    }
+
+    private struct CopyAction : IAnyDTypeAction
+    {
+        public Tensor Source, Target;
+
+        public readonly void Invoke<T>() where T : unmanaged => Source.Span<T>().CopyTo(Target.Span<T>());
     }
 }

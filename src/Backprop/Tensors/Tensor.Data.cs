@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Backprop.Kernels;
 
@@ -12,14 +13,17 @@ public sealed partial class Tensor
     /// <summary>A contiguous copy (not recorded).</summary>
     internal Tensor CopyData()
     {
-        var y = new Tensor(Storage.Uninitialized(DType, _numel), ShapeArray, DType);
-        switch (DType)
-        {
-            case DType.Float32: StridedLayout.Gather(Array<float>(), Offset, ShapeArray, StridesArray, y.Span<float>()); break;
-            case DType.Float64: StridedLayout.Gather(Array<double>(), Offset, ShapeArray, StridesArray, y.Span<double>()); break;
-            default: StridedLayout.Gather(Array<int>(), Offset, ShapeArray, StridesArray, y.Span<int>()); break;
-        }
-        return y;
+        var gather = new GatherAction { Source = this, Result = new Tensor(Storage.Uninitialized(DType, _numel), ShapeArray, DType) };
+        DTypeDispatch.RunAny(DType, ref gather);
+        return gather.Result;
+    }
+
+    private struct GatherAction : IAnyDTypeAction
+    {
+        public Tensor Source, Result;
+
+        public readonly void Invoke<T>() where T : unmanaged =>
+            StridedLayout.Gather(Source.Array<T>(), Source.Offset, Source.ShapeArray, Source.StridesArray, Result.Span<T>());
     }
 
     /// <summary>The values converted to <paramref name="dtype"/> (this tensor when it already is; not recorded).</summary>
@@ -78,9 +82,30 @@ public sealed partial class Tensor
     /// <summary>Adds <paramref name="other"/> (same shape) into this contiguous tensor's storage (not recorded).</summary>
     internal void AddInPlace(Tensor other)
     {
-        var o = other.CastData(DType).ContiguousData();
-        if (DType == DType.Float32) TensorPrimitives.Add(Span<float>(), o.Span<float>(), Span<float>());
-        else TensorPrimitives.Add(Span<double>(), o.Span<double>(), Span<double>());
+        var add = new AddScaledAction { Target = this, Other = other.CastData(DType).ContiguousData() };
+        DTypeDispatch.Run(DType, ref add);
+    }
+
+    /// <summary>Multiplies this contiguous tensor's storage by <paramref name="factor"/> in place (not recorded, no version stamp).</summary>
+    internal void ScaleInPlace(double factor)
+    {
+        var scale = new AddScaledAction { Target = this, Factor = factor };
+        DTypeDispatch.Run(DType, ref scale);
+    }
+
+    // Target += Other, or Target *= Factor when there is no Other.
+    private struct AddScaledAction : IDTypeAction
+    {
+        public Tensor Target;
+        public Tensor? Other;
+        public double Factor;
+
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var t = Target.Span<T>();
+            if (Other is not null) TensorPrimitives.Add(t, Other.Span<T>(), t);
+            else TensorPrimitives.Multiply(t, T.CreateTruncating(Factor), t);
+        }
     }
 
     /// <summary>
