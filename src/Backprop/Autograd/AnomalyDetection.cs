@@ -79,20 +79,27 @@ internal static class AnomalyDetection
     private static (int Index, double Value)? FirstNonFinite(Tensor t)
     {
         if (!t.DType.IsFloatingPoint()) return null;
-        var c = t.ContiguousData();
-        if (c.DType == DType.Float32)
+        var find = new FindNonFiniteAction { Values = t.ContiguousData(), Index = -1 };
+        DTypeDispatch.Run(t.DType, ref find);
+        return find.Index < 0 ? null : (find.Index, find.Value);
+    }
+
+    private struct FindNonFiniteAction : IDTypeAction
+    {
+        public Tensor Values;
+        public int Index;
+        public double Value;
+
+        public void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
-            var s = c.Span<float>();
+            var s = Values.Span<T>();
             for (int i = 0; i < s.Length; i++)
-                if (!float.IsFinite(s[i])) return (i, s[i]);
+                if (!T.IsFinite(s[i]))
+                {
+                    (Index, Value) = (i, double.CreateTruncating(s[i]));
+                    return;
+                }
         }
-        else
-        {
-            var s = c.Span<double>();
-            for (int i = 0; i < s.Length; i++)
-                if (!double.IsFinite(s[i])) return (i, s[i]);
-        }
-        return null;
     }
 
     private static string? CurrentModulePath()

@@ -31,12 +31,8 @@ internal sealed class PowOp : Node
         bool wantA = InputArray[0].RequiresGrad, wantB = InputArray[1].RequiresGrad;
         var da = wantA ? Storage.Empty(shape, y.DType) : null;
         var db = wantB ? Storage.Empty(shape, y.DType) : null;
-        if (y.DType == DType.Float32)
-            Gradients<float>(gc.Span<float>(), a.Span<float>(), b.Span<float>(), y.Span<float>(),
-                da is null ? default : da.Span<float>(), db is null ? default : db.Span<float>());
-        else
-            Gradients<double>(gc.Span<double>(), a.Span<double>(), b.Span<double>(), y.Span<double>(),
-                da is null ? default : da.Span<double>(), db is null ? default : db.Span<double>());
+        var gradients = new GradientsAction { G = gc, A = a, B = b, Y = y, DA = da, DB = db };
+        DTypeDispatch.Run(y.DType, ref gradients);
         dx[0] = da;
         dx[1] = db;
     }
@@ -51,6 +47,15 @@ internal sealed class PowOp : Node
         if (!db.IsEmpty)
             for (int i = 0; i < db.Length; i++)
                 db[i] = g[i] * (a[i] == T.Zero && b[i] >= T.Zero ? T.Zero : y[i] * T.Log(a[i]));
+    }
+
+    private struct GradientsAction : IDTypeAction
+    {
+        public Tensor G, A, B, Y;
+        public Tensor? DA, DB;
+
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            Gradients(G.Span<T>(), A.Span<T>(), B.Span<T>(), Y.Span<T>(), DA is null ? default : DA.Span<T>(), DB is null ? default : DB.Span<T>());
     }
 
     protected override void ReleaseSaved() => _a = _b = _y = null;
