@@ -17,6 +17,12 @@ namespace Backprop.Data;
 /// </remarks>
 public static class CsvReader
 {
+    /// <summary>
+    /// The most classes inferred from the labels (the largest label + 1) when <see cref="CsvOptions.NumClasses"/> is not
+    /// given; a larger label is an error, since one corrupt field would otherwise size the model and its tables.
+    /// </summary>
+    public const int MaxInferredClasses = 65_536;
+
     /// <summary>Reads the CSV file at <paramref name="path"/> (raw or gzip).</summary>
     /// <exception cref="DataFormatException">The file is missing or malformed.</exception>
     public static Dataset Load(string path, CsvOptions? options = null)
@@ -53,6 +59,10 @@ public static class CsvReader
         ArgumentNullException.ThrowIfNull(sourceName);
         options ??= new CsvOptions();
         char separator = options.Separator;
+        if (options.NumClasses is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumClasses, "CsvOptions.NumClasses must be positive.");
+        }
 
         int columnCount = -1;
         int labelColumn = -1;
@@ -105,6 +115,12 @@ public static class CsvReader
                     if (options.NumClasses is int numClasses && label >= numClasses)
                     {
                         throw new DataFormatException($"{sourceName}: line {lineNumber}, column {column + 1}: label {label} is not below the given number of classes {numClasses}.");
+                    }
+                    if (options.NumClasses is null && label >= MaxInferredClasses)
+                    {
+                        // The class count sizes the model's output layer and per-class tables: a stray big number must not.
+                        throw new DataFormatException(
+                            $"{sourceName}: line {lineNumber}, column {column + 1}: label {label} would make {(long)label + 1} classes, more than the {MaxInferredClasses} inferred without being told; give the number of classes explicitly if that many are meant.");
                     }
                     labels.Add(label);
                     maxLabel = Math.Max(maxLabel, label);
