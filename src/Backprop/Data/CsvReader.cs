@@ -27,8 +27,7 @@ public static class CsvReader
     /// <exception cref="DataFormatException">The file is missing or malformed.</exception>
     public static Dataset Load(string path, CsvOptions? options = null)
     {
-        using Stream stream = GzipAwareFile.OpenRead(path, out _);
-        return Read(stream, path, options);
+        return ReadDecompressed(GzipAwareFile.OpenRead(path, out _), path, options);
     }
 
     /// <summary>
@@ -39,7 +38,11 @@ public static class CsvReader
     public static Dataset Read(Stream stream, string sourceName, CsvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Stream contents = GzipAwareFile.Decompressing(stream, out _);
+        return ReadDecompressed(GzipAwareFile.Decompressing(stream, out _), sourceName, options);
+    }
+
+    private static Dataset ReadDecompressed(Stream contents, string sourceName, CsvOptions? options)
+    {
         using var reader = new StreamReader(contents, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         try
         {
