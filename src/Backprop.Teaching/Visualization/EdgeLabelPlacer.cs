@@ -12,6 +12,7 @@ internal sealed class EdgeLabelPlacer
     public const double FontSize = 14;
     private const double LineHeight = 16;
     private const double Clearance = 4;
+    private const int MaxPiecesTried = 5;
     private static readonly double[] Positions = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82];
 
     private readonly List<Box> _obstacles;
@@ -49,7 +50,9 @@ internal sealed class EdgeLabelPlacer
         Placement? best = null;
         double bestScore = double.PositiveInfinity;
         // Long edges consist of several pieces; the piece nearest the middle comes first, being the natural place.
-        var pieces = Enumerable.Range(0, path.Count).OrderBy(k => Math.Abs(k - (path.Count - 1) / 2.0));
+        // Only the few pieces nearest the middle are tried: each further one is penalised anyway, and trying every piece
+        // of every long edge made a long chain's picture cost the square of its length.
+        var pieces = Enumerable.Range(0, path.Count).OrderBy(k => Math.Abs(k - (path.Count - 1) / 2.0)).Take(MaxPiecesTried);
         int rank = 0;
         foreach (int piece in pieces)
         {

@@ -123,6 +123,11 @@ public sealed class SafeTensorsFile
         int dataStart = 8 + (int)headerLength;
         ReadOnlyMemory<byte> buffer = bytes[dataStart..];
 
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span[8..dataStart]))
+        {
+            // The JSON reader leaves invalid UTF-8 inside strings to fail later, when a name is read; refuse it here.
+            throw new SafeTensorsFormatException($"{sourceName}: the header (bytes 8..{dataStart - 1}) is not valid UTF-8 text.");
+        }
         JsonDocument document;
         try
         {
