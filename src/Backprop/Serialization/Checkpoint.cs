@@ -10,9 +10,9 @@ namespace Backprop.Serialization;
 /// A model, optionally its optimizer's state, and metadata in one safetensors file. Model entries are named as
 /// PyTorch's state_dict (<c>0.weight</c>), F32 or F64 (int buffers as I64, as PyTorch stores num_batches_tracked);
 /// optimizer entries are prefixed <c>optimizer.</c>; the <c>__metadata__</c> strings hold the model spec, input shape,
-/// classes, dtype, training config (JSON text), epoch, generator state and <c>data_sha256</c>, the SHA-256 of the
-/// data section, which loading verifies (files without it, such as PyTorch's, load unverified). Files are written
-/// atomically.
+/// classes, dtype, training config (JSON text), epoch, generator state and <c>sha256</c>, a SHA-256 over the other
+/// metadata and the data section, which loading verifies (files without it, such as PyTorch's, load unverified).
+/// Files are written atomically.
 /// </summary>
 /// <remarks>
 /// Loading trusts nothing in the file: the metadata is validated and the model the spec describes is sized against
@@ -26,8 +26,11 @@ public sealed class Checkpoint
     public const string FormatName = "backprop.checkpoint.v1";
     /// <summary>The prefix of optimizer entries.</summary>
     public const string OptimizerPrefix = "optimizer.";
-    /// <summary>The metadata key of the data section's SHA-256 (lower-case hex).</summary>
-    public const string ChecksumKey = "data_sha256";
+    /// <summary>
+    /// The metadata key of the checksum: the lower-case hex SHA-256 of every other metadata pair (sorted by key, each
+    /// written as UTF-8 key, NUL, value, NUL) followed by the data section.
+    /// </summary>
+    public const string ChecksumKey = "sha256";
     /// <summary>The deepest training config accepted on loading (JSON nesting), against corrupt or hostile files.</summary>
     public const int MaxTrainingConfigDepth = 64;
 
@@ -74,7 +77,7 @@ public sealed class Checkpoint
         if (metadata.GeneratorState is { } state)
             meta["generator_state"] = string.Join(",", Array.ConvertAll(state, s => s.ToString("x16", CultureInfo.InvariantCulture)));
         if (optimizer is not null) meta["optimizer"] = optimizer.GetType().Name;
-        meta[ChecksumKey] = DataChecksum(entries);
+        meta[ChecksumKey] = Checksum(meta, entries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => e.Data));
         SafeTensorsFile.Write(path, entries, meta);
     }
 
@@ -164,20 +167,31 @@ public sealed class Checkpoint
         return narrow;
     }
 
-    /// <summary>The lower-case hex SHA-256 of the data section <see cref="SafeTensorsFile.Write(string, IEnumerable{SafeTensorsEntry}, IReadOnlyDictionary{string, string}?)"/> lays out for <paramref name="entries"/>: their bytes sorted by name, back to back.</summary>
-    private static string DataChecksum(IEnumerable<SafeTensorsEntry> entries)
+    /// <summary>
+    /// The checksum of <paramref name="metadata"/> (without <see cref="ChecksumKey"/>) and the data section, given as
+    /// its pieces in file order: a bit flipped anywhere but in the tensor descriptions (which are checked) changes it.
+    /// </summary>
+    private static string Checksum(IReadOnlyDictionary<string, string> metadata, IEnumerable<ReadOnlyMemory<byte>> data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal)) hash.AppendData(entry.Data.Span);
+        byte[] separator = [0];
+        foreach (var (key, value) in metadata.Where(p => p.Key != ChecksumKey).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(key));
+            hash.AppendData(separator);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(value));
+            hash.AppendData(separator);
+        }
+        foreach (var piece in data) hash.AppendData(piece.Span);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static void VerifyChecksum(SafeTensorsFile file, string source)
     {
         if (!file.Metadata.TryGetValue(ChecksumKey, out string? expected)) return; // written elsewhere (PyTorch): nothing to verify
-        string actual = Convert.ToHexStringLower(SHA256.HashData(file.DataSection.Span));
+        string actual = Checksum(file.Metadata, [file.DataSection]);
         if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"{source}: checkpoint corrupted: the SHA-256 of its tensor data is {actual}, but {expected} was recorded when it was saved");
+            throw new InvalidDataException($"{source}: checkpoint corrupted: the SHA-256 of its metadata and tensor data is {actual}, but {expected} was recorded when it was saved");
     }
 
     // The spec's weights are counted, not built, and compared with what the file holds: a spec such as "mlp:30000,30000"

@@ -121,7 +121,7 @@ internal sealed class TrainingState
     /// </summary>
     public void CheckFits(int batchesPerEpoch, string source)
     {
-        if (BatchesIntoEpoch >= batchesPerEpoch)
+        if (BatchesIntoEpoch > batchesPerEpoch) // equal: interrupted after the last batch, before the epoch was closed
             throw new InvalidDataException(
                 $"{source}: the training progress says {BatchesIntoEpoch} batches into an epoch, but an epoch of this data and batch size has {batchesPerEpoch}");
     }

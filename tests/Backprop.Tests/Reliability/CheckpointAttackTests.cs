@@ -21,11 +21,15 @@ public class CheckpointAttackTests
         return path;
     }
 
-    /// <summary>Rewrites the file with changed metadata (and optionally changed entries), keeping everything else.</summary>
+    /// <summary>
+    /// Rewrites the file with changed metadata (and optionally changed entries), keeping everything else. The checksum
+    /// is dropped, as a hostile file would (or the change would be reported as corruption first).
+    /// </summary>
     private static void Rewrite(string path, Action<Dictionary<string, string>> changeMetadata, Func<SafeTensorsEntry, SafeTensorsEntry>? changeEntry = null)
     {
         var file = SafeTensorsFile.Read(path);
         var metadata = new Dictionary<string, string>(file.Metadata);
+        metadata.Remove(Checkpoint.ChecksumKey);
         changeMetadata(metadata);
         var entries = file.Entries.Select(e => changeEntry?.Invoke(e) ?? e).ToList();
         File.WriteAllBytes(path, SafeTensorsFile.Serialize(entries, metadata));
@@ -136,11 +140,22 @@ public class CheckpointAttackTests
     }
 
     [Fact]
-    public void A_saved_checkpoint_records_the_checksum_of_its_data()
+    public void Every_bit_flip_in_the_metadata_values_is_reported_as_corruption()
     {
         using var dir = new ScratchDirectory();
-        var file = SafeTensorsFile.Read(SaveSmall(dir));
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.DataSection.Span)), file.Metadata[Checkpoint.ChecksumKey]);
+        string path = SaveSmall(dir);
+        var file = SafeTensorsFile.Read(path);
+        var random = new Random(8);
+        foreach (string key in new[] { "epoch", "training_config", "num_classes", "model_spec" })
+        {
+            var metadata = new Dictionary<string, string>(file.Metadata);
+            char[] value = metadata[key].ToCharArray();
+            int at = random.Next(value.Length);
+            value[at] = value[at] == '1' ? '3' : '1'; // e.g. an epoch or a learning rate that silently changed
+            metadata[key] = new string(value);
+            File.WriteAllBytes(path, SafeTensorsFile.Serialize(file.Entries, metadata));
+            Assert.Contains("checkpoint corrupted", Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path)).Message);
+        }
     }
 
     [Theory]

@@ -11,7 +11,7 @@ namespace Backprop.Tests.Reliability;
 /// </summary>
 public class CrashSafetyTests
 {
-    private const int Epochs = 5;
+    private const int Epochs = 6;
     private static readonly TimeSpan KillBudget = TimeSpan.FromSeconds(20);
     private const int MaxKills = 12;
 
@@ -48,6 +48,15 @@ public class CrashSafetyTests
     private static Dictionary<string, byte[]> Tensors(string path) =>
         SafeTensorsFile.Read(path).Entries.ToDictionary(e => e.Name, e => e.Data.ToArray());
 
+    private static void AssertSameTensors(string referenceDirectory, string checkpoint)
+    {
+        var expected = Tensors(Path.Combine(referenceDirectory, "model.safetensors"));
+        var actual = Tensors(checkpoint);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, bytes) in expected)
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[name]), $"tensor {name} differs from the uninterrupted run's");
+    }
+
     [Fact]
     public void Sigkill_at_random_moments_leaves_a_complete_checkpoint_that_resumes_bit_identically()
     {
@@ -59,15 +68,22 @@ public class CrashSafetyTests
         string killed = Path.Combine(dir.Path, "killed");
         string checkpoint = Path.Combine(killed, "model.safetensors");
         var random = new Random(20261202);
-        int lastEpoch = -1, kills = 0, epochsSeen = 0;
+        int lastEpoch = -1, kills = 0;
         var clock = Stopwatch.StartNew();
         while (kills < MaxKills && clock.Elapsed < KillBudget)
         {
             bool resume = File.Exists(checkpoint);
-            if (resume && Checkpoint.Load(checkpoint).Metadata.Epoch >= Epochs) break; // finished before a kill landed
+            if (resume && Checkpoint.Load(checkpoint).Metadata.Epoch >= Epochs)
+            {
+                // A run finished before a kill landed: it must match, and the next round starts afresh.
+                AssertSameTensors(reference, checkpoint);
+                Directory.Delete(killed, recursive: true);
+                lastEpoch = -1;
+                continue;
+            }
             using (var process = StartTrain(killed, resume))
             {
-                Thread.Sleep(random.Next(300, 2500));
+                Thread.Sleep(random.Next(300, 1800));
                 if (process.HasExited) continue;
                 process.Kill(); // SIGKILL: no handler runs, nothing is flushed
                 process.WaitForExit();
@@ -76,19 +92,15 @@ public class CrashSafetyTests
             if (!File.Exists(checkpoint)) continue; // killed before the first epoch ended
             var loaded = Checkpoint.Load(checkpoint); // throws if partial or corrupt
             Assert.True(loaded.Metadata.Epoch >= lastEpoch, $"the checkpoint went back from epoch {lastEpoch} to {loaded.Metadata.Epoch}");
-            if (loaded.Metadata.Epoch != lastEpoch) epochsSeen++;
             lastEpoch = loaded.Metadata.Epoch;
             var logits = loaded.Model.Forward(Tensor.Zeros([2, .. loaded.Metadata.InputShape]));
             Assert.Equal([2, 10], logits.ShapeArray);
         }
         Assert.True(kills >= 3, $"only {kills} kills landed in {clock.Elapsed}");
 
-        RunToEnd(killed, resume: File.Exists(checkpoint));
-        var expected = Tensors(Path.Combine(reference, "model.safetensors"));
-        var actual = Tensors(checkpoint);
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (name, bytes) in expected)
-            Assert.True(bytes.AsSpan().SequenceEqual(actual[name]), $"tensor {name} differs from the uninterrupted run's");
+        bool exists = File.Exists(checkpoint);
+        if (!exists || Checkpoint.Load(checkpoint).Metadata.Epoch < Epochs) RunToEnd(killed, resume: exists);
+        AssertSameTensors(reference, checkpoint);
 
         // eval works from the checkpoint that survived the kills.
         var eval = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

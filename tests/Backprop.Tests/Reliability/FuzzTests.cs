@@ -103,10 +103,11 @@ public class FuzzTests
         byte[] originalBytes = File.ReadAllBytes(original);
         int headerEnd = 8 + (int)BitConverter.ToUInt64(originalBytes, 0);
 
-        // Either the values of chosen keys are replaced (the checksum stays valid), or bytes of the header are edited.
+        // Either the values of chosen keys are replaced (without the checksum), or bytes of the header are edited.
         var valueEdits = Gen.Select(Gen.OneOf(MetadataKeys), MetadataValue, (key, value) => (key, value)).Array[1, 3].Select(changes =>
         {
             var metadata = new Dictionary<string, string>(file.Metadata);
+            metadata.Remove(Checkpoint.ChecksumKey); // as a hostile file would, so that the values themselves are tried
             foreach (var (key, value) in changes) metadata[key] = value;
             return SafeTensorsFile.Serialize(file.Entries, metadata);
         });
