@@ -25,6 +25,7 @@ results = defaultdict(lambda: defaultdict(int))
 peak = defaultdict(int)
 longest = defaultdict(float)
 failures = []
+accepted = []  # bad checkpoints that loaded: each needs a look
 
 
 def run(category, args, note=""):
@@ -62,6 +63,8 @@ def run(category, args, note=""):
     longest[category] = max(longest[category], elapsed)
     if outcome in ("abort", "stack trace", "timeout"):
         failures.append((category, note or " ".join(args)[:120], outcome, stderr.strip().splitlines()[:1]))
+    elif outcome == "accepted" and category.startswith("checkpoint"):
+        accepted.append((category, note))
     return outcome
 
 
@@ -142,13 +145,17 @@ def checkpoints():
         raw = bytearray(good)
         raw[rng.randrange(len(good) - len(data), len(good))] ^= 1 << rng.randrange(8)
         crafted.append(bytes(raw))
+    notes = {}
     for i in range(flips):  # bit flips in the header
         raw = bytearray(good)
-        raw[rng.randrange(8, len(good) - len(data))] ^= 1 << rng.randrange(8)
+        at = rng.randrange(8, len(good) - len(data))
+        before = raw[at]
+        raw[at] ^= 1 << rng.randrange(8)
+        notes[len(crafted)] = f"header byte {at}: {bytes([before])!r} -> {bytes([raw[at]])!r} in ...{good[max(8, at - 20):at + 20]!r}"
         crafted.append(bytes(raw))
     for i, raw in enumerate(crafted):
         path = write("bad.safetensors", raw)
-        run("checkpoint (eval)", ["eval", path], note=f"crafted #{i}")
+        run("checkpoint (eval)", ["eval", path], note=notes.get(i, f"crafted #{i}"))
         if i % 3 == 0:
             run("checkpoint (train --resume)", ["train", "--resume", path, "--epochs", "2", "--threads", "1", "--out", os.path.join(work, "resumed")], note=f"crafted #{i}")
     for path in ["/dev/zero", work, os.path.join(work, "missing.safetensors")]:
@@ -207,4 +214,6 @@ finally:
               f"| {counts['timeout']} | {peak[category] // 1024} MB | {longest[category]:.1f} s |")
     for failure in failures:
         print("FAILURE", *failure)
+    for item in accepted:
+        print("ACCEPTED", *item)
     shutil.rmtree(work, ignore_errors=True)

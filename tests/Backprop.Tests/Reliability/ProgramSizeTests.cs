@@ -54,6 +54,17 @@ public class ProgramSizeTests
     }
 
     [Fact]
+    public void One_input_feeding_20000_gates_explains_with_its_sum_abbreviated()
+    {
+        var program = Parser.Parse("y = " + string.Join(" + ", Enumerable.Repeat("x", 20_000)));
+        var trace = ExplainTrace.Run(ProgramEvaluator.Evaluate(program, new Dictionary<string, double> { ["x"] = 2 }));
+        string text = ExplainText.Render(trace);
+        Assert.Equal(20_000, trace.InputGradients.Single().Value);
+        Assert.Contains("(20000 terms)", text);
+        Assert.True(text.Length < 600 * trace.Program.Nodes.Count, $"the report has {text.Length} characters");
+    }
+
+    [Fact]
     public void Twenty_thousand_reassignments_explain()
     {
         var source = new StringBuilder();
