@@ -46,12 +46,13 @@ internal static class Fuzz
     /// <summary>One edit of a byte string: replace, insert, delete or truncate at a position.</summary>
     public readonly record struct Edit(int Kind, int Position, byte Value);
 
-    public static readonly Gen<Edit[]> Edits =
-        Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], Gen.Byte, (k, p, v) => new Edit(k, p, v)).Array[1, 6];
 
     /// <summary>Interesting bytes for replacement: digits and JSON punctuation as often as noise.</summary>
     public static readonly Gen<byte> InterestingByte =
         Gen.Frequency((3, Gen.Byte), (2, Gen.OneOf("0123456789-+.eE[]{}\",: \n\\"u8.ToArray())), (1, Gen.OneOf<byte>(0, 0x7f, 0x80, 0xff)));
+
+    public static readonly Gen<Edit[]> Edits =
+        Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], InterestingByte, (k, p, v) => new Edit(k, p, v)).Array[1, 6];
 
     public static byte[] Apply(byte[] original, Edit[] edits)
     {
