@@ -7,6 +7,7 @@ namespace Backprop.Teaching.Expressions;
 public sealed class EvaluatedProgram
 {
     private readonly Dictionary<Tensor, ProgramNode> _byTensor;
+    private readonly Dictionary<string, ProgramNode> _inputByName;
 
     internal EvaluatedProgram(ProgramSyntax syntax, IReadOnlyList<ProgramNode> nodes, ProgramNode output, string outputName)
     {
@@ -18,6 +19,9 @@ public sealed class EvaluatedProgram
         _byTensor = new Dictionary<Tensor, ProgramNode>(ReferenceEqualityComparer.Instance);
         foreach (ProgramNode node in nodes)
             _byTensor[node.Tensor] = node;
+        _inputByName = new Dictionary<string, ProgramNode>(StringComparer.Ordinal);
+        foreach (ProgramNode input in Inputs)
+            _inputByName.TryAdd(input.Name!, input);
     }
 
     /// <summary>The parsed program.</summary>
@@ -45,5 +49,5 @@ public sealed class EvaluatedProgram
     public ProgramNode? NodeOf(Tensor tensor) => _byTensor.GetValueOrDefault(tensor);
 
     /// <summary>The input node called <paramref name="name"/>, or null.</summary>
-    public ProgramNode? Input(string name) => Inputs.FirstOrDefault(node => node.Name == name);
+    public ProgramNode? Input(string name) => _inputByName.GetValueOrDefault(name);
 }

@@ -10,11 +10,21 @@ public static class ExplainPicture
 {
     private const string OutputId = "output";
 
+    /// <summary>
+    /// The most nodes (the program's and the output's) a picture is drawn with: more cannot be read on one page, and the
+    /// layout's cost grows faster than the node count.
+    /// </summary>
+    public const int MaxNodes = 1_000;
+
     /// <summary>Builds the picture; render it with <see cref="GraphSvg"/>, <see cref="GraphDot"/> or <see cref="GraphHtml"/>.</summary>
+    /// <exception cref="ArgumentException">The program has more than <see cref="MaxNodes"/> nodes.</exception>
     public static GraphPicture Build(ExplainTrace trace)
     {
         ArgumentNullException.ThrowIfNull(trace);
         EvaluatedProgram program = trace.Program;
+        if (program.Nodes.Count + 1 > MaxNodes)
+            throw new ArgumentException(
+                $"program too large for a picture: {program.Nodes.Count + 1} nodes, limit {MaxNodes}; explain it as text, or pick a smaller part with the output option", nameof(trace));
         var nodes = new List<GraphNode>();
         var edges = new List<GraphEdge>();
         foreach (ProgramNode node in program.Nodes)

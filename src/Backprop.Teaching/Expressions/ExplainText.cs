@@ -53,7 +53,7 @@ public static class ExplainText
             BackwardStep? step = trace.StepOf(input);
             string gradient = $"∂{output}/∂{input.Name} = {Show(trace.GradientOf(input) ?? 0)}";
             string sum = step is { Contributions.Count: > 1 }
-                ? $"= {SumOf(step.Contributions)}   ({input.Name} feeds {step.Contributions.Count} gates: {string.Join(", ", step.Contributions.Select(c => c.From.Label))})"
+                ? $"= {SumOf(step.Contributions)}   ({input.Name} feeds {step.Contributions.Count} gates: {AtMost(step.Contributions.Select(c => c.From.Label).ToList(), ", ", "gates")})"
                 : "";
             gradients.Add(gradient, sum);
         }
@@ -87,8 +87,17 @@ public static class ExplainText
             table.Add(step.Node.Definition, upstream, "", "", "(all inputs are constants)");
     }
 
+    // A value feeding thousands of gates would make a sum as long as the program, and pad every row of its column to
+    // that width: past a few terms only the first and last are written, with the count.
+    private const int MaxTermsWritten = 8;
+
     private static string SumOf(IReadOnlyList<GradientContribution> contributions) =>
-        string.Join(" + ", contributions.Select(c => Factor(c.Value)));
+        AtMost(contributions.Select(c => Factor(c.Value)).ToList(), " + ", "terms");
+
+    private static string AtMost(List<string> items, string separator, string noun) => items.Count <= MaxTermsWritten
+        ? string.Join(separator, items)
+        : string.Join(separator, items.Take(MaxTermsWritten - 2)) + separator + "…" + separator + string.Join(separator, items.TakeLast(2))
+            + $" ({items.Count} {noun})";
 
     private static string Computation(ProgramNode node)
     {

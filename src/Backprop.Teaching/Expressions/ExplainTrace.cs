@@ -8,12 +8,15 @@ namespace Backprop.Teaching.Expressions;
 public sealed class ExplainTrace
 {
     private readonly Dictionary<ProgramNode, double> _gradients;
+    private readonly Dictionary<ProgramNode, BackwardStep> _stepByNode = [];
 
     private ExplainTrace(EvaluatedProgram program, IReadOnlyList<BackwardStep> steps, Dictionary<ProgramNode, double> gradients)
     {
         Program = program;
         Steps = steps;
         _gradients = gradients;
+        foreach (BackwardStep step in steps)
+            _stepByNode.TryAdd(step.Node, step);
     }
 
     /// <summary>The program that was differentiated.</summary>
@@ -30,7 +33,7 @@ public sealed class ExplainTrace
         Program.Inputs.Select(input => KeyValuePair.Create(input.Name!, GradientOf(input) ?? 0)).ToList();
 
     /// <summary>The step that delivered the gradient of <paramref name="node"/> (its gate step, or its leaf step).</summary>
-    public BackwardStep? StepOf(ProgramNode node) => Steps.FirstOrDefault(step => step.Node == node);
+    public BackwardStep? StepOf(ProgramNode node) => _stepByNode.GetValueOrDefault(node);
 
     /// <summary>
     /// Runs the engine's backward pass from the program's output and records it. Call it once per evaluation:

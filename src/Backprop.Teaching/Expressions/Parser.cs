@@ -12,12 +12,19 @@ namespace Backprop.Teaching.Expressions;
 /// power      := primary ('^' unary)?          // right-associative; -x^2 is -(x^2); 2^-1 is allowed
 /// primary    := number | name | name '(' arguments ')' | '(' expression ')'
 /// </code>
+/// Nesting (parentheses, signs, exponents and calls inside one another) is limited to <see cref="MaxNestingDepth"/>
+/// levels, so that no text can exhaust the stack; long chains such as <c>a + b + c + ...</c> are read by loops and
+/// are not limited.
 /// </summary>
 public sealed class Parser
 {
     private readonly ProgramText _text;
     private readonly IReadOnlyList<Token> _tokens;
     private int _position;
+    private int _depth;
+
+    /// <summary>The deepest nesting of parentheses, signs, exponents and calls accepted.</summary>
+    public const int MaxNestingDepth = 500;
 
     private Parser(ProgramText text)
     {
@@ -121,7 +128,9 @@ public sealed class Parser
         if (Current.Kind is TokenKind.Minus or TokenKind.Plus)
         {
             Token sign = Advance();
+            Enter(sign);
             ExpressionNode operand = ParseUnary();
+            _depth--;
             var op = sign.Kind == TokenKind.Minus ? UnaryOperator.Negate : UnaryOperator.Plus;
             return new UnaryExpression(op, operand, SourceSpan.Cover(sign.Span, operand.Span));
         }
@@ -133,10 +142,11 @@ public sealed class Parser
         ExpressionNode bottom = ParsePrimary();
         if (Current.Kind != TokenKind.Caret)
             return bottom;
-        Advance();
+        Enter(Advance());
         // The exponent goes back through unary, which recurses into power: that makes '^' right-associative
         // and allows a signed exponent such as 2^-1.
         ExpressionNode exponent = ParseUnary();
+        _depth--;
         return new BinaryExpression(BinaryOperator.Power, bottom, exponent, SourceSpan.Cover(bottom.Span, exponent.Span));
     }
 
@@ -154,8 +164,9 @@ public sealed class Parser
                 Advance();
                 return new NameReference(token.Text, token.Span);
             case TokenKind.LeftParen:
-                Advance();
+                Enter(Advance());
                 ExpressionNode inner = ParseExpression();
+                _depth--;
                 Token close = Expect(TokenKind.RightParen, "')'");
                 // The span includes the parentheses so a caret under the node points at the '('.
                 return inner with { Span = SourceSpan.Cover(token.Span, close.Span) };
@@ -169,7 +180,7 @@ public sealed class Parser
         Token name = Advance();
         if (!BuiltinFunctions.TryLookup(name.Text, out BuiltinFunction function))
             throw _text.Error($"unknown function '{name.Text}'", name.Span, "known: " + string.Join(", ", BuiltinFunctions.KnownNames));
-        Advance(); // '('
+        Enter(Advance()); // '('
         var arguments = new List<ExpressionNode>();
         if (Current.Kind != TokenKind.RightParen)
         {
@@ -181,6 +192,7 @@ public sealed class Parser
             }
         }
         Token close = Expect(TokenKind.RightParen, arguments.Count > 0 ? "',' or ')'" : "')'");
+        _depth--;
         int arity = BuiltinFunctions.Arity(function);
         if (arguments.Count != arity)
         {
@@ -188,6 +200,14 @@ public sealed class Parser
             throw _text.Error($"{name.Text} takes {arity} {noun}, got {arguments.Count}", name.Span);
         }
         return new FunctionCall(function, name.Text, arguments, SourceSpan.Cover(name.Span, close.Span));
+    }
+
+    // Every level of nesting costs stack frames here and in everything that walks the tree; refuse past the limit.
+    private void Enter(Token opening)
+    {
+        if (++_depth > MaxNestingDepth)
+            throw _text.Error($"expression nested too deeply: more than {MaxNestingDepth} levels of parentheses, signs, exponents or calls",
+                opening.Span, "split it into several statements, as in 't = ...' then 'y = t ...'");
     }
 
     private Token Expect(TokenKind kind, string description)

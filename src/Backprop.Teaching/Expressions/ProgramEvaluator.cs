@@ -41,7 +41,7 @@ public static class ProgramEvaluator
 
     private static void CheckValues(ProgramSyntax program, ProgramPlan plan, IReadOnlyDictionary<string, double> values)
     {
-        var allInputs = ProgramResolver.Resolve(program).Inputs;
+        var allInputs = ProgramResolver.Resolve(program).Inputs.ToHashSet(StringComparer.Ordinal);
         var assigned = program.Statements.OfType<Assignment>().Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
         foreach ((string name, double value) in values)
         {
@@ -111,32 +111,76 @@ public static class ProgramEvaluator
 
         private int NextVersion(string name) => _versions[name] = _versions.GetValueOrDefault(name) + 1;
 
+        // Post-order with explicit stacks rather than recursion: a chain such as a + b + c + ... is a tree as deep as
+        // it is long, and must not exhaust the call stack. Nodes are made in the order recursion would make them.
         private ProgramNode Evaluate(ExpressionNode expression)
         {
-            switch (expression)
+            var work = new Stack<(ExpressionNode Node, bool OperandsDone)>();
+            var results = new Stack<ProgramNode>();
+            work.Push((expression, false));
+            while (work.Count > 0)
             {
-                case NumberLiteral number:
-                    return Add(ProgramNodeKind.Constant, "const", number, Tensor.Scalar(number.Value), []);
-                case NameReference reference:
-                    return _assigned.TryGetValue(reference.Name, out ProgramNode? bound) ? bound : InputNode(reference.Name, reference.Span);
-                case UnaryExpression { Operator: UnaryOperator.Plus } plus:
-                    return Evaluate(plus.Operand);
+                (ExpressionNode node, bool operandsDone) = work.Pop();
+                if (operandsDone)
+                {
+                    results.Push(Combine(node, results));
+                    continue;
+                }
+                switch (node)
+                {
+                    case NumberLiteral number:
+                        results.Push(Add(ProgramNodeKind.Constant, "const", number, Tensor.Scalar(number.Value), []));
+                        break;
+                    case NameReference reference:
+                        results.Push(_assigned.TryGetValue(reference.Name, out ProgramNode? bound) ? bound : InputNode(reference.Name, reference.Span));
+                        break;
+                    case UnaryExpression { Operator: UnaryOperator.Plus } plus:
+                        work.Push((plus.Operand, false));
+                        break;
+                    case UnaryExpression negate:
+                        work.Push((negate, true));
+                        work.Push((negate.Operand, false));
+                        break;
+                    case BinaryExpression binary:
+                        work.Push((binary, true));
+                        work.Push((binary.Right, false));
+                        work.Push((binary.Left, false));
+                        break;
+                    case FunctionCall call:
+                        work.Push((call, true));
+                        for (int i = call.Arguments.Count - 1; i >= 0; i--)
+                            work.Push((call.Arguments[i], false));
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Unknown expression type {node.GetType().Name}.");
+                }
+            }
+            return results.Pop();
+        }
+
+        // Applies an operator to the operand results on top of the stack (the last operand on top).
+        private ProgramNode Combine(ExpressionNode node, Stack<ProgramNode> results)
+        {
+            switch (node)
+            {
                 case UnaryExpression negate:
-                    ProgramNode operand = Evaluate(negate.Operand);
+                    ProgramNode operand = results.Pop();
                     return Add(ProgramNodeKind.Operation, "neg", negate, -operand.Tensor, [operand]);
                 case BinaryExpression binary:
-                    return EvaluateBinary(binary);
+                    ProgramNode right = results.Pop();
+                    return EvaluateBinary(binary, results.Pop(), right);
                 case FunctionCall call:
-                    return EvaluateCall(call);
+                    var arguments = new ProgramNode[call.Arguments.Count];
+                    for (int i = arguments.Length - 1; i >= 0; i--)
+                        arguments[i] = results.Pop();
+                    return EvaluateCall(call, arguments);
                 default:
-                    throw new InvalidOperationException($"Unknown expression type {expression.GetType().Name}.");
+                    throw new InvalidOperationException($"Unknown expression type {node.GetType().Name}.");
             }
         }
 
-        private ProgramNode EvaluateBinary(BinaryExpression binary)
+        private ProgramNode EvaluateBinary(BinaryExpression binary, ProgramNode left, ProgramNode right)
         {
-            ProgramNode left = Evaluate(binary.Left);
-            ProgramNode right = Evaluate(binary.Right);
             Tensor a = left.Tensor, b = right.Tensor;
             Tensor result = binary.Operator switch
             {
@@ -151,9 +195,8 @@ public static class ProgramEvaluator
             return Checked(Add(ProgramNodeKind.Operation, op, binary, result, [left, right]));
         }
 
-        private ProgramNode EvaluateCall(FunctionCall call)
+        private ProgramNode EvaluateCall(FunctionCall call, ProgramNode[] arguments)
         {
-            var arguments = call.Arguments.Select(Evaluate).ToArray();
             Tensor x = arguments[0].Tensor;
             Tensor result = call.Function switch
             {
@@ -176,7 +219,7 @@ public static class ProgramEvaluator
 
         private ProgramNode Add(ProgramNodeKind kind, string op, ExpressionNode syntax, Tensor tensor, IReadOnlyList<ProgramNode> inputs)
         {
-            string text = kind == ProgramNodeKind.Input ? ((NameReference)syntax).Name : ProgramPlan.TextOf(_text, syntax.Span);
+            string text = kind == ProgramNodeKind.Input ? ((NameReference)syntax).Name : ProgramPlan.ShortTextOf(_text, syntax.Span);
             var node = new ProgramNode(Nodes.Count, kind, op, text, syntax.Span, tensor, inputs);
             // The value of an assignment is named before it is checked, so an error reads "in C = ln(B)".
             if (_current is not null && ReferenceEquals(_current.Value, syntax))

@@ -31,7 +31,10 @@ public sealed class ProgramNode
     /// </summary>
     public string Operator { get; }
 
-    /// <summary>The program text this node was read from, e.g. <c>2*w</c>, <c>ln(B)</c> or <c>3</c>.</summary>
+    /// <summary>
+    /// The program text this node was read from, e.g. <c>2*w</c>, <c>ln(B)</c> or <c>3</c>; text longer than 80 characters
+    /// is shortened to its start and end around " … " (the whole is at <see cref="Span"/>).
+    /// </summary>
     public string Expression { get; }
 
     /// <summary>Where <see cref="Expression"/> is in the program.</summary>
@@ -48,9 +51,14 @@ public sealed class ProgramNode
 
     /// <summary>
     /// How the node is shown: its name with one prime per reassignment (<c>c</c>, <c>c'</c>, <c>c''</c>),
-    /// or its expression when it has no name.
+    /// or its expression when it has no name. From the fifth reassignment on the count is written instead (<c>x'5</c>).
     /// </summary>
-    public string Label => _name is null ? Expression : _name + new string('\'', Version - 1);
+    public string Label => _name is null ? Expression
+        : Version <= MaxPrimes + 1 ? _name + new string('\'', Version - 1)
+        : _name + "'" + (Version - 1).ToString(System.Globalization.CultureInfo.InvariantCulture); // x'7: seven primes, kept short
+
+    // Beyond this many primes a label reads as a count ("x'7"): a name reassigned thousands of times must not make labels as long.
+    private const int MaxPrimes = 4;
 
     /// <summary>The nodes this one was computed from, in argument order (empty for inputs and constants).</summary>
     public IReadOnlyList<ProgramNode> Inputs { get; }

@@ -117,6 +117,23 @@ internal sealed class ProgramPlan
         }
     }
 
+    /// <summary>The longest text <see cref="ShortTextOf"/> returns whole.</summary>
+    internal const int ShortTextLength = 80;
+
+    /// <summary>
+    /// <see cref="TextOf"/>, shortened to its start and end around " … " when longer than <see cref="ShortTextLength"/>,
+    /// so that the nodes of a long chain (each covering all the text before it) cost constant room, not the whole prefix.
+    /// </summary>
+    internal static string ShortTextOf(ProgramText text, SourceSpan span)
+    {
+        if (span.Length <= ShortTextLength)
+            return TextOf(text, span);
+        const int half = (ShortTextLength - 3) / 2;
+        string head = TextOf(text, span with { Length = half });
+        string tail = TextOf(text, new SourceSpan(span.Line, span.Column + span.Length - half, half));
+        return head + " … " + tail;
+    }
+
     /// <summary>The program text covered by <paramref name="span"/>, trimmed.</summary>
     internal static string TextOf(ProgramText text, SourceSpan span)
     {

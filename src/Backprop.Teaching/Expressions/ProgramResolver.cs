@@ -24,24 +24,30 @@ public static class ProgramResolver
         var inputs = new List<string>();
         var seenInputs = new HashSet<string>(StringComparer.Ordinal);
 
-        void Visit(ExpressionNode node)
+        // Left to right with an explicit stack: a long chain (a + b + c + ...) is a tree as deep as it is long.
+        void Visit(ExpressionNode root)
         {
-            switch (node)
+            var pending = new Stack<ExpressionNode>();
+            pending.Push(root);
+            while (pending.Count > 0)
             {
-                case NameReference reference when !assigned.Contains(reference.Name) && seenInputs.Add(reference.Name):
-                    inputs.Add(reference.Name);
-                    break;
-                case UnaryExpression unary:
-                    Visit(unary.Operand);
-                    break;
-                case BinaryExpression binary:
-                    Visit(binary.Left);
-                    Visit(binary.Right);
-                    break;
-                case FunctionCall call:
-                    foreach (ExpressionNode argument in call.Arguments)
-                        Visit(argument);
-                    break;
+                switch (pending.Pop())
+                {
+                    case NameReference reference when !assigned.Contains(reference.Name) && seenInputs.Add(reference.Name):
+                        inputs.Add(reference.Name);
+                        break;
+                    case UnaryExpression unary:
+                        pending.Push(unary.Operand);
+                        break;
+                    case BinaryExpression binary:
+                        pending.Push(binary.Right);
+                        pending.Push(binary.Left);
+                        break;
+                    case FunctionCall call:
+                        for (int i = call.Arguments.Count - 1; i >= 0; i--)
+                            pending.Push(call.Arguments[i]);
+                        break;
+                }
             }
         }
 

@@ -29,39 +29,49 @@ public static class SyntaxPrinter
         return string.Join("\n", lines);
     }
 
-    private static void Append(StringBuilder builder, ExpressionNode node)
+    // Iterative, with a stack of pieces still to write (text or a node): a chain such as a + b + c + ... is a tree as
+    // deep as it is long.
+    private static void Append(StringBuilder builder, ExpressionNode root)
     {
-        switch (node)
+        var pending = new Stack<object>();
+        pending.Push(root);
+        while (pending.Count > 0)
         {
-            case NumberLiteral number:
-                builder.Append(number.Value.ToString("R", CultureInfo.InvariantCulture));
-                break;
-            case NameReference reference:
-                builder.Append(reference.Name);
-                break;
-            case UnaryExpression unary:
-                builder.Append('(').Append(unary.Operator == UnaryOperator.Negate ? '-' : '+');
-                Append(builder, unary.Operand);
-                builder.Append(')');
-                break;
-            case BinaryExpression binary:
-                builder.Append('(');
-                Append(builder, binary.Left);
-                builder.Append(' ').Append(Symbol(binary.Operator)).Append(' ');
-                Append(builder, binary.Right);
-                builder.Append(')');
-                break;
-            case FunctionCall call:
-                builder.Append(call.Name).Append('(');
-                for (int i = 0; i < call.Arguments.Count; i++)
-                {
-                    if (i > 0) builder.Append(", ");
-                    Append(builder, call.Arguments[i]);
-                }
-                builder.Append(')');
-                break;
-            default:
-                throw new InvalidOperationException($"Unknown expression type {node.GetType().Name}.");
+            switch (pending.Pop())
+            {
+                case string text:
+                    builder.Append(text);
+                    break;
+                case NumberLiteral number:
+                    builder.Append(number.Value.ToString("R", CultureInfo.InvariantCulture));
+                    break;
+                case NameReference reference:
+                    builder.Append(reference.Name);
+                    break;
+                case UnaryExpression unary:
+                    builder.Append('(').Append(unary.Operator == UnaryOperator.Negate ? '-' : '+');
+                    pending.Push(")");
+                    pending.Push(unary.Operand);
+                    break;
+                case BinaryExpression binary:
+                    builder.Append('(');
+                    pending.Push(")");
+                    pending.Push(binary.Right);
+                    pending.Push($" {Symbol(binary.Operator)} ");
+                    pending.Push(binary.Left);
+                    break;
+                case FunctionCall call:
+                    builder.Append(call.Name).Append('(');
+                    pending.Push(")");
+                    for (int i = call.Arguments.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(call.Arguments[i]);
+                        if (i > 0) pending.Push(", ");
+                    }
+                    break;
+                case var node:
+                    throw new InvalidOperationException($"Unknown expression type {node.GetType().Name}.");
+            }
         }
     }
 

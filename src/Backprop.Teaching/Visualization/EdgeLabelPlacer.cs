@@ -12,20 +12,35 @@ internal sealed class EdgeLabelPlacer
     public const double FontSize = 14;
     private const double LineHeight = 16;
     private const double Clearance = 4;
+    private const int MaxPiecesTried = 5;
     private static readonly double[] Positions = [0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82];
 
     private readonly List<Box> _obstacles;
     private readonly List<Box> _placed = [];
-    private readonly List<Point[]> _edgeSamples;
+    // Points sampled along every edge, bucketed by a grid of CellSize squares so that scoring a label looks only at the
+    // points near it: a long chain's picture has thousands of edge pieces, and scanning them all per candidate was
+    // quadratic.
+    private const double CellSize = 48;
+    private readonly Dictionary<(long X, long Y), List<(int Edge, Point At)>> _samplesByCell = [];
 
     /// <param name="nodeBoxes">Boxes of the drawn nodes; labels must stay clear of them.</param>
     /// <param name="edgePaths">Every edge's curve, so labels can avoid sitting on other edges.</param>
     public EdgeLabelPlacer(IEnumerable<Box> nodeBoxes, IReadOnlyList<IReadOnlyList<CubicSegment>> edgePaths)
     {
         _obstacles = nodeBoxes.Select(box => box.Inflate(Clearance)).ToList();
-        _edgeSamples = edgePaths
-            .Select(path => path.SelectMany(segment => Enumerable.Range(0, 17).Select(k => segment.At(k / 16.0))).ToArray())
-            .ToList();
+        for (int e = 0; e < edgePaths.Count; e++)
+        {
+            foreach (CubicSegment segment in edgePaths[e])
+            {
+                for (int k = 0; k <= 16; k++)
+                {
+                    Point at = segment.At(k / 16.0);
+                    var cell = CellOf(at.X, at.Y);
+                    if (!_samplesByCell.TryGetValue(cell, out var list)) _samplesByCell[cell] = list = [];
+                    list.Add((e, at));
+                }
+            }
+        }
     }
 
     public Placement Place(int edgeIndex, IReadOnlyList<CubicSegment> path, string valueText, string? gradientText)
@@ -35,7 +50,9 @@ internal sealed class EdgeLabelPlacer
         Placement? best = null;
         double bestScore = double.PositiveInfinity;
         // Long edges consist of several pieces; the piece nearest the middle comes first, being the natural place.
-        var pieces = Enumerable.Range(0, path.Count).OrderBy(k => Math.Abs(k - (path.Count - 1) / 2.0));
+        // Only the few pieces nearest the middle are tried: each further one is penalised anyway, and trying every piece
+        // of every long edge made a long chain's picture cost the square of its length.
+        var pieces = Enumerable.Range(0, path.Count).OrderBy(k => Math.Abs(k - (path.Count - 1) / 2.0)).Take(MaxPiecesTried);
         int rank = 0;
         foreach (int piece in pieces)
         {
@@ -72,6 +89,26 @@ internal sealed class EdgeLabelPlacer
         return new Placement(valueBaseline, valueBox, gradientBaseline, gradientBox, slope);
     }
 
+    private static (long X, long Y) CellOf(double x, double y) => ((long)Math.Floor(x / CellSize), (long)Math.Floor(y / CellSize));
+
+    // The number of other edges' sample points inside the box.
+    private int SamplesInside(Box box, int edgeIndex)
+    {
+        var (left, top) = CellOf(box.Left, box.Top);
+        var (right, bottom) = CellOf(box.Left + box.Width, box.Top + box.Height);
+        int count = 0;
+        for (long x = left; x <= right; x++)
+        {
+            for (long y = top; y <= bottom; y++)
+            {
+                if (!_samplesByCell.TryGetValue((x, y), out var samples)) continue;
+                foreach (var (edge, at) in samples)
+                    if (edge != edgeIndex && box.Contains(at)) count++;
+            }
+        }
+        return count;
+    }
+
     private double Score(Placement candidate, int edgeIndex)
     {
         double score = 0;
@@ -79,11 +116,7 @@ internal sealed class EdgeLabelPlacer
         {
             score += 1000 * _obstacles.Count(box.Intersects);
             score += 1000 * _placed.Count(other => box.Intersects(other.Inflate(6)));
-            for (int e = 0; e < _edgeSamples.Count; e++)
-            {
-                if (e != edgeIndex)
-                    score += 3 * _edgeSamples[e].Count(box.Contains);
-            }
+            score += 3 * SamplesInside(box, edgeIndex);
         }
         return score;
     }

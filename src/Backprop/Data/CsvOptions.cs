@@ -22,7 +22,10 @@ public sealed class CsvOptions
     /// <summary>The field separator; ',' by default.</summary>
     public char Separator { get; init; } = ',';
 
-    /// <summary>The number of classes; by default the largest label + 1. When given, every label must be below it.</summary>
+    /// <summary>
+    /// The number of classes (positive); by default the largest label + 1, at most <see cref="CsvReader.MaxInferredClasses"/>.
+    /// When given, every label must be below it.
+    /// </summary>
     public int? NumClasses { get; init; }
 
     /// <summary>The shape of one sample (e.g. [1, 8, 8]); by default [number of feature columns]. Its product must equal that number.</summary>

@@ -17,12 +17,17 @@ namespace Backprop.Data;
 /// </remarks>
 public static class CsvReader
 {
+    /// <summary>
+    /// The most classes inferred from the labels (the largest label + 1) when <see cref="CsvOptions.NumClasses"/> is not
+    /// given; a larger label is an error, since one corrupt field would otherwise size the model and its tables.
+    /// </summary>
+    public const int MaxInferredClasses = 65_536;
+
     /// <summary>Reads the CSV file at <paramref name="path"/> (raw or gzip).</summary>
     /// <exception cref="DataFormatException">The file is missing or malformed.</exception>
     public static Dataset Load(string path, CsvOptions? options = null)
     {
-        using Stream stream = GzipAwareFile.OpenRead(path, out _);
-        return Read(stream, path, options);
+        return ReadDecompressed(GzipAwareFile.OpenRead(path, out _), path, options);
     }
 
     /// <summary>
@@ -33,7 +38,11 @@ public static class CsvReader
     public static Dataset Read(Stream stream, string sourceName, CsvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Stream contents = GzipAwareFile.Decompressing(stream, out _);
+        return ReadDecompressed(GzipAwareFile.Decompressing(stream, out _), sourceName, options);
+    }
+
+    private static Dataset ReadDecompressed(Stream contents, string sourceName, CsvOptions? options)
+    {
         using var reader = new StreamReader(contents, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         try
         {
@@ -53,6 +62,10 @@ public static class CsvReader
         ArgumentNullException.ThrowIfNull(sourceName);
         options ??= new CsvOptions();
         char separator = options.Separator;
+        if (options.NumClasses is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumClasses, "CsvOptions.NumClasses must be positive.");
+        }
 
         int columnCount = -1;
         int labelColumn = -1;
@@ -105,6 +118,12 @@ public static class CsvReader
                     if (options.NumClasses is int numClasses && label >= numClasses)
                     {
                         throw new DataFormatException($"{sourceName}: line {lineNumber}, column {column + 1}: label {label} is not below the given number of classes {numClasses}.");
+                    }
+                    if (options.NumClasses is null && label >= MaxInferredClasses)
+                    {
+                        // The class count sizes the model's output layer and per-class tables: a stray big number must not.
+                        throw new DataFormatException(
+                            $"{sourceName}: line {lineNumber}, column {column + 1}: label {label} would make {(long)label + 1} classes, more than the {MaxInferredClasses} inferred without being told; give the number of classes explicitly if that many are meant.");
                     }
                     labels.Add(label);
                     maxLabel = Math.Max(maxLabel, label);

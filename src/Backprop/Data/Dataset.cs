@@ -177,26 +177,40 @@ public sealed class Dataset
     private (Dataset Train, Dataset Test) SplitByClass(ulong seed, Func<int, int> testCountOfClass)
     {
         var generator = new Generator(seed);
-        var rowsOfClass = new List<int>[NumClasses];
-        for (int c = 0; c < NumClasses; c++)
-        {
-            rowsOfClass[c] = [];
-        }
+        // Rows grouped by class (ascending), each group in row order: sorting (label, row) keys costs O(Count log Count)
+        // whatever NumClasses is, where a list per class would allocate in proportion to the class count.
+        var keys = new long[Count];
         for (int row = 0; row < Count; row++)
         {
-            rowsOfClass[Labels[row]].Add(row);
+            keys[row] = ((long)Labels[row] << 32) | (uint)row;
         }
+        Array.Sort(keys);
 
         var isTest = new bool[Count];
-        for (int c = 0; c < NumClasses; c++)
+        int classesSeen = 0;
+        for (int start = 0; start < Count; classesSeen++)
         {
-            int[] rows = [.. rowsOfClass[c]];
+            int end = start;
+            while (end < Count && keys[end] >> 32 == keys[start] >> 32)
+            {
+                end++;
+            }
+            int[] rows = new int[end - start];
+            for (int i = 0; i < rows.Length; i++)
+            {
+                rows[i] = (int)(keys[start + i] & 0xFFFF_FFFF);
+            }
             generator.Shuffle(rows.AsSpan());
             int testCount = testCountOfClass(rows.Length);
             for (int i = 0; i < testCount; i++)
             {
                 isTest[rows[i]] = true;
             }
+            start = end;
+        }
+        if (classesSeen < NumClasses)
+        {
+            testCountOfClass(0); // an empty class is still asked about: a fixed count per class cannot be met by it
         }
 
         var trainRows = new List<int>(Count);

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace Backprop.Data;
 
 /// <summary>
@@ -33,6 +31,7 @@ internal static class GzipAwareFile
     /// <summary>
     /// Returns a stream of the decompressed contents of <paramref name="source"/> if it starts with the gzip magic,
     /// or <paramref name="source"/> itself positioned at its start. Takes ownership of <paramref name="source"/>.
+    /// A compressed stream that ends early throws <see cref="InvalidDataException"/> when its end is read.
     /// </summary>
     public static Stream Decompressing(Stream source, out bool isCompressed)
     {
@@ -53,6 +52,6 @@ internal static class GzipAwareFile
         int read = source.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         source.Position = start;
         isCompressed = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        return isCompressed ? new GZipStream(source, CompressionMode.Decompress, leaveOpen: false) : source;
+        return isCompressed ? new LengthCheckedGzipStream(source) : source;
     }
 }

@@ -145,6 +145,12 @@ public static class IdxReader
             throw new DataFormatException(
                 $"{path}: byte {stream.Length}{where}: truncated file: expected {valueCount} bytes of {dataDescription} for dimensions [{string.Join(", ", dimensions)}], found {stream.Length - stream.Position}.");
         }
+        if (stream is LengthCheckedGzipStream gzip && valueCount > gzip.MaximumDecompressedLength)
+        {
+            // Compressed data cannot be measured before reading, but deflate expands at most about 1032-fold.
+            throw new DataFormatException(
+                $"{path}: byte {headerLength}{where}: truncated file: dimensions [{string.Join(", ", dimensions)}] need {valueCount} bytes of {dataDescription}, more than the compressed file can hold.");
+        }
         var data = new byte[valueCount];
         int dataRead = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         if (dataRead < data.Length)

@@ -115,6 +115,48 @@ public sealed class ModelSpec
         return model;
     }
 
+    /// <summary>
+    /// The number of values in the state dict <see cref="Build"/> would make (parameters and buffers), computed without
+    /// building anything, so a size read from an untrusted file can be checked before any allocation. Saturates at
+    /// <see cref="long.MaxValue"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sample shape or class count is not valid for this spec.</exception>
+    public long StateSize(int[] sampleShape, int numClasses)
+    {
+        ArgumentNullException.ThrowIfNull(sampleShape);
+        if (sampleShape.Length == 0 || Array.Exists(sampleShape, d => d <= 0))
+            throw new ArgumentException($"model '{Text}': the sample shape {Shapes.Format(sampleShape)} must be non-empty with positive sizes");
+        if (numClasses <= 0) throw new ArgumentException($"model '{Text}': the number of classes must be positive, got {numClasses}");
+        try
+        {
+            checked
+            {
+                // Batch norm holds weight, bias, running mean and running variance per feature, and one step count.
+                long Norm(long features) => BatchNorm ? 4 * features + 1 : 0;
+                long Dense(long inputs, long outputs) => inputs * outputs + outputs;
+                if (Architecture == "cnn")
+                {
+                    if (sampleShape.Length != 3 || sampleShape[1] < 4 || sampleShape[2] < 4)
+                        throw new ArgumentException($"model 'cnn' needs image samples [channels, height, width] of at least 4×4, got {Shapes.Format(sampleShape)}");
+                    return Dense(sampleShape[0] * 9L, 32) + Norm(32) + Dense(32 * 9, 64) + Norm(64)
+                        + Dense(64L * (sampleShape[1] / 4) * (sampleShape[2] / 4), 128) + Dense(128, numClasses);
+                }
+                long total = 0, features = 1;
+                foreach (int d in sampleShape) features *= d;
+                foreach (int h in _hiddenSizes)
+                {
+                    total += Dense(features, h) + Norm(h);
+                    features = h;
+                }
+                return total + Dense(features, numClasses);
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
     private void BuildCnn(Sequential model, int[] s, int numClasses, Generator generator, DType dtype)
     {
         if (s.Length != 3 || s[1] < 4 || s[2] < 4)

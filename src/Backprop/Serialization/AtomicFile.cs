@@ -13,6 +13,10 @@ namespace Backprop.Serialization;
 /// rename is only atomic within one file system. If writing fails, the temporary file is deleted and the target is
 /// left as it was. Missing parent directories are created. The rename is atomic on Linux and macOS (rename(2)) and
 /// on Windows (MoveFileEx with replace); the directory entry itself is not fsynced, which .NET offers no API for.
+/// A writer killed outright (SIGKILL, power loss) leaves its temporary file behind; each write first deletes the
+/// temporaries of the same target that are abandoned: at least <see cref="StaleAge"/> old and not held open by a
+/// live writer (a writer holds its temporary with <see cref="FileShare.None"/>, an exclusive lock that ends with
+/// its process).
 /// </remarks>
 public static class AtomicFile
 {
@@ -28,7 +32,8 @@ public static class AtomicFile
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
         Directory.CreateDirectory(directory);
-        string temporaryPath = Path.Combine(directory, $"{Path.GetFileName(fullPath)}.tmp-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        DeleteAbandonedTemporaries(directory, Path.GetFileName(fullPath));
+        string temporaryPath = Path.Combine(directory, $"{Path.GetFileName(fullPath)}{TemporaryInfix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
         try
         {
             using (var stream = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
@@ -58,6 +63,40 @@ public static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(contents);
         WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(contents));
+    }
+
+    /// <summary>How old a temporary file must be before a later write may delete it as abandoned.</summary>
+    public static readonly TimeSpan StaleAge = TimeSpan.FromSeconds(2);
+
+    private const string TemporaryInfix = ".tmp-";
+
+    private static void DeleteAbandonedTemporaries(string directory, string fileName)
+    {
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, fileName + TemporaryInfix + "*");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // cleaning up is a courtesy; the write itself reports real problems
+        }
+        foreach (string candidate in candidates)
+        {
+            string suffix = Path.GetFileName(candidate)[(fileName.Length + TemporaryInfix.Length)..];
+            if (suffix.Length != 16 || !suffix.All(Uri.IsHexDigit)) continue; // not one of ours
+            try
+            {
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(candidate) < StaleAge) continue; // perhaps a writer that just started
+                // Opening exclusively fails while a live writer holds it, so only abandoned files are deleted.
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None, bufferSize: 1)) { }
+                File.Delete(candidate);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use, or gone already: leave it.
+            }
+        }
     }
 
     private static void TryDelete(string path)

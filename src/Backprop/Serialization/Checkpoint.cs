@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Backprop.NN;
 using Backprop.Optim;
@@ -9,14 +10,29 @@ namespace Backprop.Serialization;
 /// A model, optionally its optimizer's state, and metadata in one safetensors file. Model entries are named as
 /// PyTorch's state_dict (<c>0.weight</c>), F32 or F64 (int buffers as I64, as PyTorch stores num_batches_tracked);
 /// optimizer entries are prefixed <c>optimizer.</c>; the <c>__metadata__</c> strings hold the model spec, input shape,
-/// classes, dtype, training config (JSON text), epoch and generator state. Files are written atomically.
+/// classes, dtype, training config (JSON text), epoch, generator state and <c>sha256</c>, a SHA-256 over the other
+/// metadata and the data section, which loading verifies (files without it, such as PyTorch's, load unverified).
+/// Files are written atomically.
 /// </summary>
+/// <remarks>
+/// Loading trusts nothing in the file: the metadata is validated and the model the spec describes is sized against
+/// the tensors the file holds before anything is built, so a corrupt or hostile file gives an
+/// <see cref="InvalidDataException"/> (or <see cref="SafeTensorsFormatException"/> for a broken container) with a
+/// clear message, never an allocation in proportion to a number read from it.
+/// </remarks>
 public sealed class Checkpoint
 {
     /// <summary>The <c>format</c> metadata value written and required.</summary>
     public const string FormatName = "backprop.checkpoint.v1";
     /// <summary>The prefix of optimizer entries.</summary>
     public const string OptimizerPrefix = "optimizer.";
+    /// <summary>
+    /// The metadata key of the checksum: the lower-case hex SHA-256 of every other metadata pair (sorted by key, each
+    /// written as UTF-8 key, NUL, value, NUL) followed by the data section.
+    /// </summary>
+    public const string ChecksumKey = "sha256";
+    /// <summary>The deepest training config accepted on loading (JSON nesting), against corrupt or hostile files.</summary>
+    public const int MaxTrainingConfigDepth = 64;
 
     private Checkpoint(string path, CheckpointMetadata metadata, Sequential model, Dictionary<string, Tensor> optimizerState)
     {
@@ -61,6 +77,7 @@ public sealed class Checkpoint
         if (metadata.GeneratorState is { } state)
             meta["generator_state"] = string.Join(",", Array.ConvertAll(state, s => s.ToString("x16", CultureInfo.InvariantCulture)));
         if (optimizer is not null) meta["optimizer"] = optimizer.GetType().Name;
+        meta[ChecksumKey] = Checksum(meta, entries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => e.Data));
         SafeTensorsFile.Write(path, entries, meta);
     }
 
@@ -73,11 +90,15 @@ public sealed class Checkpoint
     {
         var file = SafeTensorsFile.Read(path);
         string source = $"checkpoint '{System.IO.Path.GetFileName(path)}'";
+        VerifyChecksum(file, source);
         var metadata = ParseMetadata(file.Metadata, source);
         ModelSpec spec;
         try { spec = ModelSpec.Parse(metadata.ModelSpec); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
-        var model = spec.Build(metadata.InputShape, metadata.NumClasses, new Generator(0), metadata.DType);
+        CheckModelSize(file, spec, metadata, source);
+        Sequential model;
+        try { model = spec.Build(metadata.InputShape, metadata.NumClasses, new Generator(0), metadata.DType); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         var weights = new Dictionary<string, Tensor>();
         var optimizer = new Dictionary<string, Tensor>();
         foreach (var entry in file.Entries)
@@ -95,6 +116,7 @@ public sealed class Checkpoint
     {
         var file = SafeTensorsFile.Read(path);
         string source = $"checkpoint '{System.IO.Path.GetFileName(path)}'";
+        VerifyChecksum(file, source);
         var weights = new Dictionary<string, Tensor>();
         foreach (var entry in file.Entries)
             if (!entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) weights[entry.Name] = ToTensor(entry, source);
@@ -126,9 +148,99 @@ public sealed class Checkpoint
             SafeTensorsDType.F32 => new Tensor(entry.ToFloatArray(), shape, DType.Float32),
             SafeTensorsDType.F64 => new Tensor(entry.ToDoubleArray(), shape, DType.Float64),
             SafeTensorsDType.I32 => new Tensor(entry.ToInt32Array(), shape, DType.Int32),
-            SafeTensorsDType.I64 => new Tensor(Array.ConvertAll(entry.ToInt64Array(), v => checked((int)v)), shape, DType.Int32),
+            SafeTensorsDType.I64 => new Tensor(NarrowToInt32(entry, source), shape, DType.Int32),
             _ => throw new InvalidDataException($"{source}: entry {entry.Name} has dtype {entry.DType}; expected F32, F64, I32 or I64"),
         };
+    }
+
+    // Int buffers are held as int32 (a step count); a saved value outside that range is corruption, not a number to wrap.
+    private static int[] NarrowToInt32(SafeTensorsEntry entry, string source)
+    {
+        long[] wide = entry.ToInt64Array();
+        var narrow = new int[wide.Length];
+        for (int i = 0; i < wide.Length; i++)
+        {
+            if (wide[i] < int.MinValue || wide[i] > int.MaxValue)
+                throw new InvalidDataException($"{source}: entry {entry.Name} holds {wide[i]} at element {i}, outside the int32 range of its buffer (is the file corrupt?)");
+            narrow[i] = (int)wide[i];
+        }
+        return narrow;
+    }
+
+    /// <summary>
+    /// The checksum of <paramref name="metadata"/> (without <see cref="ChecksumKey"/>) and the data section, given as
+    /// its pieces in file order: a bit flipped anywhere but in the tensor descriptions (which are checked) changes it.
+    /// </summary>
+    private static string Checksum(IReadOnlyDictionary<string, string> metadata, IEnumerable<ReadOnlyMemory<byte>> data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] separator = [0];
+        foreach (var (key, value) in metadata.Where(p => p.Key != ChecksumKey).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(key));
+            hash.AppendData(separator);
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(value));
+            hash.AppendData(separator);
+        }
+        foreach (var piece in data) hash.AppendData(piece.Span);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void VerifyChecksum(SafeTensorsFile file, string source)
+    {
+        if (!file.Metadata.TryGetValue(ChecksumKey, out string? expected)) return; // written elsewhere (PyTorch): nothing to verify
+        string actual = Checksum(file.Metadata, [file.DataSection]);
+        if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{source}: checkpoint corrupted: the SHA-256 of its metadata and tensor data is {actual}, but {expected} was recorded when it was saved");
+    }
+
+    // The spec's weights are counted, not built, and compared with what the file holds: a spec such as "mlp:30000,30000"
+    // in a small file is refused before gigabytes are allocated for a model whose weights are not there.
+    private static void CheckModelSize(SafeTensorsFile file, ModelSpec spec, CheckpointMetadata metadata, string source)
+    {
+        long stored = 0;
+        foreach (var entry in file.Entries)
+            if (!entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) stored += Shapes.Numel(entry.Shape);
+        long needed;
+        try { needed = spec.StateSize(metadata.InputShape, metadata.NumClasses); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        if (needed != stored)
+            throw new InvalidDataException(
+                $"{source}: model_spec '{metadata.ModelSpec}' for input {Shapes.Format(metadata.InputShape)} and {metadata.NumClasses} classes has {needed} weight values, but the file's model entries hold {stored}");
+    }
+
+    // The config is the caller's, stored verbatim, but whoever resumes parses it: it must be a JSON object of bounded
+    // depth, and the conventional settings, when present, must be usable (a batch_size of 0 would divide by zero).
+    private static void CheckTrainingConfig(string json, string source)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxTrainingConfigDepth });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{source}: training_config must be a JSON object, but is {doc.RootElement.ValueKind}");
+            foreach (string key in (string[])["epochs", "batch_size"])
+            {
+                if (doc.RootElement.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null
+                    && !(value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) && n > 0))
+                    throw new InvalidDataException($"{source}: training_config {key} is {Printable(value.GetRawText())}, not a positive integer");
+            }
+            if (doc.RootElement.TryGetProperty("lr", out var lr) && lr.ValueKind != JsonValueKind.Null
+                && !(lr.ValueKind == JsonValueKind.Number && lr.TryGetDouble(out double rate) && double.IsFinite(rate) && rate > 0))
+                throw new InvalidDataException($"{source}: training_config lr is {Printable(lr.GetRawText())}, not a positive number");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: training_config is not valid JSON (of depth at most {MaxTrainingConfigDepth}): {e.Message}", e);
+        }
+    }
+
+    // Text from a file may hold anything: keep messages to one short line of printable characters.
+    private static string Printable(string text)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (char ch in text.Length > 40 ? text[..40] + "…" : text)
+            sb.Append(char.IsControl(ch) ? $"\\u{(int)ch:x4}" : ch);
+        return sb.ToString();
     }
 
     private static CheckpointMetadata ParseMetadata(IReadOnlyDictionary<string, string> meta, string source)
@@ -144,10 +256,11 @@ public sealed class Checkpoint
             inputShape = new int[doc.RootElement.GetArrayLength()];
             int i = 0;
             foreach (var e in doc.RootElement.EnumerateArray()) inputShape[i++] = e.GetInt32();
+            if (inputShape.Length == 0 || Array.Exists(inputShape, d => d <= 0)) throw new FormatException("empty or not positive");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{source}: input_shape '{meta["input_shape"]}' is not a JSON array of integers", e);
+            throw new InvalidDataException($"{source}: input_shape '{meta["input_shape"]}' is not a non-empty JSON array of positive integers", e);
         }
         var dtype = Required("dtype") switch
         {
@@ -164,14 +277,20 @@ public sealed class Checkpoint
                 if (!ulong.TryParse(parts[i], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out generator[i]))
                     throw new InvalidDataException($"{source}: generator_state '{g}' is not a list of hexadecimal words");
         }
+        string? config = meta.TryGetValue("training_config", out var c) ? c : null;
+        if (config is not null) CheckTrainingConfig(config, source);
+        int numClasses = Int(Required("num_classes"), "num_classes");
+        if (numClasses <= 0) throw new InvalidDataException($"{source}: num_classes {numClasses} is not positive");
+        int epoch = meta.TryGetValue("epoch", out var ep) ? Int(ep, "epoch") : 0;
+        if (epoch < 0) throw new InvalidDataException($"{source}: epoch {epoch} is negative");
         return new CheckpointMetadata
         {
             ModelSpec = Required("model_spec"),
             InputShape = inputShape,
-            NumClasses = Int(Required("num_classes"), "num_classes"),
+            NumClasses = numClasses,
             DType = dtype,
-            TrainingConfigJson = meta.TryGetValue("training_config", out var c) ? c : null,
-            Epoch = meta.TryGetValue("epoch", out var ep) ? Int(ep, "epoch") : 0,
+            TrainingConfigJson = config,
+            Epoch = epoch,
             GeneratorState = generator,
             Optimizer = meta.TryGetValue("optimizer", out var o) ? o : null,
         };
@@ -180,3 +299,4 @@ public sealed class Checkpoint
             : throw new InvalidDataException($"{source}: {key} '{text}' is not an integer");
     }
 }
+

@@ -39,10 +39,11 @@ public sealed class SafeTensorsFile
 
     private readonly Dictionary<string, SafeTensorsEntry> _byName;
 
-    private SafeTensorsFile(List<SafeTensorsEntry> entries, Dictionary<string, string> metadata)
+    private SafeTensorsFile(List<SafeTensorsEntry> entries, Dictionary<string, string> metadata, ReadOnlyMemory<byte> dataSection)
     {
         Entries = entries;
         Metadata = metadata;
+        DataSection = dataSection;
         _byName = entries.ToDictionary(entry => entry.Name, StringComparer.Ordinal);
     }
 
@@ -51,6 +52,12 @@ public sealed class SafeTensorsFile
 
     /// <summary>The "__metadata__" strings (empty if the file has none).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>
+    /// Every byte after the header: the tensors' data as stored (for files this class wrote, the entries sorted by
+    /// name, back to back). Checksums are taken over it.
+    /// </summary>
+    public ReadOnlyMemory<byte> DataSection { get; }
 
     /// <summary>The tensor named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">There is no such tensor (the message lists the names there are).</exception>
@@ -61,10 +68,42 @@ public sealed class SafeTensorsFile
     /// <summary>Looks up a tensor by name.</summary>
     public bool TryGetEntry(string name, [MaybeNullWhen(false)] out SafeTensorsEntry entry) => _byName.TryGetValue(name, out entry);
 
-    /// <summary>Reads and validates the file at <paramref name="path"/>.</summary>
-    /// <exception cref="SafeTensorsFormatException">The file is malformed.</exception>
+    /// <summary>
+    /// Reads and validates the file at <paramref name="path"/>. Only regular files are read, and never more bytes
+    /// than the file system says the file has, so a device such as /dev/zero or a pipe is refused instead of read
+    /// without end.
+    /// </summary>
+    /// <exception cref="SafeTensorsFormatException">The file is malformed, or is not a regular file.</exception>
     /// <exception cref="IOException">The file cannot be read (e.g. <see cref="FileNotFoundException"/>).</exception>
-    public static SafeTensorsFile Read(string path) => Parse(File.ReadAllBytes(path), path);
+    public static SafeTensorsFile Read(string path) => Parse(ReadRegularFile(path), path);
+
+    private static byte[] ReadRegularFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        long length;
+        try
+        {
+            length = stream.Length;
+        }
+        catch (NotSupportedException)
+        {
+            throw new SafeTensorsFormatException($"{path}: not a regular file (it has no size; a pipe or a device?).");
+        }
+        if (length > Array.MaxLength)
+        {
+            throw new SafeTensorsFormatException($"{path}: the file has {length} bytes; at most {Array.MaxLength} can be read.");
+        }
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        // A device reports a size of 0 (or any size) and then keeps producing bytes: more data than the size is not a file.
+        Span<byte> probe = stackalloc byte[1];
+        if (stream.Read(probe) != 0)
+        {
+            throw new SafeTensorsFormatException($"{path}: not a regular file (it yields more than its size of {length} bytes; a device?).");
+        }
+        return bytes;
+    }
 
     /// <summary>Parses and validates safetensors bytes; <paramref name="sourceName"/> is used in messages. Entries share <paramref name="bytes"/>.</summary>
     /// <exception cref="SafeTensorsFormatException">The bytes are malformed.</exception>
@@ -84,6 +123,11 @@ public sealed class SafeTensorsFile
         int dataStart = 8 + (int)headerLength;
         ReadOnlyMemory<byte> buffer = bytes[dataStart..];
 
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span[8..dataStart]))
+        {
+            // The JSON reader leaves invalid UTF-8 inside strings to fail later, when a name is read; refuse it here.
+            throw new SafeTensorsFormatException($"{sourceName}: the header (bytes 8..{dataStart - 1}) is not valid UTF-8 text.");
+        }
         JsonDocument document;
         try
         {
@@ -120,7 +164,7 @@ public sealed class SafeTensorsFile
                 ranges.Add((begin, end, entry.Name));
             }
             CheckNoOverlap(ranges, sourceName);
-            return new SafeTensorsFile(entries, metadata);
+            return new SafeTensorsFile(entries, metadata, buffer);
         }
     }
 

@@ -92,6 +92,7 @@ public sealed class Trainer
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"{source} does not exist", checkpointPath);
         var checkpoint = Checkpoint.Load(checkpointPath);
         var state = TrainingState.FromJson(checkpoint.Metadata.TrainingConfigJson, source);
+        state.CheckFits((TrainingSet.Count + Options.BatchSize - 1) / Options.BatchSize, source);
         var words = checkpoint.Metadata.GeneratorState;
         int expectedWords = Generator.StateLength * (1 + _dropouts.Length);
         if (words is null || words.Length != expectedWords)

@@ -103,14 +103,27 @@ internal sealed class TrainingState
                 state.History.Add(new EpochMetrics(m.GetProperty("epoch").GetInt32(), Read(m, "train_loss"), Read(m, "train_accuracy"),
                     Read(m, "test_loss"), Read(m, "test_accuracy"), Read(m, "seconds")));
             int completed = p.GetProperty("completed_epochs").GetInt32();
-            if (completed != state.History.Count || state.BatchesIntoEpoch < 0)
-                throw new InvalidDataException($"{source}: the training progress is inconsistent ({completed} completed epochs, {state.History.Count} in the history)");
+            if (completed != state.History.Count || state.BatchesIntoEpoch < 0 || state.EpochSamples < 0 || state.EpochCorrect < 0
+                || state.EpochCorrect > state.EpochSamples)
+                throw new InvalidDataException(
+                    $"{source}: the training progress is inconsistent ({completed} completed epochs, {state.History.Count} in the history, {state.BatchesIntoEpoch} batches into the epoch, {state.EpochCorrect} of {state.EpochSamples} samples correct)");
             return state;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"{source}: the training progress in its metadata is malformed: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Checks the position against the run it is resumed into: a position past the end of an epoch would otherwise
+    /// make the trainer skip batches without end.
+    /// </summary>
+    public void CheckFits(int batchesPerEpoch, string source)
+    {
+        if (BatchesIntoEpoch > batchesPerEpoch) // equal: interrupted after the last batch, before the epoch was closed
+            throw new InvalidDataException(
+                $"{source}: the training progress says {BatchesIntoEpoch} batches into an epoch, but an epoch of this data and batch size has {batchesPerEpoch}");
     }
 
     private static double Read(JsonElement e, string name)
