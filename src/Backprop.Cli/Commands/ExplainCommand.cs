@@ -50,11 +50,14 @@ public sealed class ExplainCommand : ICommand
 
         ExplainTrace trace = Interruptible.Run(() => ProgramInput.TranslateErrors(() =>
             ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName))), context.Cancellation);
+        // The picture is built before anything is printed, so a program too large to draw fails with one line and
+        // no half of the output.
+        GraphPicture? picture = outPath is null ? null
+            : Interruptible.Run(() => UserErrors.AtCall(() => ExplainPicture.Build(trace)), context.Cancellation);
         context.Out.Write(json ? ToJson(trace) : ExplainText.Render(trace));
 
-        if (outPath is not null)
+        if (picture is not null && outPath is not null)
         {
-            GraphPicture picture = Interruptible.Run(() => ExplainPicture.Build(trace), context.Cancellation);
             string title = string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
                 .Select(line => line.Trim()).Where(line => line.Length > 0));
             string contents = Interruptible.Run(() => format switch

@@ -24,7 +24,7 @@ public static class ExplainPicture
         EvaluatedProgram program = trace.Program;
         if (program.Nodes.Count + 1 > MaxNodes)
             throw new ArgumentException(
-                $"program too large for a picture: {program.Nodes.Count + 1} nodes, limit {MaxNodes}; explain it as text, or pick a smaller part with the output option", nameof(trace));
+                $"program too large for a picture: {program.Nodes.Count + 1} nodes, limit {MaxNodes}; explain it as text, or pick a smaller part with the output option");
         var nodes = new List<GraphNode>();
         var edges = new List<GraphEdge>();
         foreach (ProgramNode node in program.Nodes)

@@ -172,6 +172,21 @@ public class ExplainCommandTests
     }
 
     [Fact]
+    public void AProgramTooLargeForAPictureIsOneLineAndPrintsNothingElse()
+    {
+        using var scratch = new ScratchDirectory();
+        string path = scratch.File("big.svg");
+        string program = "y = " + string.Join(" + ", Enumerable.Range(0, 600).Select(i => $"x{i}"));
+        string at = string.Join(",", Enumerable.Range(0, 600).Select(i => $"x{i}=1"));
+        var (code, output, error) = Run(program, "--at", at, "--out", path);
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Equal("", output); // no half of the output before the error
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Matches(@"program too large for a picture: \d+ nodes, limit 1000", error);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void NonSyntaxErrorsAreOneLine()
     {
         var (_, _, error) = Run("C = ln(B)", "--at", "B=-4");
