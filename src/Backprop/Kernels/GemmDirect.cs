@@ -40,8 +40,10 @@ internal static unsafe class GemmDirect
 
     /// <summary>
     /// Columns [j, ...) of C in strips one vector wide, as many as fit in n; returns the first column left over.
-    /// A transposed B strip is packed into <paramref name="strip"/> first.
+    /// A transposed B strip is packed into <paramref name="strip"/> first. Inlined into <see cref="Run{T}"/>: at the
+    /// small sizes this path serves, one more call per width would show.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ColumnStrips<T, TVector, TSimd>(int j, T* a, T* b, T* c, T* strip, int m, int n, int k,
         nint aRow, nint aCol, bool transB, bool accumulate)
         where T : unmanaged
