@@ -58,25 +58,25 @@ public static class Gemm
     /// <exception cref="ArgumentException">An operand is shorter than its dimensions require.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k,
-        bool transA = false, bool transB = false, bool accumulate = false)
-    {
-        Validate(a.Length, b.Length, c.Length, m, n, k);
-        if (m == 0 || n == 0)
-            return;
-        if (k == 0)
-        {
-            if (!accumulate)
-                c[..(m * n)].Clear();
-            return;
-        }
-        Run(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c),
-            m, n, k, transA, transB, accumulate);
-    }
+        bool transA = false, bool transB = false, bool accumulate = false) =>
+        Multiply<float>(a, b, c, m, n, k, transA, transB, accumulate);
 
     /// <inheritdoc cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, bool)"/>
     public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int n, int k,
+        bool transA = false, bool transB = false, bool accumulate = false) =>
+        Multiply<double>(a, b, c, m, n, k, transA, transB, accumulate);
+
+    /// <summary>
+    /// The generic form of <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, bool, bool)"/>
+    /// for code that is itself generic over the element type; the JIT specialises it per type.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
         bool transA = false, bool transB = false, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw GemmVector.Unsupported<T>();
         Validate(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0)
             return;
@@ -99,14 +99,10 @@ public static class Gemm
             var isa = Isa;
             if ((long)m * n * k <= DirectMaxWork)
                 GemmDirect.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, isa);
-            else if (typeof(T) == typeof(float) && isa == GemmIsa.Vector512)
-                GemmDriver<float, GemmKernelAvx512Float>.Run((float*)pa, (float*)pb, (float*)pc, m, n, k, transA, transB, accumulate);
-            else if (typeof(T) == typeof(double) && isa == GemmIsa.Vector512)
-                GemmDriver<double, GemmKernelAvx512Double>.Run((double*)pa, (double*)pb, (double*)pc, m, n, k, transA, transB, accumulate);
-            else if (typeof(T) == typeof(float) && isa == GemmIsa.Vector256)
-                GemmDriver<float, GemmKernelAvx2Float>.Run((float*)pa, (float*)pb, (float*)pc, m, n, k, transA, transB, accumulate);
-            else if (typeof(T) == typeof(double) && isa == GemmIsa.Vector256)
-                GemmDriver<double, GemmKernelAvx2Double>.Run((double*)pa, (double*)pb, (double*)pc, m, n, k, transA, transB, accumulate);
+            else if (isa == GemmIsa.Vector512)
+                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, GemmVector512<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+            else if (isa == GemmIsa.Vector256)
+                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, GemmVector256<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
             else
                 GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
         }

@@ -23,19 +23,9 @@ internal static unsafe class GemmDirect
         T* strip = transB ? GemmPackBuffers.Get<T>(1, k * Vector512<T>.Count) : null;
         int j = 0;
         if (isa >= GemmIsa.Vector512)
-            for (; j + Vector512<T>.Count <= n; j += Vector512<T>.Count)
-            {
-                if (transB)
-                    GemmPacking.PackB(b, strip, true, n, k, 0, k, j, Vector512<T>.Count, Vector512<T>.Count);
-                ColumnStrip512(a, transB ? strip : b + j, transB ? Vector512<T>.Count : n, c + j, m, n, k, aRow, aCol, accumulate);
-            }
+            j = ColumnStrips<T, Vector512<T>, GemmVector512<T>>(j, a, b, c, strip, m, n, k, aRow, aCol, transB, accumulate);
         if (isa >= GemmIsa.Vector256)
-            for (; j + Vector256<T>.Count <= n; j += Vector256<T>.Count)
-            {
-                if (transB)
-                    GemmPacking.PackB(b, strip, true, n, k, 0, k, j, Vector256<T>.Count, Vector256<T>.Count);
-                ColumnStrip256(a, transB ? strip : b + j, transB ? Vector256<T>.Count : n, c + j, m, n, k, aRow, aCol, accumulate);
-            }
+            j = ColumnStrips<T, Vector256<T>, GemmVector256<T>>(j, a, b, c, strip, m, n, k, aRow, aCol, transB, accumulate);
         // Leftover columns one element at a time, with the same FMA sequence a vector lane would perform.
         nint bRow = transB ? 1 : n, bCol = transB ? k : 1;
         for (; j < n; j++)
@@ -49,91 +39,65 @@ internal static unsafe class GemmDirect
     }
 
     /// <summary>
+    /// Columns [j, ...) of C in strips one vector wide, as many as fit in n; returns the first column left over.
+    /// A transposed B strip is packed into <paramref name="strip"/> first. Inlined into <see cref="Run{T}"/>: at the
+    /// small sizes this path serves, one more call per width would show.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ColumnStrips<T, TVector, TSimd>(int j, T* a, T* b, T* c, T* strip, int m, int n, int k,
+        nint aRow, nint aCol, bool transB, bool accumulate)
+        where T : unmanaged
+        where TVector : unmanaged
+        where TSimd : IGemmVector<TVector, T>
+    {
+        int w = TSimd.Count;
+        for (; j + w <= n; j += w)
+        {
+            if (transB)
+                GemmPacking.PackB(b, strip, true, n, k, 0, k, j, w, w);
+            ColumnStrip<T, TVector, TSimd>(a, transB ? strip : b + j, transB ? w : n, c + j, m, n, k, aRow, aCol, accumulate);
+        }
+        return j;
+    }
+
+    /// <summary>
     /// Columns [0, W) of C (offset by the caller; row stride n) for all rows, four rows at a time to overlap FMA
     /// chains; row p of the B strip is at <c>b + p·ldb</c>.
     /// </summary>
-    private static void ColumnStrip512<T>(T* a, T* b, nint ldb, T* c, int m, int n, int k, nint aRow, nint aCol, bool accumulate)
+    private static void ColumnStrip<T, TVector, TSimd>(T* a, T* b, nint ldb, T* c, int m, int n, int k, nint aRow, nint aCol,
+        bool accumulate)
         where T : unmanaged
+        where TVector : unmanaged
+        where TSimd : IGemmVector<TVector, T>
     {
         int i = 0;
         for (; i + 4 <= m; i += 4)
         {
             T* c0 = c + (nint)i * n;
-            Vector512<T> s0 = default, s1 = default, s2 = default, s3 = default;
+            TVector s0 = default, s1 = default, s2 = default, s3 = default;
             if (accumulate)
             {
-                s0 = Vector512.Load(c0); s1 = Vector512.Load(c0 + n); s2 = Vector512.Load(c0 + 2 * n); s3 = Vector512.Load(c0 + 3 * n);
+                s0 = TSimd.Load(c0); s1 = TSimd.Load(c0 + n); s2 = TSimd.Load(c0 + 2 * n); s3 = TSimd.Load(c0 + 3 * n);
             }
             T* ap = a + i * aRow;
             for (int p = 0; p < k; p++, ap += aCol)
             {
-                var bp = Vector512.Load(b + p * ldb);
-                s0 = Fma(Vector512.Create(ap[0]), bp, s0);
-                s1 = Fma(Vector512.Create(ap[aRow]), bp, s1);
-                s2 = Fma(Vector512.Create(ap[2 * aRow]), bp, s2);
-                s3 = Fma(Vector512.Create(ap[3 * aRow]), bp, s3);
+                var bp = TSimd.Load(b + p * ldb);
+                s0 = TSimd.Fma(TSimd.Broadcast(ap[0]), bp, s0);
+                s1 = TSimd.Fma(TSimd.Broadcast(ap[aRow]), bp, s1);
+                s2 = TSimd.Fma(TSimd.Broadcast(ap[2 * aRow]), bp, s2);
+                s3 = TSimd.Fma(TSimd.Broadcast(ap[3 * aRow]), bp, s3);
             }
-            s0.Store(c0); s1.Store(c0 + n); s2.Store(c0 + 2 * n); s3.Store(c0 + 3 * n);
+            TSimd.Store(s0, c0); TSimd.Store(s1, c0 + n); TSimd.Store(s2, c0 + 2 * n); TSimd.Store(s3, c0 + 3 * n);
         }
         for (; i < m; i++)
         {
             T* ci = c + (nint)i * n;
-            Vector512<T> s = accumulate ? Vector512.Load(ci) : default;
+            TVector s = accumulate ? TSimd.Load(ci) : default;
             T* ap = a + i * aRow;
             for (int p = 0; p < k; p++, ap += aCol)
-                s = Fma(Vector512.Create(ap[0]), Vector512.Load(b + p * ldb), s);
-            s.Store(ci);
+                s = TSimd.Fma(TSimd.Broadcast(ap[0]), TSimd.Load(b + p * ldb), s);
+            TSimd.Store(s, ci);
         }
-    }
-
-    /// <summary>The <see cref="Vector256"/> twin of <see cref="ColumnStrip512"/>.</summary>
-    private static void ColumnStrip256<T>(T* a, T* b, nint ldb, T* c, int m, int n, int k, nint aRow, nint aCol, bool accumulate)
-        where T : unmanaged
-    {
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-        {
-            T* c0 = c + (nint)i * n;
-            Vector256<T> s0 = default, s1 = default, s2 = default, s3 = default;
-            if (accumulate)
-            {
-                s0 = Vector256.Load(c0); s1 = Vector256.Load(c0 + n); s2 = Vector256.Load(c0 + 2 * n); s3 = Vector256.Load(c0 + 3 * n);
-            }
-            T* ap = a + i * aRow;
-            for (int p = 0; p < k; p++, ap += aCol)
-            {
-                var bp = Vector256.Load(b + p * ldb);
-                s0 = Fma(Vector256.Create(ap[0]), bp, s0);
-                s1 = Fma(Vector256.Create(ap[aRow]), bp, s1);
-                s2 = Fma(Vector256.Create(ap[2 * aRow]), bp, s2);
-                s3 = Fma(Vector256.Create(ap[3 * aRow]), bp, s3);
-            }
-            s0.Store(c0); s1.Store(c0 + n); s2.Store(c0 + 2 * n); s3.Store(c0 + 3 * n);
-        }
-        for (; i < m; i++)
-        {
-            T* ci = c + (nint)i * n;
-            Vector256<T> s = accumulate ? Vector256.Load(ci) : default;
-            T* ap = a + i * aRow;
-            for (int p = 0; p < k; p++, ap += aCol)
-                s = Fma(Vector256.Create(ap[0]), Vector256.Load(b + p * ldb), s);
-            s.Store(ci);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> z)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector512.FusedMultiplyAdd(x.As<T, float>(), y.As<T, float>(), z.As<T, float>()).As<float, T>();
-        return Vector512.FusedMultiplyAdd(x.As<T, double>(), y.As<T, double>(), z.As<T, double>()).As<double, T>();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> z)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector256.FusedMultiplyAdd(x.As<T, float>(), y.As<T, float>(), z.As<T, float>()).As<float, T>();
-        return Vector256.FusedMultiplyAdd(x.As<T, double>(), y.As<T, double>(), z.As<T, double>()).As<double, T>();
     }
 }

@@ -12,43 +12,13 @@ internal static unsafe class GemmPacking
     /// <c>dst + s·mr·kc</c> and holds, for each p in order, the mr values of column p (rows past mc are 0).
     /// op(A) is m×k: A is stored m×k (row i at <c>a + i·k</c>), or k×m when <paramref name="trans"/>.
     /// </summary>
+    /// <remarks>
+    /// op(A)ᵀ is a k×m matrix stored k×m when <paramref name="trans"/> (m×k otherwise), and the block of op(A) packed
+    /// by rows is exactly the block of op(A)ᵀ packed by columns, so this is <see cref="PackB"/> with the roles swapped.
+    /// </remarks>
     public static void PackA<T>(T* a, T* dst, bool trans, int m, int k, int i0, int mc, int p0, int kc, int mr)
-        where T : unmanaged
-    {
-        for (int s = 0; s < mc; s += mr)
-        {
-            int rows = Math.Min(mr, mc - s);
-            T* sliver = dst + (nint)s * kc;
-            if (trans)
-            {
-                // Column p of op(A) is a contiguous run of row p0+p of A: a straight copy per p.
-                T* src = a + (nint)p0 * m + i0 + s;
-                for (int p = 0; p < kc; p++, src += m, sliver += mr)
-                {
-                    new ReadOnlySpan<T>(src, rows).CopyTo(new Span<T>(sliver, rows));
-                    if (rows < mr)
-                        new Span<T>(sliver + rows, mr - rows).Clear();
-                }
-            }
-            else
-            {
-                // Rows of A are contiguous in p: read each row sequentially, scatter with stride mr.
-                for (int r = 0; r < rows; r++)
-                {
-                    T* src = a + (nint)(i0 + s + r) * k + p0;
-                    T* d = sliver + r;
-                    for (int p = 0; p < kc; p++, d += mr)
-                        *d = src[p];
-                }
-                for (int r = rows; r < mr; r++)
-                {
-                    T* d = sliver + r;
-                    for (int p = 0; p < kc; p++, d += mr)
-                        *d = default;
-                }
-            }
-        }
-    }
+        where T : unmanaged =>
+        PackB(a, dst, !trans, m, k, p0, kc, i0, mc, mr);
 
     /// <summary>
     /// Packs op(B)[p0..p0+kc, j0..j0+nc] as ⌈nc/nr⌉ slivers of nr columns; sliver t starts at

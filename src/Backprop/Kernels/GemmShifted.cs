@@ -29,28 +29,8 @@ internal static unsafe class GemmShifted
     /// Packs row-major A (m×k, row i at <c>a + i·k</c>) as ⌈m/MR⌉ slivers: sliver s starts at <c>dst + s·MR·k</c> and
     /// holds, for each p in order, the MR values A[s·MR + r, p] (rows past m are 0).
     /// </summary>
-    public static void PackA(float* a, float* dst, int m, int k)
-    {
-        for (int s = 0; s < m; s += MR)
-        {
-            float* sliver = dst + (nint)s * k;
-            for (int r = 0; r < MR; r++)
-            {
-                float* d = sliver + r;
-                if (s + r < m)
-                {
-                    float* src = a + (nint)(s + r) * k;
-                    for (int p = 0; p < k; p++, d += MR)
-                        *d = src[p];
-                }
-                else
-                {
-                    for (int p = 0; p < k; p++, d += MR)
-                        *d = 0f;
-                }
-            }
-        }
-    }
+    public static void PackA(float* a, float* dst, int m, int k) =>
+        GemmPacking.PackA(a, dst, trans: false, m, k, i0: 0, mc: m, p0: 0, kc: k, MR);
 
     /// <summary>
     /// C[0..⌈m/MR⌉·MR, 0..n] (row stride <paramref name="ldc"/>) = A·B, with A packed by <see cref="PackA"/> and

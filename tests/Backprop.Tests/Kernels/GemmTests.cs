@@ -1,3 +1,4 @@
+using System.Numerics;
 using Backprop.Kernels;
 using Backprop.Tests.Requirements;
 
@@ -49,6 +50,82 @@ public class GemmTests
         {
             Gemm.Isa = GemmIsa.Vector512; // clamped back to what the hardware supports
         }
+    }
+
+    // Odd sizes that give partial micro-tiles on every kernel, both sides of the direct/packed threshold, more than
+    // one kc block (k > 256), more than one mc block (m > 240) and more than one nc panel (n > 2048).
+    private static readonly (int M, int N, int K)[] ExactShapes =
+        [(1, 1, 1), (5, 17, 33), (17, 5, 13), (33, 33, 5), (13, 31, 47), (37, 67, 300), (250, 40, 70), (25, 129, 600), (7, 2100, 40)];
+
+    public static TheoryData<int> Isas => new() { (int)GemmIsa.Vector512, (int)GemmIsa.Vector256, (int)GemmIsa.Scalar };
+
+    /// <summary>
+    /// Every path sums each element's products in order of p, so its result is exactly that of a plain loop:
+    /// one fused multiply-add per product on the SIMD paths (micro-kernels, direct strips, leftover columns), and
+    /// a rounded multiply then add in the packed scalar kernel. This pins the kernels bit for bit, for float and
+    /// double, whichever kernel the instruction set selects (an ISA the hardware lacks is clamped to one it has).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Every_kernel_equals_an_in_order_multiply_add_loop_bit_for_bit(int isa)
+    {
+        Gemm.Isa = (GemmIsa)isa;
+        try
+        {
+            foreach (var (m, n, k) in ExactShapes)
+                foreach (bool transA in new[] { false, true })
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        CheckExact<float>(m, n, k, transA, transB);
+                        CheckExact<double>(m, n, k, transA, transB);
+                    }
+        }
+        finally
+        {
+            Gemm.Isa = GemmIsa.Vector512; // clamped back to what the hardware supports
+        }
+    }
+
+    [Fact]
+    public void Generic_entry_rejects_an_element_type_without_kernels()
+    {
+        var ex = Assert.Throws<NotSupportedException>(() => Gemm.Multiply<Half>(new Half[4], new Half[4], new Half[4], 2, 2, 2));
+        Assert.Contains("Half", ex.Message);
+        Assert.Contains("expected float or double", ex.Message);
+    }
+
+    private static void CheckExact<T>(int m, int n, int k, bool transA, bool transB) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(m * 7919 + n * 104729 + k + (transA ? 1 : 0) + (transB ? 2 : 0));
+        T[] a = RandomValues<T>(rng, m * k), b = RandomValues<T>(rng, k * n), c0 = RandomValues<T>(rng, m * n);
+        // The packed scalar kernel (large products without 256-bit SIMD) is the only path that does not fuse.
+        bool fused = Gemm.Isa != GemmIsa.Scalar || (long)m * n * k <= Gemm.DirectMaxWork;
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = (T[])c0.Clone();
+            Gemm.Multiply<T>(a, b, c, m, n, k, transA, transB, accumulate);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    T s = accumulate ? c0[i * n + j] : T.Zero;
+                    for (int p = 0; p < k; p++)
+                    {
+                        T x = a[transA ? p * m + i : i * k + p], y = b[transB ? j * k + p : p * n + j];
+                        s = fused ? T.FusedMultiplyAdd(x, y, s) : s + x * y;
+                    }
+                    if (!s.Equals(c[i * n + j]))
+                        Assert.Fail($"{typeof(T).Name} C[{i},{j}] of {m}x{n}x{k} on {Gemm.Isa} (transA={transA}, transB={transB}, " +
+                                    $"accumulate={accumulate}) is {c[i * n + j]:R}, expected exactly {s:R}.");
+                }
+        }
+    }
+
+    private static T[] RandomValues<T>(Random rng, int length) where T : IFloatingPointIeee754<T>
+    {
+        var x = new T[length];
+        for (int i = 0; i < length; i++)
+            x[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        return x;
     }
 
     [Theory]
