@@ -339,5 +339,5 @@ internal static unsafe class Conv2dKernel
 
     private static void MatMul<T>(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        MatrixProduct.Multiply(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(b, k * n), new Span<T>(c, m * n), m, n, k, transA, transB, accumulate);
+        Gemm.Multiply(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(b, k * n), new Span<T>(c, m * n), m, n, k, transA, transB, accumulate);
 }

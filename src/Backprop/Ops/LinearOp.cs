@@ -53,7 +53,7 @@ internal sealed class LinearOp : Node
                 var b = B.Span<T>();
                 for (int r = 0; r < n; r++) b.CopyTo(y.Slice(r * m, m));
             }
-            MatrixProduct.Multiply<T>(X.Span<T>(), W.Span<T>(), y, n, m, k, transA: false, transB: true, accumulate: B is not null);
+            Gemm.Multiply<T>(X.Span<T>(), W.Span<T>(), y, n, m, k, transA: false, transB: true, accumulate: B is not null);
         }
     }
 
@@ -84,8 +84,8 @@ internal sealed class LinearOp : Node
         {
             int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
             var g = G.Span<T>();
-            if (GradX is not null) MatrixProduct.Multiply<T>(g, W.Span<T>(), GradX.Span<T>(), n, k, m);
-            if (GradW is not null) MatrixProduct.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true);
+            if (GradX is not null) Gemm.Multiply<T>(g, W.Span<T>(), GradX.Span<T>(), n, k, m);
+            if (GradW is not null) Gemm.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true);
             if (GradB is not null)
             {
                 var sum = GradB.Span<T>();

@@ -112,7 +112,7 @@ internal sealed class MatMulOp : Node
         public bool TransX, TransY;
 
         public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
-            MatrixProduct.Multiply<T>(X.Array<T>().AsSpan(XStart, M * K), Y.Array<T>().AsSpan(YStart, K * N),
+            Gemm.Multiply<T>(X.Array<T>().AsSpan(XStart, M * K), Y.Array<T>().AsSpan(YStart, K * N),
                 C.Array<T>().AsSpan(CStart, M * N), M, N, K, TransX, TransY);
     }
 }
