@@ -5,6 +5,10 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
+// One file of ~400 lines on purpose: the geometry, the forward with its arg-max and the backward scatter share the
+// window arithmetic and the vectorised row kernels, and splitting them would put the two halves of one index
+// convention in different files.
+
 /// <summary>
 /// Shape of a 2-D max pooling over NCHW data: input [Batch, Channels, Height, Width], output
 /// [Batch, Channels, OutHeight, OutWidth] with <c>OutHeight = (Height + 2·PadH − KernelH) / StrideH + 1</c>

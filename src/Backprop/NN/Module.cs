@@ -143,6 +143,10 @@ public abstract class Module
             if (!Shapes.Equal(value.ShapeArray, target.ShapeArray))
                 throw new ArgumentException(
                     $"{source}: {name} has shape {Shapes.Format(value.ShapeArray)}, the model expects {Shapes.Format(target.ShapeArray)}");
+            // float32 and float64 convert into each other; integers are not weights (nor floats counters).
+            if (value.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
+                throw new ArgumentException(
+                    $"{source}: {name} has dtype {value.DType.Name()}, the model expects {target.DType.Name()}");
         }
         foreach (var name in state.Keys)
             if (!known.Contains(name))

@@ -52,6 +52,20 @@ public class ModuleTests
     }
 
     [Fact]
+    public void Load_state_dict_refuses_integer_values_for_float_weights()
+    {
+        // An I32 entry in a checkpoint used to load into float weights silently (values converted as integers).
+        var model = Model(1);
+        var state = model.StateDict().ToDictionary(p => p.Key, p => p.Value.Clone());
+        state["0.bias"] = Tensor.FromArray(new int[8], 8);
+        var e = Assert.Throws<ArgumentException>(() => model.LoadStateDict(state, "checkpoint 'x.safetensors'"));
+        Assert.Equal("checkpoint 'x.safetensors': 0.bias has dtype int32, the model expects float32", e.Message);
+        state["0.bias"] = Tensor.Zeros([8], DType.Float64); // float64 into float32 converts, as PyTorch's copy_
+        model.LoadStateDict(state);
+        Assert.All(model.StateDict().Single(p => p.Key == "0.bias").Value.ToFloatArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Train_and_eval_propagate_and_zero_grad_keeps_buffers()
     {
         var model = Model(1);
