@@ -51,7 +51,7 @@ internal sealed class ProgramPlan
         {
             statementDependencies[i] = [];
             inputReads[i] = [];
-            foreach (string name in NamesRead(ValueOf(statements[i])))
+            foreach (string name in ExpressionNames.Read(ValueOf(statements[i])))
             {
                 if (lastAssigned.TryGetValue(name, out int source)) statementDependencies[i].Add(source);
                 else inputReads[i].Add(name);
@@ -90,32 +90,6 @@ internal sealed class ProgramPlan
         _ => throw new InvalidOperationException($"Unknown statement type {statement.GetType().Name}."),
     };
 
-    // Names in the order they are read, left to right, as the evaluator will meet them.
-    private static IEnumerable<string> NamesRead(ExpressionNode node)
-    {
-        var stack = new Stack<ExpressionNode>();
-        stack.Push(node);
-        while (stack.Count > 0)
-        {
-            switch (stack.Pop())
-            {
-                case NameReference reference:
-                    yield return reference.Name;
-                    break;
-                case UnaryExpression unary:
-                    stack.Push(unary.Operand);
-                    break;
-                case BinaryExpression binary:
-                    stack.Push(binary.Right);
-                    stack.Push(binary.Left);
-                    break;
-                case FunctionCall call:
-                    for (int i = call.Arguments.Count - 1; i >= 0; i--)
-                        stack.Push(call.Arguments[i]);
-                    break;
-            }
-        }
-    }
 
     /// <summary>The longest text <see cref="ShortTextOf"/> returns whole.</summary>
     internal const int ShortTextLength = 80;

@@ -24,31 +24,10 @@ public static class ProgramResolver
         var inputs = new List<string>();
         var seenInputs = new HashSet<string>(StringComparer.Ordinal);
 
-        // Left to right with an explicit stack: a long chain (a + b + c + ...) is a tree as deep as it is long.
         void Visit(ExpressionNode root)
         {
-            var pending = new Stack<ExpressionNode>();
-            pending.Push(root);
-            while (pending.Count > 0)
-            {
-                switch (pending.Pop())
-                {
-                    case NameReference reference when !assigned.Contains(reference.Name) && seenInputs.Add(reference.Name):
-                        inputs.Add(reference.Name);
-                        break;
-                    case UnaryExpression unary:
-                        pending.Push(unary.Operand);
-                        break;
-                    case BinaryExpression binary:
-                        pending.Push(binary.Right);
-                        pending.Push(binary.Left);
-                        break;
-                    case FunctionCall call:
-                        for (int i = call.Arguments.Count - 1; i >= 0; i--)
-                            pending.Push(call.Arguments[i]);
-                        break;
-                }
-            }
+            foreach (string name in ExpressionNames.Read(root))
+                if (!assigned.Contains(name) && seenInputs.Add(name)) inputs.Add(name);
         }
 
         foreach (Statement statement in program.Statements)
