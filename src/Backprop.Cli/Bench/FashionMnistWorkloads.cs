@@ -50,7 +50,7 @@ public static class FashionMnistWorkloads
     }
 
     /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per step after the first 50 steps.</summary>
-    private static (double Seconds, double BytesPerStep) Train(Module model, Dataset data, int[] order, CancellationToken cancellation, params int[] sampleShape)
+    private static (double Seconds, double BytesPerStep) Train(Module<Tensor, Tensor> model, Dataset data, int[] order, CancellationToken cancellation, params int[] sampleShape)
     {
         var opt = new Sgd(model.Parameters(), learningRate: 0.05, momentum: 0.9);
         int size = data.SampleSize;
@@ -87,7 +87,7 @@ public static class FashionMnistWorkloads
         return (seconds, bytesPerStep);
     }
 
-    private static double Accuracy(Module model, Dataset data, int[] sampleShape)
+    private static double Accuracy(Module<Tensor, Tensor> model, Dataset data, int[] sampleShape)
     {
         model.Eval();
         int correct = 0, size = data.SampleSize;

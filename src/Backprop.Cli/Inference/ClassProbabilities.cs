@@ -39,7 +39,7 @@ public sealed class ClassProbabilities
     /// Runs <paramref name="model"/> (in evaluation mode) over <paramref name="count"/> samples stored one after
     /// another in <paramref name="features"/>, in batches, without recording gradients.
     /// </summary>
-    public static ClassProbabilities Compute(Module model, float[] features, int count, int[] inputShape, int batchSize, CancellationToken cancellation)
+    public static ClassProbabilities Compute(Module<Tensor, Tensor> model, float[] features, int count, int[] inputShape, int batchSize, CancellationToken cancellation)
     {
         int sampleSize = Shapes.Numel(inputShape);
         if ((long)count * sampleSize != features.Length)

@@ -8,7 +8,7 @@ namespace Backprop.NN;
 /// by <see cref="Momentum"/> (running_var with the unbiased variance, as PyTorch). In evaluation the running
 /// statistics are used. Built from the graph's own operators, so its gradient needs no code of its own.
 /// </summary>
-public abstract class BatchNorm : Module
+public abstract class BatchNorm : Module<Tensor, Tensor>
 {
     private readonly int _rank;
 

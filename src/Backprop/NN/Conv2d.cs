@@ -5,7 +5,7 @@ namespace Backprop.NN;
 /// 2-D convolution over NCHW input with a square kernel, stride and zero padding. Weight [out, in, k, k] and bias [out]
 /// are initialised as PyTorch does: U(−1/√fan_in, 1/√fan_in) with fan_in = in·k·k.
 /// </summary>
-public sealed class Conv2d : Module
+public sealed class Conv2d : Module<Tensor, Tensor>
 {
     /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,

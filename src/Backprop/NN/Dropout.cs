@@ -5,7 +5,7 @@ namespace Backprop.NN;
 /// so the expected value is unchanged and evaluation is the identity. Masks come from the layer's own generator
 /// (forked from the one given), so a model's dropout is reproducible and independent of other draws.
 /// </summary>
-public sealed class Dropout : Module
+public sealed class Dropout : Module<Tensor, Tensor>
 {
     /// <summary>Creates the layer.</summary>
     public Dropout(double probability, Generator generator)

@@ -85,7 +85,7 @@ public sealed class Evaluation
     /// The data set is empty, the sample sizes disagree, the model's output is not [batch, classes], or a label is not
     /// below the number of outputs.
     /// </exception>
-    public static Evaluation Run(Module model, Dataset data, int batchSize = 256, int[]? inputShape = null, CancellationToken cancellation = default)
+    public static Evaluation Run(Module<Tensor, Tensor> model, Dataset data, int batchSize = 256, int[]? inputShape = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -111,7 +111,7 @@ public sealed class Evaluation
         }
     }
 
-    private static Evaluation RunBatches(Module model, Dataset data, int batchSize, int[] inputShape, DType dtype, CancellationToken cancellation)
+    private static Evaluation RunBatches(Module<Tensor, Tensor> model, Dataset data, int batchSize, int[] inputShape, DType dtype, CancellationToken cancellation)
     {
         int[,]? confusion = null;
         int correct = 0;

@@ -5,7 +5,7 @@ namespace Backprop.NN;
 /// Fully connected layer y = x·Wᵀ + b with weight [out, in] and bias [out], initialised as PyTorch does:
 /// both U(−1/√in, 1/√in). Inputs of rank above 2 are treated as a batch of rows over all but the last axis.
 /// </summary>
-public sealed class Linear : Module
+public sealed class Linear : Module<Tensor, Tensor>
 {
     /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
     public Linear(int inFeatures, int outFeatures, Generator generator, bool bias = true, DType dtype = DType.Float32)

@@ -2,7 +2,7 @@
 namespace Backprop.NN;
 
 /// <summary>2-D max pooling over square windows (stride defaults to the window size, as in PyTorch).</summary>
-public sealed class MaxPool2d : Module
+public sealed class MaxPool2d : Module<Tensor, Tensor>
 {
     /// <summary>Creates the layer.</summary>
     public MaxPool2d(int kernelSize, int? stride = null, int padding = 0)

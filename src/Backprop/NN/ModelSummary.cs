@@ -6,7 +6,7 @@ namespace Backprop.NN;
 /// <summary>Renders <see cref="Module.Summary"/>: one row per layer with output shape and parameter count.</summary>
 internal static class ModelSummary
 {
-    public static string Render(Module model, int[] sampleShape)
+    public static string Render(Module<Tensor, Tensor> model, int[] sampleShape)
     {
         var rows = new List<(string Layer, string Shape, long Params)>();
         var dtype = DType.Float32;
@@ -23,7 +23,8 @@ internal static class ModelSummary
         try
         {
             using var _ = Autograd.NoGrad();
-            if (model.Children.Count == 0)
+            // Only a Sequential is a chain of its children; any other module is one row, whatever its children do inside.
+            if (model is not Sequential sequential)
             {
                 x = model.Forward(x);
                 rows.Add((model.Describe(), FormatShape(x), model.ParameterCount));
@@ -32,8 +33,9 @@ internal static class ModelSummary
             {
                 int nameWidth = 0;
                 foreach (var (name, _) in model.Children) nameWidth = Math.Max(nameWidth, name.Length);
-                foreach (var (name, child) in model.Children)
+                for (int i = 0; i < sequential.Count; i++)
                 {
+                    var (name, child) = (model.Children[i].Key, sequential[i]);
                     x = child.Forward(x);
                     rows.Add(($"{name.PadRight(nameWidth)}  {child.Describe()}", FormatShape(x), child.ParameterCount));
                 }

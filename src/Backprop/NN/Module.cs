@@ -1,9 +1,11 @@
 namespace Backprop.NN;
 
 /// <summary>
-/// A layer or a model: a function of one tensor with named parameters (trained), buffers (state such as running
-/// statistics, not trained) and child modules. Everything is registered explicitly, in order, so names follow
-/// PyTorch's <c>state_dict</c> (<c>0.weight</c>, <c>0.bias</c>, <c>3.running_mean</c>) with no reflection.
+/// What every layer and model has, whatever its forward takes: named parameters (trained), buffers (state such as
+/// running statistics, not trained) and child modules. Everything is registered explicitly, in order, so names follow
+/// PyTorch's <c>state_dict</c> (<c>0.weight</c>, <c>0.bias</c>, <c>3.running_mean</c>) with no reflection. The forward
+/// pass is declared by the typed subclasses: <see cref="Module{TInput, TOutput}"/> (one input, such as every layer
+/// taking a tensor), <see cref="Module{TInput1, TInput2, TOutput}"/> and <see cref="Module{TInput1, TInput2, TInput3, TOutput}"/>.
 /// </summary>
 public abstract class Module
 {
@@ -13,9 +15,6 @@ public abstract class Module
 
     /// <summary>Whether the module is in training mode (the default) rather than evaluation mode.</summary>
     public bool IsTraining { get; private set; } = true;
-
-    /// <summary>Applies the module to a batch.</summary>
-    public abstract Tensor Forward(Tensor input);
 
     /// <summary>The name shown by <see cref="ToString"/> and <see cref="Summary"/>, such as "Linear(784 → 256)".</summary>
     public virtual string Describe() => GetType().Name;
@@ -57,26 +56,51 @@ public abstract class Module
     }
 
     /// <summary>
-    /// Runs a registered child's forward pass under its entry name, so that anomaly mode (<see cref="Autograd.DetectAnomaly"/>)
-    /// reports the module path (<c>encoder.layers.2</c>) of an operator that produced NaN or ±∞. A container module calls
-    /// its children through this; outside anomaly mode it is a plain <c>child.Forward(input)</c>.
+    /// Runs <paramref name="forward"/> (a registered child's forward pass) under the child's entry name, so that anomaly
+    /// mode (<see cref="Autograd.DetectAnomaly"/>) reports the module path (<c>encoder.layers.2</c>) of an operator that
+    /// produced NaN or ±∞. The typed <c>ForwardChild</c> overloads of the subclasses call this; outside anomaly mode it
+    /// is a plain call of <paramref name="forward"/>.
     /// </summary>
-    protected Tensor ForwardChild(Module child, Tensor input)
+    protected T RunChild<T>(Module child, Func<T> forward)
     {
         ArgumentNullException.ThrowIfNull(child);
-        if (!AnomalyDetection.IsEnabled) return child.Forward(input);
+        ArgumentNullException.ThrowIfNull(forward);
+        if (!AnomalyDetection.IsEnabled) return forward();
         string? name = null;
         foreach (var (key, registered) in _children)
             if (ReferenceEquals(registered, child)) { name = key; break; }
         AnomalyDetection.EnterModule(name ?? throw new ArgumentException($"{GetType().Name}: ForwardChild of a module that is not a registered child ({child.Describe()})"));
         try
         {
-            return child.Forward(input);
+            return forward();
         }
         finally
         {
             AnomalyDetection.ExitModule();
         }
+    }
+
+    /// <summary>Runs a registered one-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
+    protected TOut ForwardChild<TIn, TOut>(Module<TIn, TOut> child, TIn input)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        return AnomalyDetection.IsEnabled ? RunChild(child, () => child.Forward(input)) : child.Forward(input);
+    }
+
+    /// <summary>Runs a registered two-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
+    protected TOut ForwardChild<TIn1, TIn2, TOut>(Module<TIn1, TIn2, TOut> child, TIn1 input1, TIn2 input2)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        return AnomalyDetection.IsEnabled ? RunChild(child, () => child.Forward(input1, input2)) : child.Forward(input1, input2);
+    }
+
+    /// <summary>Runs a registered three-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
+    protected TOut ForwardChild<TIn1, TIn2, TIn3, TOut>(Module<TIn1, TIn2, TIn3, TOut> child, TIn1 input1, TIn2 input2, TIn3 input3)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        return AnomalyDetection.IsEnabled
+            ? RunChild(child, () => child.Forward(input1, input2, input3))
+            : child.Forward(input1, input2, input3);
     }
 
     /// <summary>The direct children, in registration order.</summary>
@@ -188,7 +212,10 @@ public abstract class Module
     /// A printable table of the layers (the direct children, or the module itself when it has none) with each one's
     /// output shape for a sample of <paramref name="sampleShape"/> (batch axis shown as −1) and parameter count.
     /// </summary>
-    public string Summary(int[] sampleShape) => ModelSummary.Render(this, sampleShape);
+    public string Summary(int[] sampleShape) => this is Module<Tensor, Tensor> model
+        ? ModelSummary.Render(model, sampleShape)
+        : throw new InvalidOperationException(
+            $"{Describe()}: Summary runs a sample tensor through the module, and this module's forward does not take a single tensor");
 
     /// <summary>A PyTorch-style nested description of the module.</summary>
     public override string ToString()
@@ -204,4 +231,27 @@ public abstract class Module
         }
         return sb.Append("\n)").ToString();
     }
+}
+
+/// <summary>A module whose forward pass takes one input, such as every layer that maps a tensor to a tensor.</summary>
+/// <typeparam name="TInput">What the forward pass takes (a <see cref="Tensor"/>, or a tuple or record of several).</typeparam>
+/// <typeparam name="TOutput">What it returns.</typeparam>
+public abstract class Module<TInput, TOutput> : Module
+{
+    /// <summary>Applies the module.</summary>
+    public abstract TOutput Forward(TInput input);
+}
+
+/// <summary>A module whose forward pass takes two inputs, such as a layer taking a sequence and its mask.</summary>
+public abstract class Module<TInput1, TInput2, TOutput> : Module
+{
+    /// <summary>Applies the module.</summary>
+    public abstract TOutput Forward(TInput1 input1, TInput2 input2);
+}
+
+/// <summary>A module whose forward pass takes three inputs, such as attention over query, key and value.</summary>
+public abstract class Module<TInput1, TInput2, TInput3, TOutput> : Module
+{
+    /// <summary>Applies the module.</summary>
+    public abstract TOutput Forward(TInput1 input1, TInput2 input2, TInput3 input3);
 }

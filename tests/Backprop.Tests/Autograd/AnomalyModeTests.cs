@@ -19,15 +19,15 @@ public class AnomalyModeTests
     }
 
     /// <summary>log of its input: NaN for negative values.</summary>
-    private sealed class LogLayer : Module
+    private sealed class LogLayer : Module<Tensor, Tensor>
     {
         public override Tensor Forward(Tensor input) => input.Log();
     }
 
     /// <summary>A container with named children, calling them through ForwardChild.</summary>
-    private sealed class Block : Module
+    private sealed class Block : Module<Tensor, Tensor>
     {
-        private readonly Module _proj, _attn;
+        private readonly Module<Tensor, Tensor> _proj, _attn;
 
         public Block(Generator gen)
         {

@@ -17,7 +17,7 @@ public class CheckpointTests
         GeneratorState = new Generator(99).GetState(),
     };
 
-    private static void TrainSteps(Module model, Optimizer opt, Tensor x, int[] labels, int steps)
+    private static void TrainSteps(Module<Tensor, Tensor> model, Optimizer opt, Tensor x, int[] labels, int steps)
     {
         for (int i = 0; i < steps; i++)
         {
