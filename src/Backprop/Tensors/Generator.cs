@@ -36,6 +36,18 @@ public sealed class Generator
 
     private ulong _s0, _s1, _s2, _s3;
 
+    private static Generator s_default = new(0x5EED);
+
+    /// <summary>
+    /// The generator that layers and initialisers draw from when none is given (the role of PyTorch's default
+    /// generator): <c>new Linear(2, 64)</c> draws its weights from it. Seed it with <see cref="ManualSeed"/> for a
+    /// reproducible run; pass an explicit generator wherever a pipeline must not depend on what else drew before it.
+    /// </summary>
+    public static Generator Default => Volatile.Read(ref s_default);
+
+    /// <summary>Reseeds <see cref="Default"/> (the role of <c>torch.manual_seed</c>).</summary>
+    public static void ManualSeed(ulong seed) => Volatile.Write(ref s_default, new Generator(seed));
+
     /// <summary>Creates a generator whose whole output sequence is determined by <paramref name="seed"/>.</summary>
     public Generator(ulong seed)
     {
