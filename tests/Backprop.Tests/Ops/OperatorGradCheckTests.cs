@@ -118,6 +118,26 @@ public class OperatorGradCheckTests
         ("Linear(Tensor, Tensor, Tensor)", "linear", Variant.Any),
         ("Conv2d(Tensor, Tensor, Tensor, Int32, Int32)", "conv2d", Variant.Any),
         ("MaxPool2d(Tensor, Int32, Nullable`1, Int32)", "max_pool2d", Variant.Any),
+        ("Gelu(GeluApproximation)", "gelu", Variant.Any),
+        ("Silu()", "silu", Variant.Any),
+        ("Softplus(Double, Double)", "softplus", Variant.Any),
+        ("Log1p()", "log1p", Variant.Any),
+        ("Erf()", "erf", Variant.Any),
+        ("Sin()", "sin", Variant.Any),
+        ("Cos()", "cos", Variant.Any),
+        ("MaskedFill(Tensor, Double)", "masked_fill", Variant.Any),
+        ("Tril(Int32)", "tril", Variant.Any),
+        ("Triu(Int32)", "triu", Variant.Any),
+        ("Amax()", "amax", Variant.Any),
+        ("Amax(Int32, Boolean)", "amax", Variant.Any),
+        ("Amax(Int32[], Boolean)", "amax", Variant.Any),
+        ("Amin()", "amin", Variant.Any),
+        ("Amin(Int32, Boolean)", "amin", Variant.Any),
+        ("Amin(Int32[], Boolean)", "amin", Variant.Any),
+        ("Var(Int32, Int32, Boolean)", "var", Variant.Any),
+        ("Std(Int32[], Int32, Boolean)", "std", Variant.Any),
+        ("Std(Int32, Int32, Boolean)", "std", Variant.Any),
+        ("Cumsum(Int32)", "cumsum", Variant.Any),
     ];
 
     // Public members returning a Tensor that are not differentiable operators: creation, masks, indices, graph plumbing.
@@ -125,7 +145,7 @@ public class OperatorGradCheckTests
     [
         "Scalar", "FromArray", "Wrap", "FromRows", "Zeros", "Ones", "Full", "Arange", "Linspace", "Eye", "Rand", "Uniform",
         "Randn", "Normal", "ZerosLike", "OnesLike", "FullLike", "RandLike", "RandnLike",
-        "Greater", "ArgMax", "ArgMin", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
+        "Greater", "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "ArgMax", "ArgMin", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
     ];
 
     private static string Signature(MethodInfo m) =>
