@@ -6,7 +6,7 @@ namespace Backprop.Bench;
 /// The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256), the fused
 /// local gradients of tanh and sigmoid (forward and backward through a leaf), one large activation
 /// (1024 × 1024, split over cores), and GELU at the size of the GPT benchmark's MLP activations (768 × 512 floats),
-/// forward (exact and tanh, with tanh itself for scale) and backward.
+/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward.
 /// </summary>
 [MemoryDiagnoser]
 public class ElementwiseBenchmarks
@@ -47,6 +47,8 @@ public class ElementwiseBenchmarks
     [Benchmark] public Tensor GeluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(); }
     [Benchmark] public Tensor GeluTanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(GeluApproximation.Tanh); }
     [Benchmark] public Tensor GeluBackward768x512() => MlpBackward(_mlpLeaf.Gelu());
+    [Benchmark] public Tensor ErfForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Erf(); }
+    [Benchmark] public Tensor SiluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Silu(); }
     [Benchmark] public Tensor TanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Tanh(); }
 
     private Tensor MlpBackward(Tensor y)
