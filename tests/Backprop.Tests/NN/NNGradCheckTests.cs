@@ -7,7 +7,8 @@ namespace Backprop.Tests.NN;
 /// </summary>
 public class NNGradCheckTests
 {
-    private static readonly string[] Operators = ["conv2d", "max_pool2d", "linear", "batch_norm", "bce_with_logits"];
+    private static readonly string[] Operators = ["conv2d", "max_pool2d", "linear", "batch_norm", "bce_with_logits", "layer_norm",
+        "scaled_dot_product_attention", "multihead_attention", "l1"];
 
     [Fact]
     public void Suite_covers_every_new_operator()
