@@ -34,8 +34,18 @@ internal sealed class MatMulOp : Node
         var a = Saved(_a);
         var b = Saved(_b);
         if (InputArray[0].RequiresGrad) dx[0] = Product(g, false, b, true);
-        if (InputArray[1].RequiresGrad) dx[1] = Product(a, true, g, false);
+        if (InputArray[1].RequiresGrad)
+        {
+            // A matrix applied to every batch item (x·W over [..., m, k]): its gradient Σ_batch xᵀ·g is one product
+            // with the batch folded into k, instead of one per item and then a sum over the batch axes.
+            dx[1] = b.Rank == 2 && a.Rank > 2
+                ? Product(FoldBatch(a.ContiguousData()), true, FoldBatch(g.ContiguousData()), false)
+                : Product(a, true, g, false);
+        }
     }
+
+    /// <summary>A contiguous [..., r, c] tensor viewed as one [(...)·r, c] matrix.</summary>
+    private static Tensor FoldBatch(Tensor t) => t.ViewData([t.Numel / t.ShapeArray[^1], t.ShapeArray[^1]]);
 
     protected override void ReleaseSaved() => _a = _b = null;
 
@@ -62,6 +72,17 @@ internal sealed class MatMulOp : Node
             var (xs, tx) = Operand(x, transX);
             var (ys, ty) = Operand(y, transY);
             Multiply(dtype, xs, 0, ys, 0, result, 0, m, n, k, tx, ty);
+            return result;
+        }
+
+        if (y.Rank == 2 && !transX)
+        {
+            // One matrix applied to every batch item ([..., m, k]·[k, n], a layer applied along a sequence): one
+            // product of the stacked rows, [(...)·m, k]·[k, n], with no copy of the matrix per item. Each element is
+            // computed exactly as by the per-item products.
+            var (ys, ty) = Operand(y, transY);
+            var xc = x.ContiguousData();
+            Multiply(dtype, xc, 0, ys, 0, result, 0, count * m, n, k, false, ty);
             return result;
         }
 
