@@ -88,10 +88,26 @@ internal sealed class MatMulOp : Node
 
         var xe = x.ExpandData(BatchShape(batch, x)).ContiguousData();
         var ye = y.ExpandData(BatchShape(batch, y)).ContiguousData();
-        int xStep = x.ShapeArray[^2] * x.ShapeArray[^1], yStep = y.ShapeArray[^2] * y.ShapeArray[^1];
-        for (int i = 0; i < count; i++)
-            Multiply(dtype, xe, i * xStep, ye, i * yStep, result, i * m * n, m, n, k, transX, transY);
+        // The items are spread over the threads, each product on one thread: a product per item is small (attention's
+        // [64, 32]·[32, 64] is 131K multiply-adds), and splitting each of them would pay a fork-join per item.
+        var items = new BatchItems
+        {
+            DType = dtype, X = xe, Y = ye, C = result, M = m, N = n, K = k, TransX = transX, TransY = transY,
+            XStep = x.ShapeArray[^2] * x.ShapeArray[^1], YStep = y.ShapeArray[^2] * y.ShapeArray[^1],
+        };
+        Parallelism.For(count, (long)m * n * k, items);
         return result;
+    }
+
+    private struct BatchItems : IParallelBody
+    {
+        public DType DType;
+        public Tensor X, Y, C;
+        public int M, N, K, XStep, YStep;
+        public bool TransX, TransY;
+
+        public readonly void Invoke(int i) =>
+            Multiply(DType, X, i * XStep, Y, i * YStep, C, i * M * N, M, N, K, TransX, TransY);
     }
 
     private static int[] BatchShape(int[] batch, Tensor t)

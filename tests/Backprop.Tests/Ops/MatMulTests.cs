@@ -230,4 +230,15 @@ public class MatMulTests
         AssertClose(expected, w.Grad!.ToDoubleArray(), 1e-4);
         Assert.Equal(new[] { 3, 40, 70 }, x.Grad!.Shape.ToArray());
     }
+
+    [Fact]
+    public void Batched_products_are_bit_identical_for_any_thread_count()
+    {
+        // 8 attention-sized items, [64, 32]·[32, 64], spread over the threads one item each: the same bits at 1, 2, 3.
+        var a = Tensor.FromArray(Random(8 * 64 * 32, 8).Select(v => (float)v).ToArray(), 8, 64, 32);
+        var b = Tensor.FromArray(Random(8 * 32 * 64, 9).Select(v => (float)v).ToArray(), 8, 32, 64);
+        var first = Kernels.WithThreads.Run(1, () => Tensor.MatMul(a, b).ToDoubleArray());
+        foreach (int threads in new[] { 2, 3 })
+            Assert.Equal(first, Kernels.WithThreads.Run(threads, () => Tensor.MatMul(a, b).ToDoubleArray()));
+    }
 }
