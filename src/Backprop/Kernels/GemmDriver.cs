@@ -52,26 +52,20 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         bool directA = ReadsAInPlace(m, k, transA);
-        // Cut C into slabs of whole micro-tiles, at least one per thread. The cut never changes what is computed for
-        // an element, only who computes it. Column slabs each pack their own part of B; row slabs each pack all of B
-        // (and their own rows of A). When A is read in place, column slabs cost nothing twice, so they are preferred
-        // unless rows balance the threads better (a narrow C: n = 83 is 3 slivers of 32, but 64 of 12 rows).
+        // Cut C into one slab of whole micro-tiles per thread. The cut never changes what is computed for an element,
+        // only who computes it. A column slab reads all of A and packs its own part of B; a row slab reads its own
+        // rows of A and packs all of B. So column slabs move (slabs − 1)·m·k more elements and row slabs (slabs − 1)·k·n
+        // more: columns when C is at least as wide as tall. (At the gpt_char step's shapes on 2 cores this rule, one
+        // slab per thread, beat column slabs two per thread by 1.2–1.6× whenever the machine gave both cores.)
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), (long)m * n * k / Math.Max(rowTiles, colTiles));
         int rowSlabs = 1, colSlabs = 1;
         if (threads > 1)
         {
-            double rowBalance = Balance(rowTiles, threads), colBalance = Balance(colTiles, threads);
-            bool columns = directA
-                ? colBalance <= rowBalance
-                : (n >= m && colTiles >= threads) || rowTiles < threads;
-            // With A in place, two slabs per thread cost nothing twice (a row slab packs B again, a few µs at these
-            // sizes) and let a thread that starts late, as a pool thread on a busy machine does, take fewer.
-            int slabs = directA ? 2 * threads : threads;
-            if (columns)
-                colSlabs = Math.Min(colTiles, slabs);
+            if ((n >= m && colTiles >= threads) || rowTiles < threads)
+                colSlabs = threads;
             else
-                rowSlabs = Math.Min(rowTiles, slabs);
+                rowSlabs = threads;
         }
 
         var body = new SlabBody
@@ -97,9 +91,6 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// (or the kc steps of a transposed one) would all fall in the same few L1 sets (m = 1024: 25 % slower in place).
     /// </summary>
     private static bool ReadsAInPlace(int m, int k, bool transA) => (long)(transA ? m : k) * sizeof(T) % 4096 != 0;
-
-    /// <summary>The slowest thread's share of <paramref name="tiles"/> over an even share (1 is perfect).</summary>
-    private static double Balance(int tiles, int threads) => (double)((tiles + threads - 1) / threads * threads) / tiles;
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
