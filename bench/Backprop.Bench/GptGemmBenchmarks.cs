@@ -39,8 +39,11 @@ public sealed record GptGemmShape(string Name, int M, int N, int K, bool TransA,
         return [.. shapes];
     }
 
-    /// <summary>Shown in BenchmarkDotNet's table: the name and m×n×k with the stored layouts (N plain, T transposed).</summary>
-    public override string ToString() => $"{Name} {M}x{N}x{K} {(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')}";
+    /// <summary>The name and m×n×k with the stored layouts (N plain, T transposed), e.g. "c_attn.dW 384x128x768 TN".</summary>
+    public string Description => $"{Name} {M}x{N}x{K} {(TransA ? 'T' : 'N')}{(TransB ? 'T' : 'N')}";
+
+    /// <summary>Shown in BenchmarkDotNet's table, which cuts values past 20 characters: the name alone.</summary>
+    public override string ToString() => Name;
 }
 
 /// <summary>

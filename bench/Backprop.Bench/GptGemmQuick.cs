@@ -71,7 +71,7 @@ public static partial class GptGemmQuick
                     cpu = string.Create(CultureInfo.InvariantCulture, $"{shapes[s].Flops / bestCpu / 1e9,14:F1} / {shapes[s].Flops / medianCpu / 1e9,5:F1}");
                 }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{shapes[s],-36} {threadCounts[t],7} {shapes[s].Flops / best / 1e9,12:F1} {shapes[s].Flops / median / 1e9,14:F1} {median * 1e6,10:F1} {cpu}"));
+                    $"{shapes[s].Description,-36} {threadCounts[t],7} {shapes[s].Flops / best / 1e9,12:F1} {shapes[s].Flops / median / 1e9,14:F1} {median * 1e6,10:F1} {cpu}"));
             }
             double flops = shapes.Sum(s => s.Flops * s.PerIteration);
             string cpuIteration = threadCounts[t] == 1
