@@ -199,7 +199,8 @@ public sealed class Trainer<TBatch>
                 break;
             }
 
-            var validation = ValidationData is null ? null : Evaluate(ValidationData, cancellation);
+            // Not cancellable: a signal during validation is seen before the next batch, where a checkpoint is written.
+            var validation = ValidationData is null ? null : Evaluate(ValidationData);
             _state.EpochSeconds += Stopwatch.GetElapsedTime(epochStart).TotalSeconds;
             var trainMetrics = _state.EpochMetricLog.Means();
             var metrics = new EpochMetrics(epoch, _state.EpochLossSum / _state.EpochSamples, _state.EpochMetricLog[MetricLog.Accuracy],

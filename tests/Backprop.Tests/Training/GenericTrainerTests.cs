@@ -128,6 +128,25 @@ public sealed class GenericTrainerTests : IDisposable
     }
 
     [Fact]
+    public void CancellationDuringValidationFinishesTheEpochAndWritesItsCheckpoint()
+    {
+        // A signal that arrives while the validation set is evaluated must not lose the epoch: the evaluation ends, the
+        // epoch's checkpoint is written, and the run stops before the next batch (as the CLI's Ctrl+C test expects).
+        using var cancellation = new CancellationTokenSource();
+        var model = new Gated(new Generator(5), 0);
+        var validation = new DataLoader<(Tensor X1, Tensor X2, Tensor Y)>(Validation, 16) { OnFillingBatch = _ => cancellation.Cancel() };
+        var trainer = new Trainer<(Tensor X1, Tensor X2, Tensor Y)>(model, new Adam(model.Parameters(), 0.02),
+            new DataLoader<(Tensor X1, Tensor X2, Tensor Y)>(Train, 32), batch => Losses.Mse(model.Forward(batch.X1, batch.X2), batch.Y),
+            new TrainerOptions { Epochs = 3, OutputDirectory = _directory }, validation);
+        var result = trainer.Run(cancellation: cancellation.Token);
+
+        Assert.True(result.Interrupted);
+        Assert.Equal((1, 0), (result.CompletedEpochs, result.BatchesIntoEpoch));
+        Assert.False(double.IsNaN(result.Final!.TestLoss)); // the whole validation set was evaluated
+        Assert.Equal(1, Checkpoint.Read(result.CheckpointPath!).Metadata.Epoch);
+    }
+
+    [Fact]
     public void ARegressionRecordsItsOwnMetrics()
     {
         // y = 3x − 1 + noise(σ = 0.1) on x in [−1, 1]: a Linear(1, 1) fits it to an MSE near σ² = 0.01.
