@@ -146,6 +146,58 @@ public static class GradCheckSuite
         Add("batch_norm", "2d [3,2,3,3] train mode, γ and β", x => new NN.BatchNorm2d(2, dtype: DType.Float64).Forward(x[0]) * x[1].Reshape(1, 2, 1, 1) + x[2].Reshape(1, 2, 1, 1), () => [R(319, 3, 2, 3, 3), R(320, 2), R(321, 2)]);
         Add("bce_with_logits", "[4,3] vs targets in [0,1]", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1]),
             () => [K(322, 4, 3), Tensor.Uniform([4, 3], 0, 1, new Generator(323), DType.Float64)]);
+        // Transformer operators and the losses' options (seeds 400+).
+        Add("layer_norm", "[2,3,5] weight and bias", x => Tensor.LayerNorm(x[0], x[1], x[2]), () => [R(400, 2, 3, 5), R(401, 5), R(402, 5)]);
+        Add("layer_norm", "[4,6] weight only, eps 1e-3", x => Tensor.LayerNorm(x[0], x[1], null, 1e-3), () => [R(403, 4, 6), R(404, 6)]);
+        Add("layer_norm", "[3,4] no affine", x => Tensor.LayerNorm(x[0]) * R(405, 3, 4), () => [R(406, 3, 4)]);
+        Add("layer_norm", "[2,5] bias only", x => Tensor.LayerNorm(x[0], null, x[1]) * R(407, 2, 5), () => [R(408, 2, 5), R(409, 5)]);
+        Add("scaled_dot_product_attention", "[2,3,5,4] causal", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], isCausal: true) * R(410, 2, 3, 5, 4),
+            () => [R(411, 2, 3, 5, 4), R(412, 2, 3, 5, 4), R(413, 2, 3, 5, 4)]);
+        Add("scaled_dot_product_attention", "q [2,4,3], k [2,6,3], v [2,6,5], scale 0.7", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], scale: 0.7) * R(414, 2, 4, 5),
+            () => [R(415, 2, 4, 3), R(416, 2, 6, 3), R(417, 2, 6, 5)]);
+        Add("scaled_dot_product_attention", "head views of a [2,5,12] projection, causal",
+            x => Tensor.ScaledDotProductAttention(Heads(x[0], 0), Heads(x[0], 1), Heads(x[0], 2), isCausal: true) * R(418, 1, 2, 2, 5, 2),
+            () => [R(419, 2, 5, 12)]);
+        Add("scaled_dot_product_attention", "[2,4,3] with an additive mask [4,4]", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], x[3]) * R(420, 2, 4, 3),
+            () => [R(421, 2, 4, 3), R(422, 2, 4, 3), R(423, 2, 4, 3), R(424, 4, 4)]);
+        Add("multihead_attention", "[2,4,6] self-attention, 2 heads, causal",
+            x => new NN.MultiheadAttention(6, 2, generator: new Generator(425), isCausal: true, dtype: DType.Float64).Forward(x[0], x[0], x[0]) * R(426, 2, 4, 6),
+            () => [R(427, 2, 4, 6)]);
+        Add("multihead_attention", "query [2,3,4], key and value [2,5,4], no bias",
+            x => new NN.MultiheadAttention(4, 2, bias: false, generator: new Generator(428), dtype: DType.Float64).Forward(x[0], x[1], x[2]) * R(429, 2, 3, 4),
+            () => [R(430, 2, 3, 4), R(431, 2, 5, 4), R(432, 2, 5, 4)]);
+        Add("cross_entropy", "[2,3,5] (B, T, V) labels [2,3], weights, ignore, smoothing 0.1, none",
+            x => x[0].CrossEntropy(Ints([4, -100, 0, 2, 2, 1], 2, 3), 0.1, Reduction.None, weight: Tensor.FromArray(new[] { 0.5, 1, 2, 1.5, 0.8 }, 5)) * R(433, 2, 3),
+            () => [R(434, 2, 3, 5)]);
+        Add("cross_entropy", "[4,3] weights, ignore index 1, mean", x => x[0].CrossEntropy(Ints([0, 1, 2, 2], 4), reduction: Reduction.Mean, ignoreIndex: 1,
+            weight: Tensor.FromArray(new[] { 0.3, 1, 2.5 }, 3)), () => [R(435, 4, 3)]);
+        Add("cross_entropy", "[3,4] sum", x => x[0].CrossEntropy([3, 0, 1], reduction: Reduction.Sum), () => [R(436, 3, 4)]);
+        Add("mse", "[3,2] sum", x => x[0].MseLoss(x[1], Reduction.Sum), () => [R(437, 3, 2), R(438, 3, 2)]);
+        Add("mse", "[3,2] none", x => x[0].MseLoss(x[1], Reduction.None) * R(439, 3, 2), () => [R(440, 3, 2), R(441, 3, 2)]);
+        Add("l1", "[3,4] mean", x => NN.Losses.L1(x[0], x[1]), () => [K(442, 3, 4), Tensor.Zeros([3, 4], DType.Float64)]);
+        Add("bce_with_logits", "[2,3] sum", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1], Reduction.Sum),
+            () => [K(443, 2, 3), Tensor.Uniform([2, 3], 0, 1, new Generator(444), DType.Float64)]);
+        // Indexing, shape, sampling and pooling operators (seeds 600+). Sort and top-k inputs are random normals, so no
+        // two values are close enough for a finite difference to reorder them; pooling windows average, so they have no kinks.
+        Add("embedding", "table [5,3], indices [2,3] with repeats", x => Tensor.Embedding(Ints([4, 0, 4, 1, 4, 0], 2, 3), x[0]) * R(600, 2, 3, 3), () => [R(601, 5, 3)]);
+        Add("embedding", "tied: table [4,3] looked up and as output projection", x => Tensor.MatMul(Tensor.Embedding(Ints([1, 3, 1], 3), x[0]), x[0].T) * R(602, 3, 4), () => [R(603, 4, 3)]);
+        Add("split", "[5,3] sizes 2 on axis 0", x => Tensor.Concat(x[0].Split(2, 0).Select((t, i) => t * (i + 1.0)).ToArray(), 0) * R(604, 5, 3), () => [R(605, 5, 3)]);
+        Add("split", "[2,6] sizes (1,3,2) on axis 1", x => x[0].Split([1, 3, 2], 1)[1] * R(606, 2, 3) + x[0].Split([1, 3, 2], 1)[2].Sum(), () => [R(607, 2, 6)]);
+        Add("chunk", "[3,7] into 3 on axis -1", x => x[0].Chunk(3, -1)[2] * R(608, 3, 1) + x[0].Chunk(3, -1)[0].Square().Sum(), () => [R(609, 3, 7)]);
+        Add("pad", "[2,3,4] (1,2) on the last axis, value 0.5", x => x[0].Pad([1, 2], 0.5) * R(610, 2, 3, 7), () => [R(611, 2, 3, 4)]);
+        Add("pad", "[2,3,4] (1,0,-1,2) cropping", x => x[0].Pad([1, 0, -1, 2]) * R(612, 2, 4, 5), () => [R(613, 2, 3, 4)]);
+        Add("scatter_add", "[3,4] axis 0, index [2,4] with repeats, src [3,4]", x => x[0].ScatterAdd(0, Ints([2, 0, 2, 1, 2, 2, 0, 1], 2, 4), x[1]) * R(614, 3, 4), () => [R(615, 3, 4), R(616, 3, 4)]);
+        Add("scatter_add", "[2,5] axis 1, index [2,3]", x => x[0].ScatterAdd(1, Ints([4, 4, 0, 1, 3, 1], 2, 3), x[1]) * R(617, 2, 5), () => [R(618, 2, 5), R(619, 2, 3)]);
+        Add("topk", "[3,6] k 3 largest", x => x[0].TopK(3).Values * R(620, 3, 3), () => [R(621, 3, 6)]);
+        Add("topk", "[5,2] k 2 smallest on axis 0, unsorted", x => x[0].TopK(2, 0, largest: false, sorted: false).Values * R(622, 2, 2), () => [R(623, 5, 2)]);
+        Add("sort", "[3,5] ascending", x => x[0].Sort().Values * R(624, 3, 5), () => [R(625, 3, 5)]);
+        Add("sort", "[4,3] descending on axis 0", x => x[0].Sort(0, descending: true).Values * R(626, 4, 3), () => [R(627, 4, 3)]);
+        Add("conv1d", "[2,3,7] * [4,3,3] + bias", x => Tensor.Conv1d(x[0], x[1], x[2]), () => [R(628, 2, 3, 7), R(629, 4, 3, 3), R(630, 4)]);
+        Add("conv1d", "[2,2,8] * [3,2,3] stride 2 padding 1, no bias", x => Tensor.Conv1d(x[0], x[1], null, 2, 1), () => [R(631, 2, 2, 8), R(632, 3, 2, 3)]);
+        Add("avg_pool2d", "[2,3,4,4] kernel 2", x => Tensor.AvgPool2d(x[0], 2), () => [R(633, 2, 3, 4, 4)]);
+        Add("avg_pool2d", "[1,2,5,6] kernel 3 stride 2 padding 1 (overlapping)", x => Tensor.AvgPool2d(x[0], 3, 2, 1), () => [R(634, 1, 2, 5, 6)]);
+        Add("adaptive_avg_pool2d", "[2,2,5,7] to 3×4 (overlapping windows)", x => Tensor.AdaptiveAvgPool2d(x[0], 3, 4), () => [R(635, 2, 2, 5, 7)]);
+        Add("adaptive_avg_pool2d", "[1,3,4,4] to 1 (global)", x => Tensor.AdaptiveAvgPool2d(x[0], 1), () => [R(636, 1, 3, 4, 4)]);
         return c;
     }
 
@@ -157,6 +209,9 @@ public static class GradCheckSuite
             if (Math.Abs(Math.Abs(values[i]) - 0.5) < 0.05) values[i] *= 1.3;
         return Tensor.FromArray(values, 4, 4);
     }
+
+    // Block i of the last axis of [2, 5, 3·4] as two heads of 2: [1, 2, 2, 5, 2], a strided view (read in place, not copied).
+    private static Tensor Heads(Tensor x, int block) => x.Reshape(2, 5, 3, 2, 2).Narrow(2, block, 1).Permute(2, 0, 3, 1, 4);
 
     private static Tensor Mask() => Tensor.FromArray(new[] { 1.0, 0, 1 }, 3, 1);
 }
