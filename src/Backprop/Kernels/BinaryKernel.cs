@@ -24,6 +24,14 @@ internal static class BinaryKernel
         int inner = Math.Max(dims[rank - 1], 1);
         int rows = Shapes.Numel(shape) / inner;
         if (rows == 0) return;
+        if (rank == 1 && inner > ElementwiseKernel.Chunk)
+        {
+            // One long row (the operands coalesce to one axis, e.g. a strided view against a contiguous tensor):
+            // split it into pieces, so it is not left to one thread.
+            int pieces = (inner + ElementwiseKernel.Chunk - 1) / ElementwiseKernel.Chunk;
+            Parallelism.For(pieces, ElementwiseKernel.Chunk, new RowPieces<T, TF> { F = f, A = a, B = b, Result = result, AOffset = aOffset, BOffset = bOffset, StrideA = sa[0], StrideB = sb[0], Length = inner });
+            return;
+        }
         int rowsPerItem = Math.Max(1, ElementwiseKernel.Chunk / inner);
         int items = (rows + rowsPerItem - 1) / rowsPerItem;
         if (items <= 1) walk.Run(0, rows);
@@ -39,6 +47,25 @@ internal static class BinaryKernel
         {
             int first = index * RowsPerItem;
             Walk.Run(first, Math.Min(RowsPerItem, Rows - first));
+        }
+    }
+
+    private struct RowPieces<T, TF> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IBinaryFunction
+    {
+        public TF F;
+        public T[] A, B, Result;
+        public int AOffset, BOffset, StrideA, StrideB, Length;
+
+        public readonly void Invoke(int index)
+        {
+            int first = index * ElementwiseKernel.Chunk, count = Math.Min(ElementwiseKernel.Chunk, Length - first);
+            int pa = AOffset + first * StrideA, pb = BOffset + first * StrideB;
+            var dst = Result.AsSpan(first, count);
+            if (StrideA == 1 && StrideB == 1) F.Invoke<T>(A.AsSpan(pa, count), B.AsSpan(pb, count), dst);
+            else if (StrideA == 0 && StrideB == 1) F.Invoke<T>(A[pa], B.AsSpan(pb, count), dst);
+            else if (StrideA == 1 && StrideB == 0) F.Invoke<T>(A.AsSpan(pa, count), B[pb], dst);
+            else
+                for (int j = 0, xa = pa, xb = pb; j < count; j++, xa += StrideA, xb += StrideB) dst[j] = F.Invoke(A[xa], B[xb]);
         }
     }
 

@@ -86,25 +86,56 @@ public static class Gemm
                 c[..(m * n)].Clear();
             return;
         }
-        Run(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c),
-            m, n, k, transA, transB, accumulate);
+        Run(a, b, c, m, n, k, transA, transB, accumulate, default);
     }
 
-    private static unsafe void Run<T>(ref T a, ref T b, ref T c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    /// <summary>
+    /// C (m×n) = bias + op(A)·op(B), the row vector <paramref name="bias"/> (n elements) added to every row: each element's
+    /// sum starts from its bias and adds the products in order of k, exactly as copying the bias into C and then
+    /// accumulating would, but without that extra pass over C (the micro-kernels start their tiles from the bias).
+    /// Layouts as in <see cref="Multiply{T}"/>. Serves the fully connected layer's forward pass.
+    /// </summary>
+    /// <exception cref="ArgumentException">An operand or the bias is shorter than the dimensions require.</exception>
+    internal static void MultiplyAddRow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k,
+        bool transA = false, bool transB = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // The operands stay pinned for the whole call, including while pool threads work on them.
-        fixed (T* pa = &a, pb = &b, pc = &c)
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw GemmVector.Unsupported<T>();
+        Validate(a.Length, b.Length, c.Length, m, n, k);
+        if (bias.Length < n)
+            ThrowShortBias(bias.Length, n);
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0 || (long)m * n * k <= DirectMaxWork)
+        {
+            // Small products: the direct path has no tile to start from the bias, so seed the rows and accumulate.
+            for (int r = 0; r < m; r++)
+                bias[..n].CopyTo(c.Slice(r * n, n));
+            if (k > 0)
+                Run(a, b, c, m, n, k, transA, transB, accumulate: true, default);
+            return;
+        }
+        Run(a, b, c, m, n, k, transA, transB, accumulate: false, bias);
+    }
+
+    private static unsafe void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, bool transA, bool transB,
+        bool accumulate, ReadOnlySpan<T> bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The operands stay pinned for the whole call, including while pool threads work on them. An empty bias
+        // pins to null: no bias.
+        fixed (T* pa = a, pb = b, pc = c, pbias = bias)
         {
             var isa = Isa;
             if ((long)m * n * k <= DirectMaxWork)
                 GemmDirect.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, isa);
             else if (isa == GemmIsa.Vector512)
-                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, GemmVector512<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+                GemmDriver<T, GemmKernelSimd<T, Vector512<T>, GemmVector512<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, pbias);
             else if (isa == GemmIsa.Vector256)
-                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, GemmVector256<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+                GemmDriver<T, GemmKernelSimd<T, Vector256<T>, GemmVector256<T>>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, pbias);
             else
-                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, pbias);
         }
     }
 
@@ -120,6 +151,10 @@ public static class Gemm
         if (cLength < (long)m * n)
             Throw("c", cLength, "m*n", m, n);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowShortBias(int length, int n) =>
+        throw new ArgumentException($"Operand bias has length {length} but n = {n} elements are required.", "bias");
 
     // Kept out of line so the message is only formatted when it is thrown.
     [MethodImpl(MethodImplOptions.NoInlining)]

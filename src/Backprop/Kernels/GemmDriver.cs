@@ -24,35 +24,45 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     static abstract int NC { get; }
 
     /// <summary>
-    /// C[0..MR, 0..NR] (row stride <paramref name="ldc"/>) = (load ? C : 0) + Σ_p a[p·MR + r]·b[p·NR + j],
-    /// p from 0 to <paramref name="kc"/>, accumulated in order of p with one fused multiply-add per step.
+    /// C[r, j] (r &lt; MR, j &lt; NR, row stride <paramref name="ldc"/>) = C0[r, j] + Σ_p a[r·rs + p·cs]·b[p·NR + j],
+    /// p from 0 to <paramref name="kc"/>, accumulated in order of p with one fused multiply-add per step. C0[r, j] is
+    /// <c>c0[r·ldc0 + j]</c>, or 0 when <paramref name="c0"/> is null (c0 = c continues a sum, ldc0 = 0 adds a row
+    /// vector such as a bias to every row). A is read through strides, so one kernel reads a packed sliver
+    /// (rs = 1, cs = MR), a row-major block in place (rs = lda, cs = 1) or a column-major one (rs = 1, cs = lda).
     /// </summary>
-    static abstract void Run(int kc, T* a, T* b, T* c, nint ldc, bool load);
+    static abstract void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0);
 }
 
 /// <summary>
 /// The cache-blocked GEMM loop nest (GotoBLAS/BLIS order): for each nc-wide panel of B and each kc-deep block
-/// of k, pack the kc×nc panel of op(B); for each mc-high block of op(A) pack it; then sweep NR-wide slivers of B
-/// (outer) and MR-high slivers of A (inner) through the micro-kernel. Threads split C into disjoint rectangles;
-/// k is never split and the kc blocking depends only on k, so every element of C sees the same sequence of
-/// operations whatever the number of threads.
+/// of k, pack the kc×nc panel of op(B); for each mc-high block of op(A) pack it, or read it in place; then sweep
+/// NR-wide slivers of B (outer) and MR-high slivers of A (inner) through the micro-kernel. Threads split C into
+/// disjoint rectangles; k is never split and the kc blocking depends only on k, so every element of C sees the same
+/// sequence of operations whatever the number of threads.
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged
     where TKernel : IGemmKernel<T>
 {
-    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    /// <summary>
+    /// C = op(A)·op(B), C += op(A)·op(B) when <paramref name="accumulate"/>, or C = bias + op(A)·op(B) with the row
+    /// vector <paramref name="bias"/> (n elements, added to every row first) when it is not null (then not accumulating).
+    /// </summary>
+    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate, T* bias)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        // Cut C into `threads` slabs of whole micro-tiles, one per thread: column slabs when C is wide (each
-        // thread then packs its own panel of B, which stays in its own core's L2; A is packed once per thread),
-        // row slabs when it is tall. The cut never changes what is computed for an element, only who computes it.
-        int maxSlabs = Math.Max((m + mr - 1) / mr, (n + nr - 1) / nr);
-        int threads = Parallelism.ThreadsFor(maxSlabs, (long)m * n * k / maxSlabs);
+        bool directA = ReadsAInPlace(m, k, transA);
+        // Cut C into one slab of whole micro-tiles per thread. The cut never changes what is computed for an element,
+        // only who computes it. A column slab reads all of A and packs its own part of B; a row slab reads its own
+        // rows of A and packs all of B. So column slabs move (slabs − 1)·m·k more elements and row slabs (slabs − 1)·k·n
+        // more: columns when C is at least as wide as tall. (At the gpt_char step's shapes on 2 cores this rule, one
+        // slab per thread, beat column slabs two per thread by 1.2–1.6× whenever the machine gave both cores.)
+        int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
+        int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), (long)m * n * k / Math.Max(rowTiles, colTiles));
         int rowSlabs = 1, colSlabs = 1;
         if (threads > 1)
         {
-            if ((n >= m && (n + nr - 1) / nr >= threads) || (m + mr - 1) / mr < threads)
+            if ((n >= m && colTiles >= threads) || rowTiles < threads)
                 colSlabs = threads;
             else
                 rowSlabs = threads;
@@ -60,10 +70,10 @@ internal static unsafe class GemmDriver<T, TKernel>
 
         var body = new SlabBody
         {
-            A = a, B = b, C = c, M = m, N = n, K = k,
-            TransA = transA, TransB = transB, Accumulate = accumulate,
-            RowStep = RoundUp((m + rowSlabs - 1) / rowSlabs, mr),
-            ColStep = RoundUp((n + colSlabs - 1) / colSlabs, nr),
+            A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
+            TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
+            RowStep = (rowTiles + rowSlabs - 1) / rowSlabs * mr,
+            ColStep = (colTiles + colSlabs - 1) / colSlabs * nr,
             ColSlabs = colSlabs,
         };
         int items = rowSlabs * colSlabs;
@@ -73,13 +83,22 @@ internal static unsafe class GemmDriver<T, TKernel>
             Parallelism.For(items, (long)m * n * k / items, body);
     }
 
+    /// <summary>
+    /// Whether the micro-kernel reads op(A) where it lies instead of from a packed copy. Packing a row-major A is a
+    /// scattered copy of every block, which at small k costs as much as a fifth of the arithmetic, and even the plain
+    /// copy of a transposed A's runs costs more than it saves (measured at the gpt_char step's weight gradients, k = 768:
+    /// 10–15 % faster in place). Only when A's stride is a multiple of 4 KB is it packed: in place, the 12 rows of a tile
+    /// (or the kc steps of a transposed one) would all fall in the same few L1 sets (m = 1024: 25 % slower in place).
+    /// </summary>
+    private static bool ReadsAInPlace(int m, int k, bool transA) => (long)(transA ? m : k) * sizeof(T) % 4096 != 0;
+
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     private struct SlabBody : IParallelBody
     {
-        public T* A, B, C;
+        public T* A, B, C, Bias;
         public int M, N, K, RowStep, ColStep, ColSlabs;
-        public bool TransA, TransB, Accumulate;
+        public bool TransA, TransB, Accumulate, DirectA;
 
         public readonly void Invoke(int index)
         {
@@ -93,13 +112,19 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Computes the rectangle C[i0..i1, j0..j1] on the calling thread with its own pack buffers.</summary>
     private static void RunRectangle(in SlabBody s, int i0, int i1, int j0, int j1)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, mcMax = TKernel.MC, ncMax = TKernel.NC;
+        int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, ncMax = TKernel.NC;
         int m = s.M, n = s.N, k = s.K;
         // Equal kc blocks (instead of KC, KC, ..., remainder) so the last block is not wastefully thin.
         int kBlocks = (k + kcMax - 1) / kcMax;
         int kcStep = (k + kBlocks - 1) / kBlocks;
+        // The mc×kc block of A stays in L2 (its size in bytes is fixed, so a thin kc allows a taller block); equal
+        // blocks again, in whole micro-tiles.
+        int mcBytes = TKernel.MC * TKernel.KC * sizeof(T);
+        int mcMax = Math.Max(mr, mcBytes / (kcStep * sizeof(T)) / mr * mr);
+        int mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
+        int mcStep = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
 
-        T* packA = GemmPackBuffers.Get<T>(0, mcMax * kcStep);
+        T* packA = GemmPackBuffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep);
         T* packB = GemmPackBuffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep);
         T* edge = stackalloc T[mr * nr];
 
@@ -109,12 +134,15 @@ internal static unsafe class GemmDriver<T, TKernel>
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                bool load = s.Accumulate || pc > 0;
                 GemmPacking.PackB(s.B, packB, s.TransB, n, k, pc, kc, jc, nc, nr);
-                for (int ic = i0; ic < i1; ic += mcMax)
+                for (int ic = i0; ic < i1; ic += mcStep)
                 {
-                    int mc = Math.Min(mcMax, i1 - ic);
-                    GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic, mc, pc, kc, mr);
+                    int mc = Math.Min(mcStep, i1 - ic);
+                    // Slivers of whole rows read in place (when allowed); the rest, at most one partial sliver in
+                    // place mode, is packed (zero-padded), so the kernel never reads past the end of A.
+                    int inPlace = s.DirectA ? mc / mr * mr : 0;
+                    if (inPlace < mc)
+                        GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrHere = Math.Min(nr, nc - jr);
@@ -122,12 +150,42 @@ internal static unsafe class GemmDriver<T, TKernel>
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int mrHere = Math.Min(mr, mc - ir);
-                            T* aSliver = packA + (nint)ir * kc;
-                            T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
-                            if (mrHere == mr && nrHere == nr)
-                                TKernel.Run(kc, aSliver, bSliver, cTile, n, load);
+                            T* aSliver;
+                            nint rs, cs;
+                            if (ir >= inPlace)
+                            {
+                                aSliver = packA + (nint)(ir - inPlace) * kc;
+                                rs = 1;
+                                cs = mr;
+                            }
+                            else if (s.TransA)
+                            {
+                                aSliver = s.A + (nint)pc * m + ic + ir;
+                                rs = 1;
+                                cs = m;
+                            }
                             else
-                                RunEdge(kc, aSliver, bSliver, cTile, n, load, mrHere, nrHere, edge);
+                            {
+                                aSliver = s.A + (nint)(ic + ir) * k + pc;
+                                rs = k;
+                                cs = 1;
+                            }
+
+                            T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
+                            // Where the tile's sum starts: C itself (accumulating, or a later kc block), the bias, or 0.
+                            T* c0 = null;
+                            nint ldc0 = n;
+                            if (s.Accumulate || pc > 0)
+                                c0 = cTile;
+                            else if (s.Bias != null)
+                            {
+                                c0 = s.Bias + jc + jr;
+                                ldc0 = 0;
+                            }
+                            if (mrHere == mr && nrHere == nr)
+                                TKernel.Run(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0);
+                            else
+                                RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
                         }
                     }
                 }
@@ -137,16 +195,16 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RunEdge(int kc, T* a, T* b, T* c, nint ldc, bool load, int rows, int cols, T* scratch)
+    private static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows, int cols, T* scratch)
     {
         int nr = TKernel.NR;
-        if (load)
+        if (c0 != null)
         {
             new Span<T>(scratch, TKernel.MR * nr).Clear();
             for (int r = 0; r < rows; r++)
-                new ReadOnlySpan<T>(c + r * ldc, cols).CopyTo(new Span<T>(scratch + r * nr, cols));
+                new ReadOnlySpan<T>(c0 + r * ldc0, cols).CopyTo(new Span<T>(scratch + r * nr, cols));
         }
-        TKernel.Run(kc, a, b, scratch, nr, load);
+        TKernel.Run(kc, a, rs, cs, b, scratch, nr, c0 != null ? scratch : null, nr);
         for (int r = 0; r < rows; r++)
             new ReadOnlySpan<T>(scratch + r * nr, cols).CopyTo(new Span<T>(c + r * ldc, cols));
     }

@@ -36,32 +36,36 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, T* a, T* b, T* c, nint ldc, bool load)
+    public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0)
     {
         int w = TSimd.Count;
         TVector c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default;
         TVector c3a = default, c3b = default, c4a = default, c4b = default, c5a = default, c5b = default;
         TVector c6a = default, c6b = default, c7a = default, c7b = default, c8a = default, c8b = default;
         TVector c9a = default, c9b = default, c10a = default, c10b = default, c11a = default, c11b = default;
-        if (load)
+        if (c0 != null)
         {
-            c0a = TSimd.Load(c); c0b = TSimd.Load(c + w);
-            c1a = TSimd.Load(c + ldc); c1b = TSimd.Load(c + ldc + w);
-            c2a = TSimd.Load(c + 2 * ldc); c2b = TSimd.Load(c + 2 * ldc + w);
-            c3a = TSimd.Load(c + 3 * ldc); c3b = TSimd.Load(c + 3 * ldc + w);
-            c4a = TSimd.Load(c + 4 * ldc); c4b = TSimd.Load(c + 4 * ldc + w);
-            c5a = TSimd.Load(c + 5 * ldc); c5b = TSimd.Load(c + 5 * ldc + w);
+            c0a = TSimd.Load(c0); c0b = TSimd.Load(c0 + w);
+            c1a = TSimd.Load(c0 + ldc0); c1b = TSimd.Load(c0 + ldc0 + w);
+            c2a = TSimd.Load(c0 + 2 * ldc0); c2b = TSimd.Load(c0 + 2 * ldc0 + w);
+            c3a = TSimd.Load(c0 + 3 * ldc0); c3b = TSimd.Load(c0 + 3 * ldc0 + w);
+            c4a = TSimd.Load(c0 + 4 * ldc0); c4b = TSimd.Load(c0 + 4 * ldc0 + w);
+            c5a = TSimd.Load(c0 + 5 * ldc0); c5b = TSimd.Load(c0 + 5 * ldc0 + w);
             if (Wide)
             {
-                c6a = TSimd.Load(c + 6 * ldc); c6b = TSimd.Load(c + 6 * ldc + w);
-                c7a = TSimd.Load(c + 7 * ldc); c7b = TSimd.Load(c + 7 * ldc + w);
-                c8a = TSimd.Load(c + 8 * ldc); c8b = TSimd.Load(c + 8 * ldc + w);
-                c9a = TSimd.Load(c + 9 * ldc); c9b = TSimd.Load(c + 9 * ldc + w);
-                c10a = TSimd.Load(c + 10 * ldc); c10b = TSimd.Load(c + 10 * ldc + w);
-                c11a = TSimd.Load(c + 11 * ldc); c11b = TSimd.Load(c + 11 * ldc + w);
+                c6a = TSimd.Load(c0 + 6 * ldc0); c6b = TSimd.Load(c0 + 6 * ldc0 + w);
+                c7a = TSimd.Load(c0 + 7 * ldc0); c7b = TSimd.Load(c0 + 7 * ldc0 + w);
+                c8a = TSimd.Load(c0 + 8 * ldc0); c8b = TSimd.Load(c0 + 8 * ldc0 + w);
+                c9a = TSimd.Load(c0 + 9 * ldc0); c9b = TSimd.Load(c0 + 9 * ldc0 + w);
+                c10a = TSimd.Load(c0 + 10 * ldc0); c10b = TSimd.Load(c0 + 10 * ldc0 + w);
+                c11a = TSimd.Load(c0 + 11 * ldc0); c11b = TSimd.Load(c0 + 11 * ldc0 + w);
             }
         }
 
+        // Rows of A in groups of three: each group's pointer steps by cs, its rows are 0, rs and 2·rs past it, so
+        // the 12 addresses need 4 pointers and 2 strides (8 general registers), whatever the layout.
+        nint rs2 = rs + rs;
+        T* a3 = a + 3 * rs, a6 = a + 6 * rs, a9 = a + 9 * rs;
         // Per step of p: 2 loads of B, then per row of A one broadcast and 2 FMAs into independent accumulators
         // (24 chains on AVX-512, 12 on AVX2, hide the 4-cycle FMA latency at two FMAs per cycle).
         for (; kc > 0; kc--)
@@ -69,32 +73,35 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
             TVector b0 = TSimd.Load(b), b1 = TSimd.Load(b + w), ai;
             ai = TSimd.Broadcast(a[0]);
             c0a = TSimd.Fma(ai, b0, c0a); c0b = TSimd.Fma(ai, b1, c0b);
-            ai = TSimd.Broadcast(a[1]);
+            ai = TSimd.Broadcast(a[rs]);
             c1a = TSimd.Fma(ai, b0, c1a); c1b = TSimd.Fma(ai, b1, c1b);
-            ai = TSimd.Broadcast(a[2]);
+            ai = TSimd.Broadcast(a[rs2]);
             c2a = TSimd.Fma(ai, b0, c2a); c2b = TSimd.Fma(ai, b1, c2b);
-            ai = TSimd.Broadcast(a[3]);
+            ai = TSimd.Broadcast(a3[0]);
             c3a = TSimd.Fma(ai, b0, c3a); c3b = TSimd.Fma(ai, b1, c3b);
-            ai = TSimd.Broadcast(a[4]);
+            ai = TSimd.Broadcast(a3[rs]);
             c4a = TSimd.Fma(ai, b0, c4a); c4b = TSimd.Fma(ai, b1, c4b);
-            ai = TSimd.Broadcast(a[5]);
+            ai = TSimd.Broadcast(a3[rs2]);
             c5a = TSimd.Fma(ai, b0, c5a); c5b = TSimd.Fma(ai, b1, c5b);
             if (Wide)
             {
-                ai = TSimd.Broadcast(a[6]);
+                ai = TSimd.Broadcast(a6[0]);
                 c6a = TSimd.Fma(ai, b0, c6a); c6b = TSimd.Fma(ai, b1, c6b);
-                ai = TSimd.Broadcast(a[7]);
+                ai = TSimd.Broadcast(a6[rs]);
                 c7a = TSimd.Fma(ai, b0, c7a); c7b = TSimd.Fma(ai, b1, c7b);
-                ai = TSimd.Broadcast(a[8]);
+                ai = TSimd.Broadcast(a6[rs2]);
                 c8a = TSimd.Fma(ai, b0, c8a); c8b = TSimd.Fma(ai, b1, c8b);
-                ai = TSimd.Broadcast(a[9]);
+                ai = TSimd.Broadcast(a9[0]);
                 c9a = TSimd.Fma(ai, b0, c9a); c9b = TSimd.Fma(ai, b1, c9b);
-                ai = TSimd.Broadcast(a[10]);
+                ai = TSimd.Broadcast(a9[rs]);
                 c10a = TSimd.Fma(ai, b0, c10a); c10b = TSimd.Fma(ai, b1, c10b);
-                ai = TSimd.Broadcast(a[11]);
+                ai = TSimd.Broadcast(a9[rs2]);
                 c11a = TSimd.Fma(ai, b0, c11a); c11b = TSimd.Fma(ai, b1, c11b);
+                a6 += cs;
+                a9 += cs;
             }
-            a += MR;
+            a += cs;
+            a3 += cs;
             b += NR;
         }
 

@@ -46,14 +46,11 @@ internal sealed class LinearOp : Node
         public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
-            var y = Y.Span<T>();
-            // Seed every row with the bias and let the GEMM accumulate onto it: the bias costs no extra pass.
-            if (B is not null)
-            {
-                var b = B.Span<T>();
-                for (int r = 0; r < n; r++) b.CopyTo(y.Slice(r * m, m));
-            }
-            Gemm.Multiply<T>(X.Span<T>(), W.Span<T>(), y, n, m, k, transA: false, transB: true, accumulate: B is not null);
+            // The bias is where each output's sum starts, inside the GEMM's tiles: it costs no extra pass over y.
+            if (B is null)
+                Gemm.Multiply<T>(X.Span<T>(), W.Span<T>(), Y.Span<T>(), n, m, k, transA: false, transB: true);
+            else
+                Gemm.MultiplyAddRow<T>(X.Span<T>(), W.Span<T>(), B.Span<T>(), Y.Span<T>(), n, m, k, transA: false, transB: true);
         }
     }
 

@@ -34,8 +34,18 @@ internal sealed class MatMulOp : Node
         var a = Saved(_a);
         var b = Saved(_b);
         if (InputArray[0].RequiresGrad) dx[0] = Product(g, false, b, true);
-        if (InputArray[1].RequiresGrad) dx[1] = Product(a, true, g, false);
+        if (InputArray[1].RequiresGrad)
+        {
+            // A matrix applied to every batch item (x·W over [..., m, k]): its gradient Σ_batch xᵀ·g is one product
+            // with the batch folded into k, instead of one per item and then a sum over the batch axes.
+            dx[1] = b.Rank == 2 && a.Rank > 2
+                ? Product(FoldBatch(a.ContiguousData()), true, FoldBatch(g.ContiguousData()), false)
+                : Product(a, true, g, false);
+        }
     }
+
+    /// <summary>A contiguous [..., r, c] tensor viewed as one [(...)·r, c] matrix.</summary>
+    private static Tensor FoldBatch(Tensor t) => t.ViewData([t.Numel / t.ShapeArray[^1], t.ShapeArray[^1]]);
 
     protected override void ReleaseSaved() => _a = _b = null;
 
@@ -65,12 +75,39 @@ internal sealed class MatMulOp : Node
             return result;
         }
 
+        if (y.Rank == 2 && !transX)
+        {
+            // One matrix applied to every batch item ([..., m, k]·[k, n], a layer applied along a sequence): one
+            // product of the stacked rows, [(...)·m, k]·[k, n], with no copy of the matrix per item. Each element is
+            // computed exactly as by the per-item products.
+            var (ys, ty) = Operand(y, transY);
+            var xc = x.ContiguousData();
+            Multiply(dtype, xc, 0, ys, 0, result, 0, count * m, n, k, false, ty);
+            return result;
+        }
+
         var xe = x.ExpandData(BatchShape(batch, x)).ContiguousData();
         var ye = y.ExpandData(BatchShape(batch, y)).ContiguousData();
-        int xStep = x.ShapeArray[^2] * x.ShapeArray[^1], yStep = y.ShapeArray[^2] * y.ShapeArray[^1];
-        for (int i = 0; i < count; i++)
-            Multiply(dtype, xe, i * xStep, ye, i * yStep, result, i * m * n, m, n, k, transX, transY);
+        // The items are spread over the threads, each product on one thread: a product per item is small (attention's
+        // [64, 32]·[32, 64] is 131K multiply-adds), and splitting each of them would pay a fork-join per item.
+        var items = new BatchItems
+        {
+            DType = dtype, X = xe, Y = ye, C = result, M = m, N = n, K = k, TransX = transX, TransY = transY,
+            XStep = x.ShapeArray[^2] * x.ShapeArray[^1], YStep = y.ShapeArray[^2] * y.ShapeArray[^1],
+        };
+        Parallelism.For(count, (long)m * n * k, items);
         return result;
+    }
+
+    private struct BatchItems : IParallelBody
+    {
+        public DType DType;
+        public Tensor X, Y, C;
+        public int M, N, K, XStep, YStep;
+        public bool TransX, TransY;
+
+        public readonly void Invoke(int i) =>
+            Multiply(DType, X, i * XStep, Y, i * YStep, C, i * M * N, M, N, K, TransX, TransY);
     }
 
     private static int[] BatchShape(int[] batch, Tensor t)

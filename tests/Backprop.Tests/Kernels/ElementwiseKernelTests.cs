@@ -196,4 +196,21 @@ public class ElementwiseKernelTests
         // No elements: nothing to do, and no arithmetic on the empty axis.
         BinaryKernel.Apply(new AddFunction(), a, 0, [0, 1], b, 0, [1, 0], Array.Empty<double>(), [0, 3]);
     }
+
+    [Fact]
+    public void OneLongStridedRowIsSplitOverCoresAndMatchesANaiveLoop()
+    {
+        // Every other element of a [2n] buffer against a contiguous [n]: the operands coalesce to one row of 100,000,
+        // which must be cut into pieces (more than one thread) and still give each element its own f(a, b).
+        int n = 100_000;
+        var a = As<double>(Values(2 * n, 7, -1, 1));
+        var b = As<double>(Values(n, 8, -1, 1));
+        var y = WithThreads.Run(2, () =>
+        {
+            var r = new double[n];
+            BinaryKernel.Apply(new MultiplyFunction(), a, 1, [2], b, 0, [1], r, [n]);
+            return r;
+        });
+        for (int i = 0; i < n; i++) Assert.Equal(a[1 + 2 * i] * b[i], y[i]);
+    }
 }

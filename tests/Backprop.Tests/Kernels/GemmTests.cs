@@ -54,8 +54,10 @@ public class GemmTests
 
     // Odd sizes that give partial micro-tiles on every kernel, both sides of the direct/packed threshold, more than
     // one kc block (k > 256), more than one mc block (m > 240) and more than one nc panel (n > 2048).
+    // (13, 40, 1024): rows of A 4 KB apart, which are packed even when op(A) = A (elsewhere read in place).
     private static readonly (int M, int N, int K)[] ExactShapes =
-        [(1, 1, 1), (5, 17, 33), (17, 5, 13), (33, 33, 5), (13, 31, 47), (37, 67, 300), (250, 40, 70), (25, 129, 600), (7, 2100, 40)];
+        [(1, 1, 1), (5, 17, 33), (17, 5, 13), (33, 33, 5), (13, 31, 47), (37, 67, 300), (250, 40, 70), (25, 129, 600), (7, 2100, 40),
+         (13, 40, 1024)];
 
     public static TheoryData<int> Isas => new() { (int)GemmIsa.Vector512, (int)GemmIsa.Vector256, (int)GemmIsa.Scalar };
 
@@ -84,6 +86,82 @@ public class GemmTests
         {
             Gemm.Isa = GemmIsa.Vector512; // clamped back to what the hardware supports
         }
+    }
+
+    /// <summary>
+    /// The GEMM products of the gpt_char training step (../shared/bench/GPT.md): x·Wᵀ, dY·W and dYᵀ·X of its linear
+    /// layers at B·T = 768 rows. At the exact shapes, whole 12-row tiles are read in place and C has one partial column
+    /// sliver at n = 83.
+    /// </summary>
+    public static TheoryData<int, int, int, bool, bool> GptShapes => new()
+    {
+        { 768, 384, 128, false, true }, { 768, 83, 128, false, true }, { 768, 128, 512, false, true },
+        { 768, 128, 384, false, false }, { 768, 512, 128, false, false }, { 768, 128, 83, false, false },
+        { 384, 128, 768, true, false }, { 128, 512, 768, true, false }, { 83, 128, 768, true, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(GptShapes))]
+    public void Gpt_products_equal_an_in_order_multiply_add_loop_at_1_2_and_3_threads(int m, int n, int k, bool transA, bool transB)
+    {
+        foreach (int threads in new[] { 1, 2, 3 })
+            WithThreads.Run(threads, () =>
+            {
+                CheckExact<float>(m, n, k, transA, transB);
+                return 0;
+            });
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Bias_rows_start_every_sum_exactly_as_seeding_C_and_accumulating(int isa)
+    {
+        Gemm.Isa = (GemmIsa)isa;
+        try
+        {
+            // Direct (small) and packed paths, partial tiles in both directions, several kc blocks.
+            foreach (var (m, n, k) in new[] { (3, 5, 7), (37, 67, 300), (25, 129, 40), (768, 83, 128) })
+                foreach (bool transB in new[] { false, true })
+                {
+                    CheckBias<float>(m, n, k, transB);
+                    CheckBias<double>(m, n, k, transB);
+                }
+        }
+        finally
+        {
+            Gemm.Isa = GemmIsa.Vector512;
+        }
+    }
+
+    [Fact]
+    public void Bias_shorter_than_n_is_rejected()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddRow<float>(new float[6], new float[6], new float[2], new float[9], 3, 3, 2));
+        Assert.Equal("bias", ex.ParamName);
+        Assert.Contains("length 2 but n = 3", ex.Message);
+    }
+
+    private static void CheckBias<T>(int m, int n, int k, bool transB) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(m * 31 + n * 17 + k + (transB ? 5 : 0));
+        T[] a = RandomValues<T>(rng, m * k), b = RandomValues<T>(rng, k * n), bias = RandomValues<T>(rng, n);
+        var c = RandomValues<T>(rng, m * n); // overwritten, never read
+        Gemm.MultiplyAddRow<T>(a, b, bias, c, m, n, k, transB: transB);
+        // The reference: each sum starts from its column's bias and adds the products in order of p, fused except in
+        // the packed scalar kernel (as in CheckExact).
+        bool fused = Gemm.Isa != GemmIsa.Scalar || (long)m * n * k <= Gemm.DirectMaxWork;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                T sum = bias[j];
+                for (int p = 0; p < k; p++)
+                {
+                    T x = a[i * k + p], y = b[transB ? j * k + p : p * n + j];
+                    sum = fused ? T.FusedMultiplyAdd(x, y, sum) : sum + x * y;
+                }
+                if (!sum.Equals(c[i * n + j]))
+                    Assert.Fail($"{typeof(T).Name} C[{i},{j}] of {m}x{n}x{k} on {Gemm.Isa} (transB={transB}) is {c[i * n + j]:R}, expected exactly {sum:R}.");
+            }
     }
 
     [Fact]

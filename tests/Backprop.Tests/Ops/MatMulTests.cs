@@ -195,4 +195,50 @@ public class MatMulTests
         Assert.Equal(Enumerable.Repeat(4.0, 6), bb.Grad!.ToDoubleArray()); // 2 batches × 2 rows of ones
         Assert.Equal(Enumerable.Repeat(2.0, 12), ab.Grad!.ToDoubleArray()); // row sums of B
     }
+
+    [Fact]
+    public void A_matrix_applied_along_a_batch_computes_each_item_as_its_own_product()
+    {
+        // x [3, 40, 70] · Wᵀ, W [50, 70] read through its transpose view (a tied output layer's x·wteᵀ): the batch is
+        // folded into one product's rows, and every item must come out bit for bit as the item's own product.
+        var xv = Random(3 * 40 * 70, 5).Select(v => (float)v).ToArray();
+        var wv = Random(50 * 70, 6).Select(v => (float)v).ToArray();
+        var x = Tensor.FromArray(xv, 3, 40, 70);
+        var w = Tensor.FromArray(wv, 50, 70);
+        x.RequiresGrad = true;
+        w.RequiresGrad = true;
+        var y = Tensor.MatMul(x, w.T);
+        Assert.Equal(new[] { 3, 40, 50 }, y.Shape.ToArray());
+        var all = y.ToDoubleArray();
+        var gy = Random(3 * 40 * 50, 7);
+        for (int i = 0; i < 3; i++)
+        {
+            var item = Tensor.MatMul(Tensor.FromArray(xv.AsSpan(i * 40 * 70, 40 * 70).ToArray(), 40, 70), Tensor.FromArray(wv, 50, 70).T);
+            Assert.Equal(item.ToDoubleArray(), all.AsSpan(i * 40 * 50, 40 * 50).ToArray());
+        }
+
+        // ∂/∂W[j, q] = Σ_items Σ_rows g[b, r, j]·x[b, r, q] (W's gradient summed over the batch), against a double loop.
+        (y * Tensor.FromArray(gy.Select(v => (float)v).ToArray(), 3, 40, 50)).Sum().Backward();
+        var expected = new double[50 * 70];
+        for (int b = 0; b < 3; b++)
+            for (int r = 0; r < 40; r++)
+                for (int j = 0; j < 50; j++)
+                    for (int q = 0; q < 70; q++)
+                        expected[j * 70 + q] += (double)(float)gy[(b * 40 + r) * 50 + j] * xv[(b * 40 + r) * 70 + q];
+        Assert.Equal(new[] { 50, 70 }, w.Grad!.Shape.ToArray());
+        // 120 products of |x| ≤ 1 summed in float: error well below 1e-4.
+        AssertClose(expected, w.Grad!.ToDoubleArray(), 1e-4);
+        Assert.Equal(new[] { 3, 40, 70 }, x.Grad!.Shape.ToArray());
+    }
+
+    [Fact]
+    public void Batched_products_are_bit_identical_for_any_thread_count()
+    {
+        // 8 attention-sized items, [64, 32]·[32, 64], spread over the threads one item each: the same bits at 1, 2, 3.
+        var a = Tensor.FromArray(Random(8 * 64 * 32, 8).Select(v => (float)v).ToArray(), 8, 64, 32);
+        var b = Tensor.FromArray(Random(8 * 32 * 64, 9).Select(v => (float)v).ToArray(), 8, 32, 64);
+        var first = Kernels.WithThreads.Run(1, () => Tensor.MatMul(a, b).ToDoubleArray());
+        foreach (int threads in new[] { 2, 3 })
+            Assert.Equal(first, Kernels.WithThreads.Run(threads, () => Tensor.MatMul(a, b).ToDoubleArray()));
+    }
 }
