@@ -63,3 +63,21 @@ internal readonly struct ConstantExtremumGradient(double c, bool max) : ILocalGr
         return Vector512.AndNot(shared, loses);
     }
 }
+
+/// <summary>
+/// The gradient of std = √var from the saved output y: g/(2y), and 0 where y = 0 — selected, as PyTorch's
+/// std_backward masks it, so a constant slice gets a zero gradient instead of NaN.
+/// </summary>
+internal readonly struct StdGradient : ILocalGradient
+{
+    public T Invoke<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => y == T.Zero ? T.Zero : g / (y + y);
+
+    public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector128.ConditionalSelect(Vector128.Equals(y, Vector128<T>.Zero), Vector128<T>.Zero, g / (y + y));
+
+    public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.ConditionalSelect(Vector256.Equals(y, Vector256<T>.Zero), Vector256<T>.Zero, g / (y + y));
+
+    public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.ConditionalSelect(Vector512.Equals(y, Vector512<T>.Zero), Vector512<T>.Zero, g / (y + y));
+}

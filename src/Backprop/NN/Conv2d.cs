@@ -7,10 +7,11 @@ namespace Backprop.NN;
 /// </summary>
 public sealed class Conv2d : Module<Tensor, Tensor>
 {
-    /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
-    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator generator, int stride = 1, int padding = 0,
+    /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/> (<see cref="Generator.Default"/> when null).</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator? generator = null, int stride = 1, int padding = 0,
         bool bias = true, DType dtype = DType.Float32)
     {
+        generator ??= Generator.Default;
         if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0)
             throw new ArgumentOutOfRangeException(nameof(inChannels),
                 $"Conv2d: channels, kernel size and stride must be positive and padding non-negative, got in={inChannels}, out={outChannels}, kernel={kernelSize}, stride={stride}, padding={padding}");

@@ -7,9 +7,10 @@ namespace Backprop.NN;
 /// </summary>
 public sealed class Dropout : Module<Tensor, Tensor>
 {
-    /// <summary>Creates the layer.</summary>
-    public Dropout(double probability, Generator generator)
+    /// <summary>Creates the layer; its mask generator is forked from <paramref name="generator"/> (<see cref="Generator.Default"/> when null).</summary>
+    public Dropout(double probability, Generator? generator = null)
     {
+        generator ??= Generator.Default;
         if (!(probability >= 0 && probability <= 1))
             throw new ArgumentOutOfRangeException(nameof(probability), probability, "Dropout: probability must be in [0, 1]");
         Probability = probability;

@@ -7,9 +7,10 @@ namespace Backprop.NN;
 /// </summary>
 public sealed class Linear : Module<Tensor, Tensor>
 {
-    /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
-    public Linear(int inFeatures, int outFeatures, Generator generator, bool bias = true, DType dtype = DType.Float32)
+    /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/> (<see cref="Generator.Default"/> when null).</summary>
+    public Linear(int inFeatures, int outFeatures, Generator? generator = null, bool bias = true, DType dtype = DType.Float32)
     {
+        generator ??= Generator.Default;
         if (inFeatures <= 0 || outFeatures <= 0)
             throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear: feature counts must be positive, got {inFeatures} → {outFeatures}");
         InFeatures = inFeatures;

@@ -58,18 +58,17 @@ public abstract class Module
     /// <summary>
     /// Runs <paramref name="forward"/> (a registered child's forward pass) under the child's entry name, so that anomaly
     /// mode (<see cref="Autograd.DetectAnomaly"/>) reports the module path (<c>encoder.layers.2</c>) of an operator that
-    /// produced NaN or ±∞. The typed <c>ForwardChild</c> overloads of the subclasses call this; outside anomaly mode it
-    /// is a plain call of <paramref name="forward"/>.
+    /// produced NaN or ±∞. The child may also sit deeper, inside a registered container such as a
+    /// <see cref="ModuleList{TModule}"/> (<c>ForwardChild(Layers[2], x)</c> is reported as <c>layers.2</c>). The typed
+    /// <c>ForwardChild</c> overloads of the subclasses call this; outside anomaly mode it is a plain call of
+    /// <paramref name="forward"/>.
     /// </summary>
     protected T RunChild<T>(Module child, Func<T> forward)
     {
         ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(forward);
         if (!AnomalyDetection.IsEnabled) return forward();
-        string? name = null;
-        foreach (var (key, registered) in _children)
-            if (ReferenceEquals(registered, child)) { name = key; break; }
-        AnomalyDetection.EnterModule(name ?? throw new ArgumentException($"{GetType().Name}: ForwardChild of a module that is not a registered child ({child.Describe()})"));
+        AnomalyDetection.EnterModule(PathTo(child) ?? throw new ArgumentException($"{GetType().Name}: ForwardChild of a module that is not a registered child ({child.Describe()})"));
         try
         {
             return forward();
@@ -78,6 +77,16 @@ public abstract class Module
         {
             AnomalyDetection.ExitModule();
         }
+    }
+
+    // The dotted path from this module to a descendant (direct children first), or null; only anomaly mode asks.
+    private string? PathTo(Module target)
+    {
+        foreach (var (key, registered) in _children)
+            if (ReferenceEquals(registered, target)) return key;
+        foreach (var (key, registered) in _children)
+            if (registered.PathTo(target) is { } rest) return key + "." + rest;
+        return null;
     }
 
     /// <summary>Runs a registered one-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
@@ -149,21 +158,43 @@ public abstract class Module
     }
 
     /// <summary>
-    /// Copies every entry of <paramref name="state"/> into the matching parameter or buffer (in place, so optimizers
-    /// holding the parameters stay valid). Every entry the model has must be present with the same shape, and no
-    /// other entry may be; otherwise throws <see cref="ArgumentException"/> naming the entry, the expected and the found shape.
+    /// Copies every entry of <paramref name="state"/> (such as another model's <see cref="StateDict"/>) into the matching
+    /// parameter or buffer, in place, so optimizers holding the parameters stay valid. Strict (the default): every entry
+    /// the model has must be present and no other; otherwise throws <see cref="ArgumentException"/> naming the entry.
+    /// Not strict: loads the entries that match and returns the names that were missing and unexpected. Either way an
+    /// entry of the wrong shape or kind (integer for a float weight) is an error, and nothing is copied unless
+    /// everything checked, so a failed load leaves the model as it was.
     /// </summary>
-    /// <param name="state">Entries by name.</param>
+    /// <param name="state">Entries by name; a name given twice is an error.</param>
+    /// <param name="strict">Whether missing and unexpected entries are errors (PyTorch's <c>strict</c>).</param>
     /// <param name="source">What the entries come from, for messages ("checkpoint 'model.safetensors'").</param>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source = "state dict")
+    /// <returns>The entries that were missing and unexpected (both empty after a strict load).</returns>
+    public StateDictLoadResult LoadStateDict(IEnumerable<KeyValuePair<string, Tensor>> state, bool strict = true, string source = "state dict")
     {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(source);
+        var given = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var unexpectedOrder = new List<string>();
+        foreach (var (name, value) in state)
+        {
+            if (name is null || value is null) throw new ArgumentException($"{source}: an entry with a null name or tensor");
+            if (!given.TryAdd(name, value)) throw new ArgumentException($"{source}: the entry {name} is given twice");
+            unexpectedOrder.Add(name);
+        }
+
         var own = StateDict();
-        var known = new HashSet<string>();
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        var matched = new List<(Tensor Target, Tensor Value)>();
         foreach (var (name, target) in own)
         {
             known.Add(name);
-            if (!state.TryGetValue(name, out var value))
-                throw new ArgumentException($"{source}: missing entry {name} (the model expects shape {Shapes.Format(target.ShapeArray)})");
+            if (!given.TryGetValue(name, out var value))
+            {
+                if (strict) throw new ArgumentException($"{source}: missing entry {name} (the model expects shape {Shapes.Format(target.ShapeArray)})");
+                missing.Add(name);
+                continue;
+            }
             if (!Shapes.Equal(value.ShapeArray, target.ShapeArray))
                 throw new ArgumentException(
                     $"{source}: {name} has shape {Shapes.Format(value.ShapeArray)}, the model expects {Shapes.Format(target.ShapeArray)}");
@@ -171,14 +202,20 @@ public abstract class Module
             if (value.DType.IsFloatingPoint() != target.DType.IsFloatingPoint())
                 throw new ArgumentException(
                     $"{source}: {name} has dtype {value.DType.Name()}, the model expects {target.DType.Name()}");
+            matched.Add((target, value));
         }
-        foreach (var name in state.Keys)
-            if (!known.Contains(name))
-                throw new ArgumentException($"{source}: unexpected entry {name}; the model has {string.Join(", ", known)}");
+        var unexpected = unexpectedOrder.Where(name => !known.Contains(name)).ToList();
+        if (strict && unexpected.Count > 0)
+            throw new ArgumentException($"{source}: unexpected entry {unexpected[0]}; the model has {string.Join(", ", known)}");
         // Validate everything before copying anything, so a failed load leaves the model as it was.
-        using var _ = Autograd.NoGrad();
-        foreach (var (name, target) in own) target.CopyFrom(state[name]);
+        using (Autograd.NoGrad())
+            foreach (var (target, value) in matched) target.CopyFrom(value);
+        return new StateDictLoadResult(missing, unexpected);
     }
+
+    /// <summary>A strict <see cref="LoadStateDict(IEnumerable{KeyValuePair{string, Tensor}}, bool, string)"/> naming <paramref name="source"/> in its messages.</summary>
+    public StateDictLoadResult LoadStateDict(IEnumerable<KeyValuePair<string, Tensor>> state, string source) =>
+        LoadStateDict(state, strict: true, source);
 
     /// <summary>Switches this module and all its children to training mode.</summary>
     public Module Train(bool training = true)

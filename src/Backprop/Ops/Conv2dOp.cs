@@ -11,9 +11,17 @@ internal sealed class Conv2dOp : Node
 {
     private Tensor? _x, _w;
     private Conv2dGeometry _geometry;
-    public override string Name => "conv2d";
+    private string _name = "conv2d";
+    public override string Name => _name;
 
-    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, int stride, int padding)
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, int stride, int padding) =>
+        Apply(x, weight, bias, stride, stride, padding, padding);
+
+    /// <summary>
+    /// The general form: separate vertical and horizontal stride and padding. Conv1d runs here as a convolution of
+    /// height 1 (<paramref name="name"/> "conv1d", so the graph and anomaly reports name the operator the user called).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, int padH, int padW, string name = "conv2d")
     {
         Elementwise.RequireFloat("conv2d", x);
         Elementwise.RequireFloat("conv2d", weight);
@@ -30,7 +38,7 @@ internal sealed class Conv2dOp : Node
             throw new ArgumentException($"conv2d: the bias must have shape [{cout}], got {Shapes.Format(bias.ShapeArray)}");
         var s = x.ShapeArray;
         var w = weight.ShapeArray;
-        var g = new Conv2dGeometry(s[0], s[1], s[2], s[3], cout, w[2], w[3], stride, stride, padding, padding);
+        var g = new Conv2dGeometry(s[0], s[1], s[2], s[3], cout, w[2], w[3], strideH, strideW, padH, padW);
         var xc = x.ContiguousData();
         var wc = weight.ContiguousData();
         var bc = bias?.ContiguousData();
@@ -40,7 +48,7 @@ internal sealed class Conv2dOp : Node
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new Conv2dOp { _x = xc, _w = wc, _geometry = g }, inputs);
+        return Record(y, new Conv2dOp { _x = xc, _w = wc, _geometry = g, _name = name }, inputs);
     }
 
     internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)

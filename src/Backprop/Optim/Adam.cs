@@ -17,6 +17,10 @@ public sealed class Adam : AdamBase
     public Adam(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0) : base(nameof(Adam), parameters, learningRate, beta1, beta2, eps, weightDecay) { }
 
+    /// <summary>Creates the optimizer over parameter groups; a group's unset learning rate and weight decay take these.</summary>
+    public Adam(IEnumerable<ParameterGroup> groups, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0) : base(nameof(Adam), groups, learningRate, beta1, beta2, eps, weightDecay) { }
+
     private protected override void Update(int index, Tensor parameter, Tensor gradient) =>
-        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRate, Beta1, Beta2, Eps, WeightDecay, StepCount);
+        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRateOf(index), Beta1, Beta2, Eps, WeightDecayOf(index), StepCount);
 }

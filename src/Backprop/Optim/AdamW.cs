@@ -17,13 +17,21 @@ public sealed class AdamW : AdamBase
     public AdamW(IEnumerable<Tensor> parameters, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
         double eps = 1e-8, double weightDecay = 0.01) : base(nameof(AdamW), parameters, learningRate, beta1, beta2, eps, weightDecay) { }
 
+    /// <summary>
+    /// Creates the optimizer over parameter groups (such as decayed weights and undecayed biases and norms); a group's
+    /// unset learning rate and weight decay take these.
+    /// </summary>
+    public AdamW(IEnumerable<ParameterGroup> groups, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0.01) : base(nameof(AdamW), groups, learningRate, beta1, beta2, eps, weightDecay) { }
+
     private protected override void Update(int index, Tensor parameter, Tensor gradient)
     {
-        if (WeightDecay != 0)
+        double lr = LearningRateOf(index), decay = WeightDecayOf(index);
+        if (decay != 0)
         {
-            double factor = 1 - LearningRate * WeightDecay;
+            double factor = 1 - lr * decay;
             parameter.ScaleInPlace(factor);
         }
-        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], LearningRate, Beta1, Beta2, Eps, l2: 0, StepCount);
+        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], lr, Beta1, Beta2, Eps, l2: 0, StepCount);
     }
 }

@@ -21,10 +21,14 @@ public sealed class Sgd : Optimizer
 
     /// <summary>Creates the optimizer.</summary>
     public Sgd(IEnumerable<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
-        bool nesterov = false, double weightDecay = 0) : base(parameters, learningRate)
+        bool nesterov = false, double weightDecay = 0)
+        : this([new ParameterGroup(parameters ?? throw new ArgumentNullException(nameof(parameters)))], learningRate, momentum, dampening, nesterov, weightDecay) { }
+
+    /// <summary>Creates the optimizer over parameter groups; a group's unset learning rate and weight decay take these.</summary>
+    public Sgd(IEnumerable<ParameterGroup> groups, double learningRate, double momentum = 0, double dampening = 0,
+        bool nesterov = false, double weightDecay = 0) : base(groups, learningRate, weightDecay)
     {
         if (!(momentum >= 0)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Sgd: momentum must be non-negative");
-        if (!(weightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Sgd: weight decay must be non-negative");
         if (nesterov && (momentum == 0 || dampening != 0))
             throw new ArgumentException("Sgd: Nesterov momentum requires a positive momentum and zero dampening");
         (Momentum, Dampening, Nesterov, WeightDecay) = (momentum, dampening, nesterov, weightDecay);
@@ -38,14 +42,18 @@ public sealed class Sgd : Optimizer
     public double Dampening { get; }
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; }
-    /// <summary>The L2 coefficient λ added to the gradient as λ·W.</summary>
+    /// <summary>The L2 coefficient λ added to the gradient as λ·W, for groups that set none (see <see cref="Optimizer.GroupWeightDecay"/>).</summary>
     public double WeightDecay { get; }
 
     private protected override void Update(int index, Tensor parameter, Tensor gradient)
     {
         bool first = !_started[index];
         _started[index] = true;
-        var step = new StepAction { Optimizer = this, Parameter = parameter, Gradient = gradient, Buffer = Momentum != 0 ? _momentumBuffers[index] : null, First = first };
+        var step = new StepAction
+        {
+            Optimizer = this, Parameter = parameter, Gradient = gradient, Buffer = Momentum != 0 ? _momentumBuffers[index] : null, First = first,
+            LearningRate = LearningRateOf(index), WeightDecay = WeightDecayOf(index),
+        };
         DTypeDispatch.Run(parameter.DType, ref step);
     }
 
@@ -55,16 +63,18 @@ public sealed class Sgd : Optimizer
         public Tensor Parameter, Gradient;
         public Tensor? Buffer;
         public bool First;
+        public double LearningRate, WeightDecay;
 
         public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            Optimizer.Apply(Parameter.Span<T>(), Gradient.Span<T>(), Buffer is null ? default : Buffer.Span<T>(), First);
+            Optimizer.Apply(Parameter.Span<T>(), Gradient.Span<T>(), Buffer is null ? default : Buffer.Span<T>(), First, LearningRate, WeightDecay);
     }
 
-    private void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> b, bool first) where T : unmanaged, IFloatingPointIeee754<T>
+    private void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> b, bool first, double learningRate, double weightDecay)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T lr = T.CreateTruncating(LearningRate), wd = T.CreateTruncating(WeightDecay);
+        T lr = T.CreateTruncating(learningRate), wd = T.CreateTruncating(weightDecay);
         T mu = T.CreateTruncating(Momentum), keep = T.CreateTruncating(1 - Dampening);
-        bool decay = WeightDecay != 0, momentum = Momentum != 0, nesterov = Nesterov;
+        bool decay = weightDecay != 0, momentum = Momentum != 0, nesterov = Nesterov;
         int i = 0;
         if (Vector.IsHardwareAccelerated && p.Length >= Vector<T>.Count)
         {

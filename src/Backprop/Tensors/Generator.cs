@@ -27,29 +27,56 @@ namespace Backprop;
 /// <see cref="Math.Cos"/> and <see cref="Math.Sin"/>; Sqrt is exact by IEEE 754, and the others are identical on
 /// .NET on x64 and Arm64 in practice, but a different C runtime could in principle differ in the last bit.
 /// </para>
-/// <para>Instances are not thread-safe; give each thread its own generator (see <see cref="Fork"/>).</para>
+/// <para>
+/// Instances are not thread-safe, except <see cref="Default"/>: give each thread its own generator (see <see cref="Fork"/>).
+/// </para>
 /// </remarks>
 public sealed class Generator
 {
     /// <summary>The number of <see cref="ulong"/> words returned by <see cref="GetState"/>.</summary>
     public const int StateLength = 4;
 
+    /// <summary>The seed of <see cref="Default"/> at start-up, before any <see cref="ManualSeed"/>.</summary>
+    public const ulong DefaultSeed = 0x5EED;
+
     private ulong _s0, _s1, _s2, _s3;
 
-    private static Generator s_default = new(0x5EED);
+    // Only the default generator is shared by design, so only it pays for a lock; every other instance has none.
+    private readonly Lock? _sync;
 
     /// <summary>
     /// The generator that layers and initialisers draw from when none is given (the role of PyTorch's default
     /// generator): <c>new Linear(2, 64)</c> draws its weights from it. Seed it with <see cref="ManualSeed"/> for a
     /// reproducible run; pass an explicit generator wherever a pipeline must not depend on what else drew before it.
     /// </summary>
-    public static Generator Default => Volatile.Read(ref s_default);
+    /// <remarks>
+    /// One process-wide stream, as PyTorch's: every thread draws from the same sequence. It is safe to use from
+    /// several threads: each call (one number, one <see cref="FillUniform"/> of a whole tensor, one
+    /// <see cref="Shuffle{T}(Span{T})"/>) takes a lock, so concurrent draws never corrupt the state and each call's
+    /// values are a contiguous run of the stream. Which thread gets which run is then a matter of timing, so a
+    /// reproducible pipeline seeds once and builds its model on one thread, or gives each thread its own generator.
+    /// </remarks>
+    public static Generator Default { get; } = new(DefaultSeed, synchronized: true);
 
-    /// <summary>Reseeds <see cref="Default"/> (the role of <c>torch.manual_seed</c>).</summary>
-    public static void ManualSeed(ulong seed) => Volatile.Write(ref s_default, new Generator(seed));
+    /// <summary>
+    /// Reseeds <see cref="Default"/> in place (the role of <c>torch.manual_seed</c>): afterwards it produces exactly
+    /// what <c>new Generator(seed)</c> would, so <c>ManualSeed(s)</c> followed by the same constructions gives the same
+    /// weights. References to <see cref="Default"/> taken earlier see the new stream too.
+    /// </summary>
+    public static void ManualSeed(ulong seed) => Default.Reseed(seed);
 
     /// <summary>Creates a generator whose whole output sequence is determined by <paramref name="seed"/>.</summary>
-    public Generator(ulong seed)
+    public Generator(ulong seed) => SeedState(seed);
+
+    private Generator(ulong seed, bool synchronized)
+    {
+        if (synchronized) _sync = new Lock();
+        SeedState(seed);
+    }
+
+    private Generator(ReadOnlySpan<ulong> state) => SetState(state);
+
+    private void SeedState(ulong seed)
     {
         ulong splitMixState = seed;
         _s0 = SplitMix64(ref splitMixState);
@@ -58,7 +85,11 @@ public sealed class Generator
         _s3 = SplitMix64(ref splitMixState);
     }
 
-    private Generator(ReadOnlySpan<ulong> state) => SetState(state);
+    private void Reseed(ulong seed)
+    {
+        if (_sync is null) { SeedState(seed); return; }
+        lock (_sync) SeedState(seed);
+    }
 
     /// <summary>Creates a generator that continues from a state previously obtained with <see cref="GetState"/>.</summary>
     /// <exception cref="ArgumentException">The state does not have <see cref="StateLength"/> words, or is all zero.</exception>
@@ -80,6 +111,7 @@ public sealed class Generator
     /// <summary>Returns the next 64 uniformly distributed random bits (one xoshiro256** step).</summary>
     public ulong NextUInt64()
     {
+        using var _ = Enter();
         ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
         _s2 ^= _s0;
@@ -104,6 +136,7 @@ public sealed class Generator
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>
     public int NextInt(int maxExclusive)
     {
+        using var _ = Enter();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxExclusive);
         // Lemire (2019), "Fast random integer generation in an interval": the high word of a 32×32-bit
         // product is uniform once the few low words that would over-represent some results are rejected.
@@ -143,6 +176,7 @@ public sealed class Generator
     /// </summary>
     public double NextGaussian()
     {
+        using var _ = Enter();
         double u1 = 1.0 - NextDouble();
         double u2 = NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
@@ -154,6 +188,7 @@ public sealed class Generator
     /// </summary>
     public void FillUniform(Span<float> destination, float low = 0f, float high = 1f)
     {
+        using var _ = Enter();
         float width = high - low;
         for (int i = 0; i < destination.Length; i++)
         {
@@ -168,6 +203,7 @@ public sealed class Generator
     /// </summary>
     public void FillGaussian(Span<float> destination, float mean = 0f, float standardDeviation = 1f)
     {
+        using var _ = Enter();
         int i = 0;
         for (; i + 1 < destination.Length; i += 2)
         {
@@ -190,6 +226,7 @@ public sealed class Generator
     /// </summary>
     public void Shuffle<T>(Span<T> items)
     {
+        using var _ = Enter();
         for (int i = items.Length - 1; i > 0; i--)
         {
             int j = NextInt(i + 1);
@@ -221,7 +258,11 @@ public sealed class Generator
     public Generator Fork() => new(NextUInt64());
 
     /// <summary>Returns a copy of the complete state (<see cref="StateLength"/> words); save it in a checkpoint.</summary>
-    public ulong[] GetState() => [_s0, _s1, _s2, _s3];
+    public ulong[] GetState()
+    {
+        using var _ = Enter();
+        return [_s0, _s1, _s2, _s3];
+    }
 
     /// <summary>Restores a state returned by <see cref="GetState"/>; the generator then continues exactly as the saved one did.</summary>
     /// <exception cref="ArgumentException">The state does not have <see cref="StateLength"/> words, or is all zero (a fixed point of xoshiro).</exception>
@@ -235,6 +276,25 @@ public sealed class Generator
         {
             throw new ArgumentException("A generator state of all zeros is invalid: xoshiro256** would output only zeros.", nameof(state));
         }
+        using var _ = Enter();
         (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+
+    // Holds the default generator's lock for one call (the lock is re-entrant, so a call made inside another, such as
+    // NextFloat inside FillUniform, just nests); a no-op for every other generator. Bulk fills elsewhere (Tensor.Uniform)
+    // hold it around their loop so that one tensor's values are one contiguous run of the stream.
+    internal SyncScope Enter() => new(_sync);
+
+    internal readonly ref struct SyncScope
+    {
+        private readonly Lock? _lock;
+
+        public SyncScope(Lock? sync)
+        {
+            _lock = sync;
+            _lock?.Enter();
+        }
+
+        public void Dispose() => _lock?.Exit();
     }
 }

@@ -132,26 +132,28 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>Uniform values in [0, 1) from a seeded generator.</summary>
-    public static Tensor Rand(int[] shape, Generator generator, DType dtype = DType.Float32) => Uniform(shape, 0, 1, generator, dtype);
+    /// <summary>Uniform values in [0, 1) from a seeded generator (<see cref="Generator.Default"/> when null).</summary>
+    public static Tensor Rand(int[] shape, Generator? generator = null, DType dtype = DType.Float32) => Uniform(shape, 0, 1, generator, dtype);
 
-    /// <summary>Uniform values in [low, high) from a seeded generator.</summary>
-    public static Tensor Uniform(int[] shape, double low, double high, Generator generator, DType dtype = DType.Float32, bool requiresGrad = false)
+    /// <summary>Uniform values in [low, high) from a seeded generator (<see cref="Generator.Default"/> when null).</summary>
+    public static Tensor Uniform(int[] shape, double low, double high, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
     {
-        ArgumentNullException.ThrowIfNull(generator);
+        generator ??= Generator.Default;
         var t = Storage.Empty(CheckShape("Uniform", shape), dtype);
+        using var draws = generator.Enter();
         for (int i = 0; i < t.Numel; i++) t.SetFlat(i, low + (high - low) * generator.NextDouble());
         return WithGrad(t, requiresGrad);
     }
 
-    /// <summary>Standard normal values (mean 0, std 1) from a seeded generator.</summary>
-    public static Tensor Randn(int[] shape, Generator generator, DType dtype = DType.Float32) => Normal(shape, 0, 1, generator, dtype);
+    /// <summary>Standard normal values (mean 0, std 1) from a seeded generator (<see cref="Generator.Default"/> when null).</summary>
+    public static Tensor Randn(int[] shape, Generator? generator = null, DType dtype = DType.Float32) => Normal(shape, 0, 1, generator, dtype);
 
-    /// <summary>Normal values with the given mean and standard deviation from a seeded generator.</summary>
-    public static Tensor Normal(int[] shape, double mean, double std, Generator generator, DType dtype = DType.Float32, bool requiresGrad = false)
+    /// <summary>Normal values with the given mean and standard deviation from a seeded generator (<see cref="Generator.Default"/> when null).</summary>
+    public static Tensor Normal(int[] shape, double mean, double std, Generator? generator = null, DType dtype = DType.Float32, bool requiresGrad = false)
     {
-        ArgumentNullException.ThrowIfNull(generator);
+        generator ??= Generator.Default;
         var t = Storage.Empty(CheckShape("Normal", shape), dtype);
+        using var draws = generator.Enter();
         for (int i = 0; i < t.Numel; i++) t.SetFlat(i, mean + std * generator.NextGaussian());
         return WithGrad(t, requiresGrad);
     }
@@ -166,10 +168,10 @@ public sealed partial class Tensor
     public static Tensor FullLike(Tensor other, double value) => Full(other.ShapeArray, value, other.DType);
 
     /// <summary>Uniform [0, 1) values of the same shape and dtype as <paramref name="other"/>.</summary>
-    public static Tensor RandLike(Tensor other, Generator generator) => Rand(other.ShapeArray, generator, other.DType);
+    public static Tensor RandLike(Tensor other, Generator? generator = null) => Rand(other.ShapeArray, generator, other.DType);
 
     /// <summary>Standard normal values of the same shape and dtype as <paramref name="other"/>.</summary>
-    public static Tensor RandnLike(Tensor other, Generator generator) => Randn(other.ShapeArray, generator, other.DType);
+    public static Tensor RandnLike(Tensor other, Generator? generator = null) => Randn(other.ShapeArray, generator, other.DType);
 
     private static int[] CheckShape(string op, int[] shape)
     {

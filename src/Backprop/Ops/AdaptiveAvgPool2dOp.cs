@@ -1,0 +1,61 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// 2-D adaptive average pooling of an NCHW input to a fixed output size, with PyTorch's window bounds (see
+/// <see cref="AdaptiveAvgPool2dKernel"/>). The backward spreads each output gradient evenly over its window.
+/// </summary>
+internal sealed class AdaptiveAvgPool2dOp : Node
+{
+    private int _outHeight, _outWidth;
+    public override string Name => "adaptive_avg_pool2d";
+
+    public static Tensor Apply(Tensor x, int outHeight, int outWidth)
+    {
+        Elementwise.RequireFloat("adaptive_avg_pool2d", x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"adaptive_avg_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
+        if (outHeight <= 0 || outWidth <= 0)
+            throw new ArgumentOutOfRangeException(nameof(outHeight), $"adaptive_avg_pool2d: the output size must be positive, got {outHeight}×{outWidth}");
+        var s = x.ShapeArray;
+        if (s[2] == 0 || s[3] == 0)
+            throw new ArgumentException($"adaptive_avg_pool2d: the input {Shapes.Format(s)} has an empty plane, nothing to average");
+        var forward = new PoolAction
+        {
+            Input = x.ContiguousData(), Output = Storage.Empty([s[0], s[1], outHeight, outWidth], x.DType),
+            Planes = s[0] * s[1], Height = s[2], Width = s[3], OutHeight = outHeight, OutWidth = outWidth, Forward = true,
+        };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Output;
+        if (!Autograd.ShouldRecord(x)) return y;
+        return Record(y, new AdaptiveAvgPool2dOp { _outHeight = outHeight, _outWidth = outWidth }, x);
+    }
+
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var x = InputArray[0];
+        var s = x.ShapeArray;
+        var backward = new PoolAction
+        {
+            Input = gradOutput.CastData(x.DType).ContiguousData(), Output = Storage.Empty(s, x.DType),
+            Planes = s[0] * s[1], Height = s[2], Width = s[3], OutHeight = _outHeight, OutWidth = _outWidth,
+        };
+        DTypeDispatch.Run(x.DType, ref backward);
+        dx[0] = backward.Output;
+    }
+
+    /// <summary>The forward (x to y) or the backward (the output gradient to the input gradient).</summary>
+    private struct PoolAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public int Planes, Height, Width, OutHeight, OutWidth;
+        public bool Forward;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (Forward) AdaptiveAvgPool2dKernel.Forward<T>(Input.Span<T>(), Output.Span<T>(), Planes, Height, Width, OutHeight, OutWidth);
+            else AdaptiveAvgPool2dKernel.Backward<T>(Input.Span<T>(), Output.Span<T>(), Planes, Height, Width, OutHeight, OutWidth);
+        }
+    }
+}

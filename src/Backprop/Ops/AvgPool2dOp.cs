@@ -1,0 +1,50 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// 2-D average pooling of an NCHW input over square windows, zero padding counted in the divisor (PyTorch's
+/// <c>count_include_pad = true</c>). The backward spreads each output gradient evenly over its window; it needs no
+/// saved values, only the geometry.
+/// </summary>
+internal sealed class AvgPool2dOp : Node
+{
+    private AvgPool2dGeometry _geometry;
+    public override string Name => "avg_pool2d";
+
+    public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
+    {
+        Elementwise.RequireFloat("avg_pool2d", x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"avg_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
+        var s = x.ShapeArray;
+        var g = new AvgPool2dGeometry(s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
+        var forward = new PoolAction { Input = x.ContiguousData(), Output = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType), Geometry = g, Forward = true };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Output;
+        if (!Autograd.ShouldRecord(x)) return y;
+        return Record(y, new AvgPool2dOp { _geometry = g }, x);
+    }
+
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var x = InputArray[0];
+        var backward = new PoolAction { Input = gradOutput.CastData(x.DType).ContiguousData(), Output = Storage.Empty(x.ShapeArray, x.DType), Geometry = _geometry };
+        DTypeDispatch.Run(x.DType, ref backward);
+        dx[0] = backward.Output;
+    }
+
+    /// <summary>The forward (x to y) or the backward (the output gradient to the input gradient).</summary>
+    private struct PoolAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public AvgPool2dGeometry Geometry;
+        public bool Forward;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            if (Forward) AvgPool2dKernel.Forward<T>(Input.Span<T>(), Output.Span<T>(), Geometry);
+            else AvgPool2dKernel.Backward<T>(Input.Span<T>(), Output.Span<T>(), Geometry);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>The error function; local gradient (2/√π)e^(−x²), from the saved input.</summary>
+internal sealed class ErfOp : Node
+{
+    private Tensor? _x;
+    public override string Name => "erf";
+
+    public static Tensor Apply(Tensor x)
+    {
+        var y = Elementwise.Unary("erf", x, new ErfFunction());
+        return Autograd.ShouldRecord(x) ? Record(y, new ErfOp { _x = x }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new ErfFunction());
+
+    protected override void ReleaseSaved() => _x = null;
+}

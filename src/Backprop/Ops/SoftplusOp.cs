@@ -1,0 +1,28 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// Softplus log(1 + e^βx)/β, linear above the threshold as in PyTorch; local gradient σ(βx) (1 above the threshold),
+/// from the saved input.
+/// </summary>
+internal sealed class SoftplusOp : Node
+{
+    private Tensor? _x;
+    private double _beta, _threshold;
+    public override string Name => "softplus";
+
+    public static Tensor Apply(Tensor x, double beta, double threshold)
+    {
+        if (beta == 0 || !double.IsFinite(beta))
+            throw new ArgumentOutOfRangeException(nameof(beta), $"softplus: beta must be finite and non-zero, got {beta} (tensor {Shapes.Format(x.ShapeArray)})");
+        if (double.IsNaN(threshold))
+            throw new ArgumentOutOfRangeException(nameof(threshold), $"softplus: threshold must be a number, got NaN (tensor {Shapes.Format(x.ShapeArray)})");
+        var y = Elementwise.Unary("softplus", x, new SoftplusFunction(beta, threshold));
+        return Autograd.ShouldRecord(x) ? Record(y, new SoftplusOp { _x = x, _beta = beta, _threshold = threshold }, x) : y;
+    }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new SoftplusFunction(_beta, _threshold));
+
+    protected override void ReleaseSaved() => _x = null;
+}
