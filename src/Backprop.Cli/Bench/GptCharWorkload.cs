@@ -45,8 +45,9 @@ public static class GptCharWorkload
         var model = new Gpt(new GptConfig(corpus.Vocabulary.Count, BlockSize), new Generator(1337));
         var parameters = model.Parameters();
         // GPT.md's decay groups: 2-D tensors (matrices, both embeddings) decay by 0.1, the layer-norm weights not at all.
-        var decay = new AdamW(parameters.Where(p => p.Rank == 2), PeakLr, 0.9, 0.99, 1e-8, weightDecay: 0.1);
-        var noDecay = new AdamW(parameters.Where(p => p.Rank < 2), PeakLr, 0.9, 0.99, 1e-8, weightDecay: 0);
+        var optimizer = new AdamW(
+            [new ParameterGroup(parameters.Where(p => p.Rank == 2)) { WeightDecay = 0.1 }, new ParameterGroup(parameters.Where(p => p.Rank < 2)) { WeightDecay = 0 }],
+            PeakLr, beta1: 0.9, beta2: 0.99, eps: 1e-8);
         var batches = new GptBatches(corpus.Train, new Mt19937(1337), Batch, BlockSize);
         int[] curve = [0, iters / 4, iters / 2, 3 * iters / 4, iters - 1];
         var losses = new Dictionary<int, double>();
@@ -64,15 +65,14 @@ public static class GptCharWorkload
             using (TensorScope.Begin())
             {
                 var (x, y) = batches.Next();
-                decay.LearningRate = noDecay.LearningRate = LearningRate(it, iters);
+                optimizer.LearningRate = LearningRate(it, iters);
                 var lossTensor = profiler is null ? Gpt.Loss(model.Forward(x), y) : profiler.Forward(model, x, y);
                 if (profiler is null) lossTensor.Backward(); else profiler.Backward(lossTensor);
                 loss = lossTensor.Item();
             }
             long optimizerStart = Stopwatch.GetTimestamp();
             GradientClipping.ClipByGlobalNorm(parameters, 1.0);
-            decay.Step();
-            noDecay.Step();
+            optimizer.Step();
             model.ZeroGrad();
             long end = Stopwatch.GetTimestamp();
             profiler?.Add("optimizer (clip, AdamW, zero grad)", Stopwatch.GetElapsedTime(optimizerStart, end).TotalMilliseconds);

@@ -10,8 +10,6 @@ namespace Backprop.Cli.Models;
 /// </summary>
 public sealed class Gpt : Module<Tensor, Tensor>
 {
-    private readonly GptBlock[] _blocks;
-
     /// <summary>
     /// Builds the model and initialises it as GPT.md section 3: every matrix N(0, 0.02), the two projections into the
     /// residual stream N(0, 0.02/√(2·layers)), layer-norm weights 1. Draws from <paramref name="generator"/> in the
@@ -22,17 +20,15 @@ public sealed class Gpt : Module<Tensor, Tensor>
         Config = config.Validated();
         var gen = generator ?? Generator.Default;
         int c = config.Embed;
-        TokenEmbedding = RegisterModule("wte", new GptEmbedding(config.VocabularySize, c));
-        PositionEmbedding = RegisterModule("wpe", new GptEmbedding(config.BlockSize, c));
-        var blocks = RegisterModule("h", new GptBlockList());
-        _blocks = new GptBlock[config.Layers];
-        for (int i = 0; i < config.Layers; i++) _blocks[i] = blocks.Add(new GptBlock(config, gen));
+        TokenEmbedding = RegisterModule("wte", new Embedding(config.VocabularySize, c, gen));
+        PositionEmbedding = RegisterModule("wpe", new Embedding(config.BlockSize, c, gen));
+        Blocks = RegisterModule("h", new ModuleList<GptBlock>(Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config, gen)).ToArray()));
         FinalNorm = RegisterModule("ln_f", new GptLayerNorm(c));
 
         double std = 0.02, projectionStd = 0.02 / Math.Sqrt(2.0 * config.Layers);
         Init.Normal(TokenEmbedding.Weight, 0, std, gen);
         Init.Normal(PositionEmbedding.Weight, 0, std, gen);
-        foreach (var block in _blocks)
+        foreach (var block in Blocks)
         {
             Init.Normal(block.Attention.Weight, 0, std, gen);
             Init.Normal(block.AttentionProjection.Weight, 0, projectionStd, gen);
@@ -45,16 +41,16 @@ public sealed class Gpt : Module<Tensor, Tensor>
     public GptConfig Config { get; }
 
     /// <summary>wte: the token embedding [V, C], also the output projection.</summary>
-    public GptEmbedding TokenEmbedding { get; }
+    public Embedding TokenEmbedding { get; }
 
     /// <summary>wpe: the position embedding [block, C].</summary>
-    public GptEmbedding PositionEmbedding { get; }
+    public Embedding PositionEmbedding { get; }
 
     /// <summary>ln_f: the layer norm before the output projection.</summary>
     public GptLayerNorm FinalNorm { get; }
 
     /// <summary>The transformer blocks, h.0 to h.(layers−1).</summary>
-    public IReadOnlyList<GptBlock> Blocks => _blocks;
+    public ModuleList<GptBlock> Blocks { get; }
 
     /// <summary>Logits [B, T, V] for the tokens <paramref name="tokens"/> [B, T] (int32, T ≤ block).</summary>
     public override Tensor Forward(Tensor tokens)
@@ -66,8 +62,8 @@ public sealed class Gpt : Module<Tensor, Tensor>
             throw new ArgumentException($"gpt: a sequence of {t} tokens is longer than the block size {Config.BlockSize}");
         Tensor x;
         using (GptProfile.Section("forward: embeddings"))
-            x = TokenEmbedding.Lookup(tokens) + PositionEmbedding.Weight.Narrow(0, 0, t);
-        foreach (var block in _blocks) x = block.Forward(x);
+            x = Tensor.Embedding(tokens, TokenEmbedding.Weight) + PositionEmbedding.Weight.Narrow(0, 0, t);
+        foreach (var block in Blocks) x = block.Forward(x);
         using (GptProfile.Section("forward: layer norm"))
             x = FinalNorm.Forward(x);
         using (GptProfile.Section("forward: lm_head (tied wte)"))
@@ -132,7 +128,7 @@ public sealed class GptBlock : Module<Tensor, Tensor>
         using (GptProfile.Section("forward: attn_proj + residual")) x = x + AttentionProjection.Forward(y);
         using (GptProfile.Section("forward: layer norm")) a = Norm2.Forward(x);
         using (GptProfile.Section("forward: c_fc")) h = Expand.Forward(a);
-        using (GptProfile.Section("forward: GELU")) h = GptFunctions.Gelu(h);
+        using (GptProfile.Section("forward: GELU")) h = h.Gelu();
         using (GptProfile.Section("forward: mlp_proj + residual")) return x + Project.Forward(h);
     }
 }
