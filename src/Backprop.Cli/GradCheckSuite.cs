@@ -146,6 +146,27 @@ public static class GradCheckSuite
         Add("batch_norm", "2d [3,2,3,3] train mode, γ and β", x => new NN.BatchNorm2d(2, dtype: DType.Float64).Forward(x[0]) * x[1].Reshape(1, 2, 1, 1) + x[2].Reshape(1, 2, 1, 1), () => [R(319, 3, 2, 3, 3), R(320, 2), R(321, 2)]);
         Add("bce_with_logits", "[4,3] vs targets in [0,1]", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1]),
             () => [K(322, 4, 3), Tensor.Uniform([4, 3], 0, 1, new Generator(323), DType.Float64)]);
+        // Indexing, shape, sampling and pooling operators (seeds 400+). Sort and top-k inputs are random normals, so no
+        // two values are close enough for a finite difference to reorder them; pooling windows average, so they have no kinks.
+        Add("embedding", "table [5,3], indices [2,3] with repeats", x => Tensor.Embedding(Ints([4, 0, 4, 1, 4, 0], 2, 3), x[0]) * R(400, 2, 3, 3), () => [R(401, 5, 3)]);
+        Add("embedding", "tied: table [4,3] looked up and as output projection", x => Tensor.MatMul(Tensor.Embedding(Ints([1, 3, 1], 3), x[0]), x[0].T) * R(402, 3, 4), () => [R(403, 4, 3)]);
+        Add("split", "[5,3] sizes 2 on axis 0", x => Tensor.Concat(x[0].Split(2, 0).Select((t, i) => t * (i + 1.0)).ToArray(), 0) * R(404, 5, 3), () => [R(405, 5, 3)]);
+        Add("split", "[2,6] sizes (1,3,2) on axis 1", x => x[0].Split([1, 3, 2], 1)[1] * R(406, 2, 3) + x[0].Split([1, 3, 2], 1)[2].Sum(), () => [R(407, 2, 6)]);
+        Add("chunk", "[3,7] into 3 on axis -1", x => x[0].Chunk(3, -1)[2] * R(408, 3, 1) + x[0].Chunk(3, -1)[0].Square().Sum(), () => [R(409, 3, 7)]);
+        Add("pad", "[2,3,4] (1,2) on the last axis, value 0.5", x => x[0].Pad([1, 2], 0.5) * R(410, 2, 3, 7), () => [R(411, 2, 3, 4)]);
+        Add("pad", "[2,3,4] (1,0,-1,2) cropping", x => x[0].Pad([1, 0, -1, 2]) * R(412, 2, 4, 5), () => [R(413, 2, 3, 4)]);
+        Add("scatter_add", "[3,4] axis 0, index [2,4] with repeats, src [3,4]", x => x[0].ScatterAdd(0, Ints([2, 0, 2, 1, 2, 2, 0, 1], 2, 4), x[1]) * R(414, 3, 4), () => [R(415, 3, 4), R(416, 3, 4)]);
+        Add("scatter_add", "[2,5] axis 1, index [2,3]", x => x[0].ScatterAdd(1, Ints([4, 4, 0, 1, 3, 1], 2, 3), x[1]) * R(417, 2, 5), () => [R(418, 2, 5), R(419, 2, 3)]);
+        Add("topk", "[3,6] k 3 largest", x => x[0].TopK(3).Values * R(420, 3, 3), () => [R(421, 3, 6)]);
+        Add("topk", "[5,2] k 2 smallest on axis 0, unsorted", x => x[0].TopK(2, 0, largest: false, sorted: false).Values * R(422, 2, 2), () => [R(423, 5, 2)]);
+        Add("sort", "[3,5] ascending", x => x[0].Sort().Values * R(424, 3, 5), () => [R(425, 3, 5)]);
+        Add("sort", "[4,3] descending on axis 0", x => x[0].Sort(0, descending: true).Values * R(426, 4, 3), () => [R(427, 4, 3)]);
+        Add("conv1d", "[2,3,7] * [4,3,3] + bias", x => Tensor.Conv1d(x[0], x[1], x[2]), () => [R(428, 2, 3, 7), R(429, 4, 3, 3), R(430, 4)]);
+        Add("conv1d", "[2,2,8] * [3,2,3] stride 2 padding 1, no bias", x => Tensor.Conv1d(x[0], x[1], null, 2, 1), () => [R(431, 2, 2, 8), R(432, 3, 2, 3)]);
+        Add("avg_pool2d", "[2,3,4,4] kernel 2", x => Tensor.AvgPool2d(x[0], 2), () => [R(433, 2, 3, 4, 4)]);
+        Add("avg_pool2d", "[1,2,5,6] kernel 3 stride 2 padding 1 (overlapping)", x => Tensor.AvgPool2d(x[0], 3, 2, 1), () => [R(434, 1, 2, 5, 6)]);
+        Add("adaptive_avg_pool2d", "[2,2,5,7] to 3×4 (overlapping windows)", x => Tensor.AdaptiveAvgPool2d(x[0], 3, 4), () => [R(435, 2, 2, 5, 7)]);
+        Add("adaptive_avg_pool2d", "[1,3,4,4] to 1 (global)", x => Tensor.AdaptiveAvgPool2d(x[0], 1), () => [R(436, 1, 3, 4, 4)]);
         return c;
     }
 

@@ -120,22 +120,6 @@ public sealed partial class Tensor
         return f(Transpose(a, -1)).Transpose(a, -1);
     }
 
-    /// <summary>
-    /// Mean cross-entropy between softmax(this) — logits of shape [batch, classes] — and integer class labels,
-    /// fused and stable; its gradient is (softmax − onehot)/batch. Optional label smoothing ε.
-    /// </summary>
-    public Tensor CrossEntropy(int[] labels, double labelSmoothing = 0) => CrossEntropyOp.Apply(this, labels, labelSmoothing);
-
-    /// <inheritdoc cref="CrossEntropy(int[], double)"/>
-    public Tensor CrossEntropy(Tensor labels, double labelSmoothing = 0) => CrossEntropy(labels.ToArray<int>(), labelSmoothing);
-
-    /// <summary>Mean squared error against <paramref name="target"/> (broadcasting).</summary>
-    public Tensor MseLoss(Tensor target)
-    {
-        var d = this - target;
-        return (d * d).Mean();
-    }
-
     private int Count(int[] axes)
     {
         if (axes.Length == 0) return Numel;

@@ -118,6 +118,18 @@ public class OperatorGradCheckTests
         ("Linear(Tensor, Tensor, Tensor)", "linear", Variant.Any),
         ("Conv2d(Tensor, Tensor, Tensor, Int32, Int32)", "conv2d", Variant.Any),
         ("MaxPool2d(Tensor, Int32, Nullable`1, Int32)", "max_pool2d", Variant.Any),
+        ("Embedding(Tensor, Tensor)", "embedding", Variant.Any),
+        ("Split(Int32, Int32)", "split", Variant.Any),
+        ("Split(Int32[], Int32)", "split", Variant.Any),
+        ("Chunk(Int32, Int32)", "chunk", Variant.Any),
+        ("TopK(Int32, Int32, Boolean, Boolean)", "topk", Variant.Any),
+        ("Sort(Int32, Boolean)", "sort", Variant.Any),
+        ("Pad(Int32[], Double)", "pad", Variant.Any),
+        ("ScatterAdd(Int32, Tensor, Tensor)", "scatter_add", Variant.Any),
+        ("Conv1d(Tensor, Tensor, Tensor, Int32, Int32)", "conv1d", Variant.Any),
+        ("AvgPool2d(Tensor, Int32, Nullable`1, Int32)", "avg_pool2d", Variant.Any),
+        ("AdaptiveAvgPool2d(Tensor, Int32, Int32)", "adaptive_avg_pool2d", Variant.Any),
+        ("AdaptiveAvgPool2d(Tensor, Int32)", "adaptive_avg_pool2d", Variant.Any),
     ];
 
     // Public members returning a Tensor that are not differentiable operators: creation, masks, indices, graph plumbing.
@@ -125,8 +137,12 @@ public class OperatorGradCheckTests
     [
         "Scalar", "FromArray", "Wrap", "FromRows", "Zeros", "Ones", "Full", "Arange", "Linspace", "Eye", "Rand", "Uniform",
         "Randn", "Normal", "ZerosLike", "OnesLike", "FullLike", "RandLike", "RandnLike",
-        "Greater", "ArgMax", "ArgMin", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
+        "Greater", "ArgMax", "ArgMin", "Argsort", "OneHot", "Multinomial", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
     ];
+
+    // A tensor, pieces of one (split, chunk) or values with indices (topk, sort).
+    private static bool ReturnsTensors(Type type) =>
+        type == typeof(Tensor) || type == typeof(Tensor[]) || type == typeof((Tensor, Tensor));
 
     private static string Signature(MethodInfo m) =>
         $"{m.Name}({string.Join(", ", m.GetParameters().Select(p => p.ParameterType.Name))})";
@@ -156,7 +172,7 @@ public class OperatorGradCheckTests
         var listed = Operators.Select(o => o.Signature).ToHashSet();
         var unlisted = typeof(Tensor)
             .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
-            .Where(m => m.ReturnType == typeof(Tensor) && !NotOperators.Contains(m.Name))
+            .Where(m => ReturnsTensors(m.ReturnType) && !NotOperators.Contains(m.Name))
             .Select(Signature)
             .Where(s => !listed.Contains(s))
             .Distinct()

@@ -84,7 +84,8 @@ public class AdamTests
         var r = p.ToFloatArray();
         Assert.All(r, v => Assert.Equal(r[0], v));
         Assert.Equal(Reference(0.5, [0.3, 0.3, 0.3], 0.01, 0.9, 0.999, 1e-8, 0, false), r[0], 5);
-        Assert.Equal(["step", "state.0.exp_avg", "state.0.exp_avg_sq"], opt.GetState().Select(e => e.Key));
+        Assert.Equal(["step", "lr", "param_groups.0.params", "param_groups.0.lr_scale", "param_groups.0.weight_decay", "state.0.exp_avg", "state.0.exp_avg_sq"],
+            opt.GetState().Select(e => e.Key));
         Assert.Equal(3, opt.GetState()[0].Value.Item());
     }
 }

@@ -87,7 +87,8 @@ public class SgdTests
         opt.Step();
         Assert.Equal(2.0, b[0]);
         var state = opt.GetState().ToDictionary(e => e.Key, e => e.Value.Clone());
-        Assert.Equal(["step", "state.0.momentum_buffer", "state.1.momentum_buffer"], state.Keys);
+        Assert.Equal(["step", "lr", "param_groups.0.params", "param_groups.0.lr_scale", "param_groups.0.weight_decay", "state.0.momentum_buffer", "state.1.momentum_buffer"],
+            state.Keys);
 
         // A fresh optimizer loaded from the state continues exactly like the original.
         var a2 = Parameter(a[0]);
