@@ -108,7 +108,7 @@ sealed class Gpt : Module<Tensor, Tensor>
         wte = RegisterModule("wte", new Embedding(vocabulary, embed));
         wpe = RegisterModule("wpe", new Embedding(block, embed));
         h = RegisterModule("h", new ModuleList<Block>(Enumerable.Range(0, layers).Select(_ => new Block(embed, heads)).ToArray()));
-        ln_f = RegisterModule("ln_f", new LayerNorm(embed));
+        ln_f = RegisterModule("ln_f", new LayerNorm(embed, bias: false));
         foreach (var (name, p) in NamedParameters())  // GPT-2's init: N(0, 0.02), the residual projections scaled down
             if (p.Rank == 2) Init.Normal(p, 0, name.EndsWith("proj.weight") ? 0.02 / Math.Sqrt(2 * layers) : 0.02, Generator.Default);
     }
@@ -120,7 +120,7 @@ sealed class Gpt : Module<Tensor, Tensor>
         return Tensor.Linear(ln_f.Forward(x), wte.Weight);
     }
 
-    public Tensor Loss(Tensor logits, Tensor targets) => logits.Reshape(-1, logits.Shape[^1]).CrossEntropy(targets.Reshape(-1));
+    public Tensor Loss(Tensor logits, Tensor targets) => logits.CrossEntropy(targets);  // mean over all B·T positions
 }
 
 sealed class Block : Module<Tensor, Tensor>
@@ -132,10 +132,10 @@ sealed class Block : Module<Tensor, Tensor>
     public Block(int embed, int heads)
     {
         (this.embed, this.heads) = (embed, heads);
-        ln_1 = RegisterModule("ln_1", new LayerNorm(embed));
+        ln_1 = RegisterModule("ln_1", new LayerNorm(embed, bias: false));
         c_attn = RegisterModule("c_attn", new Linear(embed, 3 * embed, bias: false));  // q, k and v in one product
         attn_proj = RegisterModule("attn_proj", new Linear(embed, embed, bias: false));
-        ln_2 = RegisterModule("ln_2", new LayerNorm(embed));
+        ln_2 = RegisterModule("ln_2", new LayerNorm(embed, bias: false));
         c_fc = RegisterModule("c_fc", new Linear(embed, 4 * embed, bias: false));
         mlp_proj = RegisterModule("mlp_proj", new Linear(4 * embed, embed, bias: false));
     }
@@ -145,23 +145,9 @@ sealed class Block : Module<Tensor, Tensor>
         int b = x.Shape[0], t = x.Shape[1], hs = embed / heads;
         var qkv = c_attn.Forward(ln_1.Forward(x));
         Tensor Heads(int i) => qkv.Narrow(2, i * embed, embed).Reshape(b, t, heads, hs).Transpose(1, 2);  // [B, H, T, hs]
-        var scores = Heads(0).MatMul(Heads(1).Transpose(-2, -1)) / Math.Sqrt(hs);
-        var causal = Tensor.Ones(t, t).Triu(1);  // 1 where a query would see a later position
-        var y = scores.MaskedFill(causal, double.NegativeInfinity).Softmax(-1).MatMul(Heads(2));
+        // softmax(q·kᵀ/√hs)·v where each position sees itself and the positions before it (one fused operator)
+        var y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true);
         x = x + attn_proj.Forward(y.Transpose(1, 2).Reshape(b, t, embed));
         return x + mlp_proj.Forward(c_fc.Forward(ln_2.Forward(x)).Gelu());
-    }
-}
-
-// Layer norm with a weight and no bias, as GPT-2 without biases.
-sealed class LayerNorm : Module<Tensor, Tensor>
-{
-    readonly Tensor weight;
-    public LayerNorm(int dim) => weight = RegisterParameter("weight", Tensor.Ones(dim));
-
-    public override Tensor Forward(Tensor x)
-    {
-        var centred = x - x.Mean(-1, keepDim: true);
-        return centred / ((centred * centred).Mean(-1, keepDim: true) + 1e-5).Sqrt() * weight;
     }
 }

@@ -23,7 +23,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
         TokenEmbedding = RegisterModule("wte", new Embedding(config.VocabularySize, c, gen));
         PositionEmbedding = RegisterModule("wpe", new Embedding(config.BlockSize, c, gen));
         Blocks = RegisterModule("h", new ModuleList<GptBlock>(Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config, gen)).ToArray()));
-        FinalNorm = RegisterModule("ln_f", new GptLayerNorm(c));
+        FinalNorm = RegisterModule("ln_f", new LayerNorm(c, bias: false));
 
         double std = 0.02, projectionStd = 0.02 / Math.Sqrt(2.0 * config.Layers);
         Init.Normal(TokenEmbedding.Weight, 0, std, gen);
@@ -47,7 +47,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
     public Embedding PositionEmbedding { get; }
 
     /// <summary>ln_f: the layer norm before the output projection.</summary>
-    public GptLayerNorm FinalNorm { get; }
+    public LayerNorm FinalNorm { get; }
 
     /// <summary>The transformer blocks, h.0 to h.(layers−1).</summary>
     public ModuleList<GptBlock> Blocks { get; }
@@ -73,8 +73,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
     /// <summary>The mean cross-entropy of <paramref name="logits"/> [B, T, V] against the next tokens <paramref name="targets"/> [B, T].</summary>
     public static Tensor Loss(Tensor logits, Tensor targets)
     {
-        int v = logits.Shape[^1];
-        return logits.Reshape(-1, v).CrossEntropy(targets.Reshape(-1));
+        return logits.CrossEntropy(targets);
     }
 
     /// <inheritdoc/>
@@ -92,22 +91,22 @@ public sealed class GptBlock : Module<Tensor, Tensor>
     {
         int c = config.Embed;
         _heads = config.Heads;
-        Norm1 = RegisterModule("ln_1", new GptLayerNorm(c));
+        Norm1 = RegisterModule("ln_1", new LayerNorm(c, bias: false));
         Attention = RegisterModule("c_attn", new Linear(c, 3 * c, generator, bias: false));
         AttentionProjection = RegisterModule("attn_proj", new Linear(c, c, generator, bias: false));
-        Norm2 = RegisterModule("ln_2", new GptLayerNorm(c));
+        Norm2 = RegisterModule("ln_2", new LayerNorm(c, bias: false));
         Expand = RegisterModule("c_fc", new Linear(c, 4 * c, generator, bias: false));
         Project = RegisterModule("mlp_proj", new Linear(4 * c, c, generator, bias: false));
     }
 
     /// <summary>ln_1.</summary>
-    public GptLayerNorm Norm1 { get; }
+    public LayerNorm Norm1 { get; }
     /// <summary>c_attn: q, k and v in one matrix [3C, C].</summary>
     public Linear Attention { get; }
     /// <summary>attn_proj [C, C].</summary>
     public Linear AttentionProjection { get; }
     /// <summary>ln_2.</summary>
-    public GptLayerNorm Norm2 { get; }
+    public LayerNorm Norm2 { get; }
     /// <summary>c_fc [4C, C].</summary>
     public Linear Expand { get; }
     /// <summary>mlp_proj [C, 4C].</summary>
@@ -123,7 +122,7 @@ public sealed class GptBlock : Module<Tensor, Tensor>
         using (GptProfile.Section("forward: attention"))
         {
             Tensor Heads(int part) => qkv.Narrow(2, part * c, c).Reshape(b, t, _heads, hs).Transpose(1, 2);
-            y = GptFunctions.CausalAttention(Heads(0), Heads(1), Heads(2)).Transpose(1, 2).Reshape(b, t, c);
+            y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true).Transpose(1, 2).Reshape(b, t, c);
         }
         using (GptProfile.Section("forward: attn_proj + residual")) x = x + AttentionProjection.Forward(y);
         using (GptProfile.Section("forward: layer norm")) a = Norm2.Forward(x);
