@@ -103,7 +103,7 @@ public sealed class TrainCommand : ICommand
             Reports = [curves],
             DetectAnomaly = args.Flag("detect-anomaly"),
         };
-        var trainer = UserErrors.AtCall(() => new Trainer(model, optimizer, data.Train, data.Test, options));
+        var trainer = UserErrors.AtCall(() => Trainer.Classifier(model, optimizer, data.Train, data.Test, options));
         if (resume is not null)
         {
             // Weights that do not fit the model, or optimizer state of another optimizer, are the checkpoint's fault.
