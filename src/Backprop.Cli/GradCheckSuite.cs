@@ -167,6 +167,37 @@ public static class GradCheckSuite
         Add("avg_pool2d", "[1,2,5,6] kernel 3 stride 2 padding 1 (overlapping)", x => Tensor.AvgPool2d(x[0], 3, 2, 1), () => [R(434, 1, 2, 5, 6)]);
         Add("adaptive_avg_pool2d", "[2,2,5,7] to 3×4 (overlapping windows)", x => Tensor.AdaptiveAvgPool2d(x[0], 3, 4), () => [R(435, 2, 2, 5, 7)]);
         Add("adaptive_avg_pool2d", "[1,3,4,4] to 1 (global)", x => Tensor.AdaptiveAvgPool2d(x[0], 1), () => [R(436, 1, 3, 4, 4)]);
+        // Transformer operators and the losses' options (seeds 400+).
+        Add("layer_norm", "[2,3,5] weight and bias", x => Tensor.LayerNorm(x[0], x[1], x[2]), () => [R(400, 2, 3, 5), R(401, 5), R(402, 5)]);
+        Add("layer_norm", "[4,6] weight only, eps 1e-3", x => Tensor.LayerNorm(x[0], x[1], null, 1e-3), () => [R(403, 4, 6), R(404, 6)]);
+        Add("layer_norm", "[3,4] no affine", x => Tensor.LayerNorm(x[0]) * R(405, 3, 4), () => [R(406, 3, 4)]);
+        Add("layer_norm", "[2,5] bias only", x => Tensor.LayerNorm(x[0], null, x[1]) * R(407, 2, 5), () => [R(408, 2, 5), R(409, 5)]);
+        Add("scaled_dot_product_attention", "[2,3,5,4] causal", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], isCausal: true) * R(410, 2, 3, 5, 4),
+            () => [R(411, 2, 3, 5, 4), R(412, 2, 3, 5, 4), R(413, 2, 3, 5, 4)]);
+        Add("scaled_dot_product_attention", "q [2,4,3], k [2,6,3], v [2,6,5], scale 0.7", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], scale: 0.7) * R(414, 2, 4, 5),
+            () => [R(415, 2, 4, 3), R(416, 2, 6, 3), R(417, 2, 6, 5)]);
+        Add("scaled_dot_product_attention", "head views of a [2,5,12] projection, causal",
+            x => Tensor.ScaledDotProductAttention(Heads(x[0], 0), Heads(x[0], 1), Heads(x[0], 2), isCausal: true) * R(418, 1, 2, 2, 5, 2),
+            () => [R(419, 2, 5, 12)]);
+        Add("scaled_dot_product_attention", "[2,4,3] with an additive mask [4,4]", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], x[3]) * R(420, 2, 4, 3),
+            () => [R(421, 2, 4, 3), R(422, 2, 4, 3), R(423, 2, 4, 3), R(424, 4, 4)]);
+        Add("multihead_attention", "[2,4,6] self-attention, 2 heads, causal",
+            x => new NN.MultiheadAttention(6, 2, generator: new Generator(425), isCausal: true, dtype: DType.Float64).Forward(x[0], x[0], x[0]) * R(426, 2, 4, 6),
+            () => [R(427, 2, 4, 6)]);
+        Add("multihead_attention", "query [2,3,4], key and value [2,5,4], no bias",
+            x => new NN.MultiheadAttention(4, 2, bias: false, generator: new Generator(428), dtype: DType.Float64).Forward(x[0], x[1], x[2]) * R(429, 2, 3, 4),
+            () => [R(430, 2, 3, 4), R(431, 2, 5, 4), R(432, 2, 5, 4)]);
+        Add("cross_entropy", "[2,3,5] (B, T, V) labels [2,3], weights, ignore, smoothing 0.1, none",
+            x => x[0].CrossEntropy(Ints([4, -100, 0, 2, 2, 1], 2, 3), 0.1, Reduction.None, weight: Tensor.FromArray(new[] { 0.5, 1, 2, 1.5, 0.8 }, 5)) * R(433, 2, 3),
+            () => [R(434, 2, 3, 5)]);
+        Add("cross_entropy", "[4,3] weights, ignore index 1, mean", x => x[0].CrossEntropy(Ints([0, 1, 2, 2], 4), reduction: Reduction.Mean, ignoreIndex: 1,
+            weight: Tensor.FromArray(new[] { 0.3, 1, 2.5 }, 3)), () => [R(435, 4, 3)]);
+        Add("cross_entropy", "[3,4] sum", x => x[0].CrossEntropy([3, 0, 1], reduction: Reduction.Sum), () => [R(436, 3, 4)]);
+        Add("mse", "[3,2] sum", x => x[0].MseLoss(x[1], Reduction.Sum), () => [R(437, 3, 2), R(438, 3, 2)]);
+        Add("mse", "[3,2] none", x => x[0].MseLoss(x[1], Reduction.None) * R(439, 3, 2), () => [R(440, 3, 2), R(441, 3, 2)]);
+        Add("l1", "[3,4] mean", x => NN.Losses.L1(x[0], x[1]), () => [K(442, 3, 4), Tensor.Zeros([3, 4], DType.Float64)]);
+        Add("bce_with_logits", "[2,3] sum", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1], Reduction.Sum),
+            () => [K(443, 2, 3), Tensor.Uniform([2, 3], 0, 1, new Generator(444), DType.Float64)]);
         return c;
     }
 
@@ -178,6 +209,9 @@ public static class GradCheckSuite
             if (Math.Abs(Math.Abs(values[i]) - 0.5) < 0.05) values[i] *= 1.3;
         return Tensor.FromArray(values, 4, 4);
     }
+
+    // Block i of the last axis of [2, 5, 3·4] as two heads of 2: [1, 2, 2, 5, 2], a strided view (read in place, not copied).
+    private static Tensor Heads(Tensor x, int block) => x.Reshape(2, 5, 3, 2, 2).Narrow(2, block, 1).Permute(2, 0, 3, 1, 4);
 
     private static Tensor Mask() => Tensor.FromArray(new[] { 1.0, 0, 1 }, 3, 1);
 }

@@ -164,13 +164,13 @@ public class ErrorMessageTests
     public void CrossEntropyLabelOutOfRange()
     {
         var e = Assert.Throws<ArgumentException>(() => M(2, 3).CrossEntropy([1, 3]));
-        Assert.Equal("cross_entropy: label 3 in row 1 is out of range for 3 classes (expected 0..2)", e.Message);
+        Assert.Equal("cross_entropy: label 3 in row 1 is out of range for 3 classes (expected 0..2 or the ignore index -100)", e.Message);
         var n = Assert.Throws<ArgumentException>(() => M(2, 3).CrossEntropy([-1, 0]));
         Assert.Contains("label -1 in row 0", n.Message);
         var c = Assert.Throws<ArgumentException>(() => M(2, 3).CrossEntropy([0]));
         Assert.Equal("cross_entropy: 1 labels for a batch of 2 rows (logits [2, 3])", c.Message);
         var s = Assert.Throws<ArgumentException>(() => M(3).CrossEntropy([0]));
-        Assert.Contains("cross_entropy: expected logits of shape [batch, classes], got [3]", s.Message);
+        Assert.Contains("cross_entropy: expected logits of shape [batch, classes] (or [..., classes]), got [3]", s.Message);
     }
 
     [Fact]

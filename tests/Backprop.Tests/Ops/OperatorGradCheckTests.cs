@@ -94,9 +94,9 @@ public class OperatorGradCheckTests
         ("Min(Int32, Boolean)", "min", Variant.Any),
         ("Softmax(Int32)", "softmax", Variant.Any),
         ("LogSoftmax(Int32)", "log_softmax", Variant.Any),
-        ("CrossEntropy(Int32[], Double)", "cross_entropy", Variant.Any),
-        ("CrossEntropy(Tensor, Double)", "cross_entropy", Variant.Any),
-        ("MseLoss(Tensor)", "mse", Variant.Any),
+        ("CrossEntropy(Int32[], Double, Reduction, Int32, Tensor)", "cross_entropy", Variant.Any),
+        ("CrossEntropy(Tensor, Double, Reduction, Int32, Tensor)", "cross_entropy", Variant.Any),
+        ("MseLoss(Tensor, Reduction)", "mse", Variant.Any),
         ("Reshape(Int32[])", "reshape", Variant.Any),
         ("View(Int32[])", "view", Variant.Any),
         ("Flatten(Int32, Int32)", "flatten", Variant.Any),
@@ -130,6 +130,9 @@ public class OperatorGradCheckTests
         ("AvgPool2d(Tensor, Int32, Nullable`1, Int32)", "avg_pool2d", Variant.Any),
         ("AdaptiveAvgPool2d(Tensor, Int32, Int32)", "adaptive_avg_pool2d", Variant.Any),
         ("AdaptiveAvgPool2d(Tensor, Int32)", "adaptive_avg_pool2d", Variant.Any),
+        ("LayerNorm(Tensor, Tensor, Tensor, Double)", "layer_norm", Variant.Any),
+        ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
+        ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
     ];
 
     // Public members returning a Tensor that are not differentiable operators: creation, masks, indices, graph plumbing.
