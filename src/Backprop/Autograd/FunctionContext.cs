@@ -1,7 +1,7 @@
 namespace Backprop;
 
 /// <summary>
-/// What one application of a <see cref="Function"/> keeps between its forward and its backward: the tensors saved for
+/// What one application of a <see cref="Function"/> (or <see cref="MultiOutputFunction"/>) keeps between its forward and its backward: the tensors saved for
 /// the backward (read back through the same checks as a built-in operator's: a tensor modified in place after it was
 /// saved is refused, naming the function and the write) and which inputs need a gradient.
 /// </summary>
@@ -10,7 +10,7 @@ public sealed class FunctionContext
     private readonly Tensor[] _inputs;
     private readonly bool _recording;
     private Tensor[] _saved = [];
-    private FunctionNode? _node;
+    private UserFunctionNode? _node;
 
     internal FunctionContext(Tensor[] inputs, bool recording)
     {
@@ -66,7 +66,7 @@ public sealed class FunctionContext
     /// <summary>Whether input <paramref name="index"/> requires a gradient; the backward may return null for the others.</summary>
     public bool NeedsInputGradient(int index) => _recording && _inputs[index].RequiresGrad;
 
-    internal void Attach(FunctionNode node) => _node = node;
+    internal void Attach(UserFunctionNode node) => _node = node;
 
     internal void Release() => _saved = [];
 }

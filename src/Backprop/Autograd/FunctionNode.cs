@@ -1,33 +1,24 @@
 namespace Backprop;
 
 /// <summary>
-/// The graph node of one <see cref="Function"/> application: the engine calls its backward like any operator's, and
-/// it hands the gradient to the user's backward, checking what comes back before the engine reduces and accumulates it.
+/// What the graph nodes of <see cref="Function"/> and <see cref="MultiOutputFunction"/> applications share: the
+/// context, the saved values read through a built-in operator's checks, and the checks of what the user's backward
+/// returns before the engine reduces and accumulates it.
 /// </summary>
-internal sealed class FunctionNode : Node
+internal abstract class UserFunctionNode : Node
 {
-    private readonly Function _function;
-    private readonly FunctionContext _context;
+    private protected readonly FunctionContext Context;
 
-    private FunctionNode(Function function, FunctionContext context) => (_function, _context) = (function, context);
-
-    public override string Name => _function.Name;
-
-    public static Tensor Record(Tensor output, Function function, FunctionContext context, Tensor[] inputs)
-    {
-        var node = new FunctionNode(function, context);
-        context.Attach(node);
-        return Record(output, node, inputs);
-    }
+    private protected UserFunctionNode(FunctionContext context) => Context = context;
 
     // The same release and in-place checks as a built-in operator's saved values.
     internal Tensor ReadSaved(Tensor? value) => Saved(IsReleased ? null : value);
 
-    internal override void Backward(Tensor gradOutput, Span<Tensor?> gradInputs)
+    private protected void Hand(Tensor?[]? grads, Span<Tensor?> gradInputs)
     {
         var inputs = InputArray;
-        var grads = _function.Backward(_context, gradOutput)
-            ?? throw new InvalidOperationException($"{Name}: Backward returned null; it must return one gradient (or null) per input ({inputs.Length})");
+        if (grads is null)
+            throw new InvalidOperationException($"{Name}: Backward returned null; it must return one gradient (or null) per input ({inputs.Length})");
         if (grads.Length != inputs.Length)
             throw new InvalidOperationException(
                 $"{Name}: Backward returned {grads.Length} gradient{(grads.Length == 1 ? "" : "s")} for {inputs.Length} input{(inputs.Length == 1 ? "" : "s")}; expected one per input (null where none is needed)");
@@ -54,5 +45,25 @@ internal sealed class FunctionNode : Node
         return true;
     }
 
-    protected override void ReleaseSaved() => _context.Release();
+    protected override void ReleaseSaved() => Context.Release();
+}
+
+/// <summary>The graph node of one <see cref="Function"/> application.</summary>
+internal sealed class FunctionNode : UserFunctionNode
+{
+    private readonly Function _function;
+
+    private FunctionNode(Function function, FunctionContext context) : base(context) => _function = function;
+
+    public override string Name => _function.Name;
+
+    public static Tensor Record(Tensor output, Function function, FunctionContext context, Tensor[] inputs)
+    {
+        var node = new FunctionNode(function, context);
+        context.Attach(node);
+        return Record(output, node, inputs);
+    }
+
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> gradInputs) =>
+        Hand(_function.Backward(Context, gradOutput), gradInputs);
 }

@@ -36,6 +36,7 @@ public sealed class SamplesTests
         var names = Samples().Select(row => (string)row[0]).ToArray();
         Assert.Contains("regression.cs", names);
         Assert.Contains("digits_two_layer.cs", names);
+        Assert.Contains("custom_op.cs", names);
     }
 
     [Theory]
