@@ -15,7 +15,8 @@ namespace Backprop.Kernels;
 /// </remarks>
 internal static unsafe class EmbeddingKernel
 {
-    // Columns per work item of the backward: wide enough for several vectors, narrow enough to split a 128-wide table.
+    // Columns per work item of the backward when it runs on several threads: wide enough for several vectors, narrow
+    // enough to split a 128-wide table.
     private const int ColumnBlock = 32;
 
     /// <summary>output[t, :] = table[indices[t], :].</summary>
@@ -44,10 +45,13 @@ internal static unsafe class EmbeddingKernel
         CheckLengths(gradTable.Length, indices.Length, gradOutput.Length, width, nameof(gradOutput));
         if (width == 0 || indices.IsEmpty) return;
         int blocks = (width + ColumnBlock - 1) / ColumnBlock;
+        long workPerBlock = (long)indices.Length * Math.Min(width, ColumnBlock);
+        // On one thread, whole rows: a quarter of the span calls for a 128-wide table, and the same sums in the same order.
+        int block = Parallelism.ThreadsFor(blocks, workPerBlock) == 1 ? width : ColumnBlock;
         fixed (T* pGy = gradOutput) fixed (int* pIdx = indices) fixed (T* pGw = gradTable)
         {
-            var body = new IndexAddBody<T> { GradOutput = pGy, Indices = pIdx, GradTable = pGw, Width = width, Count = indices.Length };
-            Parallelism.For(blocks, (long)indices.Length * Math.Min(width, ColumnBlock), body);
+            var body = new IndexAddBody<T> { GradOutput = pGy, Indices = pIdx, GradTable = pGw, Width = width, Count = indices.Length, Block = block };
+            Parallelism.For((width + block - 1) / block, workPerBlock, body);
         }
     }
 
@@ -73,11 +77,11 @@ internal static unsafe class EmbeddingKernel
     {
         public T* GradOutput, GradTable;
         public int* Indices;
-        public int Width, Count;
+        public int Width, Count, Block;
 
         public readonly void Invoke(int block)
         {
-            int start = block * ColumnBlock, length = Math.Min(ColumnBlock, Width - start);
+            int start = block * Block, length = Math.Min(Block, Width - start);
             for (int t = 0; t < Count; t++)
             {
                 var row = new Span<T>(GradTable + (nint)Indices[t] * Width + start, length);
