@@ -198,6 +198,35 @@ public static class GradCheckSuite
         Add("l1", "[3,4] mean", x => NN.Losses.L1(x[0], x[1]), () => [K(442, 3, 4), Tensor.Zeros([3, 4], DType.Float64)]);
         Add("bce_with_logits", "[2,3] sum", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1], Reduction.Sum),
             () => [K(443, 2, 3), Tensor.Uniform([2, 3], 0, 1, new Generator(444), DType.Float64)]);
+        // The operators of modern models (seeds 600+). Softplus is checked on both sides of its threshold, away from it
+        // (where its two branches meet with a small jump); amax/amin on random normals, which have no ties.
+        Add("gelu", "[3,4] exact", x => x[0].Gelu(), () => [R(600, 3, 4)]);
+        Add("gelu", "[3,4] tanh approximation", x => x[0].Gelu(GeluApproximation.Tanh), () => [R(601, 3, 4)]);
+        Add("silu", "[3,4]", x => x[0].Silu(), () => [R(602, 3, 4)]);
+        Add("softplus", "[2,3] beta 1", x => x[0].Softplus(), () => [R(603, 2, 3)]);
+        Add("softplus", "[6] beta 2 threshold 3, both branches", x => x[0].Softplus(2, 3),
+            () => [Tensor.FromArray(new[] { -2.0, -0.7, 0.1, 0.9, 2.2, 3.1 })]);
+        Add("log1p", "[3,4]", x => x[0].Log1p(), () => [Tensor.Uniform([3, 4], -0.5, 2, new Generator(604), DType.Float64)]);
+        Add("erf", "[3,4]", x => x[0].Erf(), () => [R(605, 3, 4)]);
+        Add("sin", "[3,4]", x => x[0].Sin(), () => [R(606, 3, 4)]);
+        Add("cos", "[3,4]", x => x[0].Cos(), () => [R(607, 3, 4)]);
+        Add("masked_fill", "[3,4] mask [3,1]", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1, 0, 1 }, 3, 1), -1.0), () => [R(608, 3, 4)]);
+        Add("masked_fill", "[4] mask [2,4] (broadcast result)", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1.0, 0, 0, 1, 0, 1, 0, 0 }, 2, 4), 2.0),
+            () => [R(609, 4)]);
+        Add("tril", "[4,5] diagonal 1", x => x[0].Tril(1) * R(610, 4, 5), () => [R(611, 4, 5)]);
+        Add("triu", "[2,3,4] diagonal -1", x => x[0].Triu(-1) * R(612, 2, 3, 4), () => [R(613, 2, 3, 4)]);
+        Add("amax", "[3,5] axis 1", x => x[0].Amax(1), () => [R(614, 3, 5)]);
+        Add("amax", "[2,3,4] axes (0,2) keepdim", x => x[0].Amax([0, 2], keepDim: true), () => [R(615, 2, 3, 4)]);
+        Add("amax", "[2,3] all", x => x[0].Amax(), () => [R(616, 2, 3)]);
+        Add("amin", "[4,3] axis 0", x => x[0].Amin(0), () => [R(617, 4, 3)]);
+        Add("amin", "[2,3,2] axes (1,2)", x => x[0].Amin([1, 2]), () => [R(618, 2, 3, 2)]);
+        Add("amin", "[3,2] all", x => x[0].Amin(), () => [R(619, 3, 2)]);
+        Add("std", "[3,5] axis 1", x => x[0].Std(1), () => [R(620, 3, 5)]);
+        Add("std", "[6] all, population", x => x[0].Std(correction: 0), () => [R(621, 6)]);
+        Add("std", "[2,3,4] axes (0,2) keepdim", x => x[0].Std([0, 2], keepDim: true), () => [R(622, 2, 3, 4)]);
+        Add("var", "[4,3] axis 0, one-axis form", x => x[0].Var(0), () => [R(623, 4, 3)]);
+        Add("cumsum", "[3,4] axis 1", x => x[0].Cumsum(1) * R(624, 3, 4), () => [R(625, 3, 4)]);
+        Add("cumsum", "[2,3,4] axis 0", x => x[0].Cumsum(0) * R(626, 2, 3, 4), () => [R(627, 2, 3, 4)]);
         return c;
     }
 

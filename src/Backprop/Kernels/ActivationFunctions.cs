@@ -6,7 +6,8 @@ namespace Backprop.Kernels;
 
 // The activations of modern networks as operator structs: forward lane by lane in every vector width (VectorLoop) and
 // the fused local gradient from the saved input. The formulas, and the order of their operations, are PyTorch's
-// (aten/src/ATen/native/cpu/Activation.cpp), so float64 results agree with it to rounding. The scalar forms run the
+// (aten/src/ATen/native/cpu/Activation.cpp), so float64 results agree with it to rounding — except GELU's tanh form,
+// rearranged to avoid a cancellation (see there). The scalar forms run the
 // vector code on one lane, so every element of a span rounds the same whether it falls in a vector or in the tail.
 
 /// <summary>GELU exact: ½x(1 + erf(x/√2)); gradient g·(Φ(x) + x·φ(x)) from the saved input.</summary>
@@ -49,7 +50,10 @@ internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalG
 }
 
 /// <summary>
-/// GELU, PyTorch's tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))); gradient from the saved input.
+/// GELU, PyTorch's tanh approximation ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), computed as x·σ(2u) — the same
+/// function (½(1 + tanh u) = σ(2u)) without the cancellation of 1 + tanh u where tanh u is near −1 (x ≲ −3), which in
+/// float loses most digits of the result and of its gradient. Gradient from the saved input:
+/// s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²) with s = σ(2u), since ½(1 − tanh²u) = 2s(1 − s).
 /// </summary>
 internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILocalGradient
 {
@@ -58,58 +62,47 @@ internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILo
     public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.OneLane(this, x);
     public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.Map(this, x, y);
 
-    public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var inner = Vector128.Create(T.CreateTruncating(Beta)) * (x + Vector128.Create(T.CreateTruncating(Kappa)) * (x * x * x));
-        return Vector128.Create(T.CreateTruncating(0.5)) * x * (Vector128<T>.One + Tanh(inner));
-    }
+    // e^(−2u): x/(1 + e^(−2u)) = x·σ(2u).
+    private static Vector128<T> ExpMinus2U<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Exp(Vector128.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector128.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
+    private static Vector256<T> ExpMinus2U<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Exp(Vector256.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector256.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
+    private static Vector512<T> ExpMinus2U<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Exp(Vector512.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector512.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
 
-    public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var inner = Vector256.Create(T.CreateTruncating(Beta)) * (x + Vector256.Create(T.CreateTruncating(Kappa)) * (x * x * x));
-        return Vector256.Create(T.CreateTruncating(0.5)) * x * (Vector256<T>.One + Tanh(inner));
-    }
-
-    public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var inner = Vector512.Create(T.CreateTruncating(Beta)) * (x + Vector512.Create(T.CreateTruncating(Kappa)) * (x * x * x));
-        return Vector512.Create(T.CreateTruncating(0.5)) * x * (Vector512<T>.One + Tanh(inner));
-    }
+    public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector128<T>.One + ExpMinus2U(x));
+    public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector256<T>.One + ExpMinus2U(x));
+    public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector512<T>.One + ExpMinus2U(x));
 
     public T Invoke<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => Invoke(Vector128.Create(g), Vector128.Create(x)).ToScalar();
 
-    // d/dx = ½(1 + t) + ½x·(1 − t²)·β(1 + 3κx²), t = tanh(β(x + κx³)).
+    // 1 − s is taken as 1 − s where s < ½ (no cancellation) and as s·e where s ≥ ½ (e ≤ 1: exact to rounding, and
+    // never ∞·0 where e overflows).
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var half = Vector128.Create(T.CreateTruncating(0.5));
-        var beta = Vector128.Create(T.CreateTruncating(Beta));
-        var kappa = Vector128.Create(T.CreateTruncating(Kappa));
-        var sq = x * x;
-        var t = Tanh(beta * (x + kappa * (sq * x)));
-        var right = half * x * (Vector128<T>.One - t * t) * (beta * (Vector128<T>.One + Vector128.Create(T.CreateTruncating(3.0)) * kappa * sq));
-        return g * (half * (Vector128<T>.One + t) + right);
+        var e = ExpMinus2U(x);
+        var s = Vector128<T>.One / (Vector128<T>.One + e);
+        var rest = Vector128.ConditionalSelect(Vector128.GreaterThan(e, Vector128<T>.One), Vector128<T>.One - s, s * e);
+        var slope = Vector128.Create(T.CreateTruncating(2 * Beta)) * (Vector128<T>.One + Vector128.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        return g * (s + x * s * rest * slope);
     }
 
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var half = Vector256.Create(T.CreateTruncating(0.5));
-        var beta = Vector256.Create(T.CreateTruncating(Beta));
-        var kappa = Vector256.Create(T.CreateTruncating(Kappa));
-        var sq = x * x;
-        var t = Tanh(beta * (x + kappa * (sq * x)));
-        var right = half * x * (Vector256<T>.One - t * t) * (beta * (Vector256<T>.One + Vector256.Create(T.CreateTruncating(3.0)) * kappa * sq));
-        return g * (half * (Vector256<T>.One + t) + right);
+        var e = ExpMinus2U(x);
+        var s = Vector256<T>.One / (Vector256<T>.One + e);
+        var rest = Vector256.ConditionalSelect(Vector256.GreaterThan(e, Vector256<T>.One), Vector256<T>.One - s, s * e);
+        var slope = Vector256.Create(T.CreateTruncating(2 * Beta)) * (Vector256<T>.One + Vector256.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        return g * (s + x * s * rest * slope);
     }
 
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var half = Vector512.Create(T.CreateTruncating(0.5));
-        var beta = Vector512.Create(T.CreateTruncating(Beta));
-        var kappa = Vector512.Create(T.CreateTruncating(Kappa));
-        var sq = x * x;
-        var t = Tanh(beta * (x + kappa * (sq * x)));
-        var right = half * x * (Vector512<T>.One - t * t) * (beta * (Vector512<T>.One + Vector512.Create(T.CreateTruncating(3.0)) * kappa * sq));
-        return g * (half * (Vector512<T>.One + t) + right);
+        var e = ExpMinus2U(x);
+        var s = Vector512<T>.One / (Vector512<T>.One + e);
+        var rest = Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<T>.One), Vector512<T>.One - s, s * e);
+        var slope = Vector512.Create(T.CreateTruncating(2 * Beta)) * (Vector512<T>.One + Vector512.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        return g * (s + x * s * rest * slope);
     }
 }
 

@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// The runtime's vector transcendental functions (exp, log, sin, cos), which exist only for float and double, made
+/// The runtime's vector transcendental functions (exp, log), which exist only for float and double, made
 /// generic over the element type: the <c>typeof</c> test is a JIT-time constant, so each instantiation keeps one
-/// branch. The scalar forms run the same code on one lane, so a loop's scalar tail rounds exactly as its vector body.
+/// branch. Every function gives the same lane result in every width, so a loop's scalar tail (one lane of a 128-bit
+/// vector) rounds exactly as its vector body.
 /// </summary>
 internal static class VectorMath
 {
@@ -25,19 +26,28 @@ internal static class VectorMath
     public static Vector512<T> Log<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
         typeof(T) == typeof(float) ? Vector512.Log(x.AsSingle()).As<float, T>() : Vector512.Log(x.AsDouble()).As<double, T>();
 
-    public static Vector128<T> Sin<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector128.Sin(x.AsSingle()).As<float, T>() : Vector128.Sin(x.AsDouble()).As<double, T>();
-    public static Vector256<T> Sin<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector256.Sin(x.AsSingle()).As<float, T>() : Vector256.Sin(x.AsDouble()).As<double, T>();
-    public static Vector512<T> Sin<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector512.Sin(x.AsSingle()).As<float, T>() : Vector512.Sin(x.AsDouble()).As<double, T>();
+    // Sine and cosine lane by lane with the scalar functions: the runtime's vector forms compute a lane differently
+    // depending on its neighbours (lanes outside their fast range send the whole vector to a fallback), so the same
+    // element would round differently in a vector body and in a tail. Neither is hot in the networks here.
+    public static Vector128<T> Sin<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> lanes = stackalloc T[Vector128<T>.Count];
+        x.CopyTo(lanes);
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = T.Sin(lanes[i]);
+        return Vector128.Create<T>(lanes);
+    }
+    public static Vector256<T> Sin<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Create(Sin(x.GetLower()), Sin(x.GetUpper()));
+    public static Vector512<T> Sin<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Create(Sin(x.GetLower()), Sin(x.GetUpper()));
 
-    public static Vector128<T> Cos<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector128.Cos(x.AsSingle()).As<float, T>() : Vector128.Cos(x.AsDouble()).As<double, T>();
-    public static Vector256<T> Cos<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector256.Cos(x.AsSingle()).As<float, T>() : Vector256.Cos(x.AsDouble()).As<double, T>();
-    public static Vector512<T> Cos<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        typeof(T) == typeof(float) ? Vector512.Cos(x.AsSingle()).As<float, T>() : Vector512.Cos(x.AsDouble()).As<double, T>();
+    public static Vector128<T> Cos<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<T> lanes = stackalloc T[Vector128<T>.Count];
+        x.CopyTo(lanes);
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = T.Cos(lanes[i]);
+        return Vector128.Create<T>(lanes);
+    }
+    public static Vector256<T> Cos<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector256.Create(Cos(x.GetLower()), Cos(x.GetUpper()));
+    public static Vector512<T> Cos<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> => Vector512.Create(Cos(x.GetLower()), Cos(x.GetUpper()));
 
     /// <summary>
     /// ln(1 + x) accurate for small x (Kahan's form: ln u · x/(u − 1) with u = 1 + x cancels the rounding of u),
@@ -68,35 +78,6 @@ internal static class VectorMath
         r = Vector512.ConditionalSelect(Vector512.Equals(u, Vector512<T>.One), x, r);
         return Vector512.ConditionalSelect(Vector512.Equals(u, Vector512.Create(T.PositiveInfinity)), x, r);
     }
-
-    /// <summary>
-    /// tanh: for float 1 − 2/(e²ᵘ + 1), exact at the saturated ends (e²ᵘ = ∞ gives 1, 0 gives −1) and within a few
-    /// float ulps of 1 elsewhere, which is what GELU's 1 + tanh needs; for double the runtime's tanh lane by lane.
-    /// </summary>
-    public static Vector128<T> Tanh<T>(Vector128<T> u) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(double)) return PerLaneTanh(u.AsDouble()).As<double, T>();
-        var e = Exp(u + u);
-        return Vector128<T>.One - Vector128.Create(T.One + T.One) / (e + Vector128<T>.One);
-    }
-
-    /// <inheritdoc cref="Tanh{T}(Vector128{T})"/>
-    public static Vector256<T> Tanh<T>(Vector256<T> u) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(double)) return Vector256.Create(PerLaneTanh(u.GetLower().AsDouble()), PerLaneTanh(u.GetUpper().AsDouble())).As<double, T>();
-        var e = Exp(u + u);
-        return Vector256<T>.One - Vector256.Create(T.One + T.One) / (e + Vector256<T>.One);
-    }
-
-    /// <inheritdoc cref="Tanh{T}(Vector128{T})"/>
-    public static Vector512<T> Tanh<T>(Vector512<T> u) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(double)) return Vector512.Create(Tanh(u.GetLower()), Tanh(u.GetUpper()));
-        var e = Exp(u + u);
-        return Vector512<T>.One - Vector512.Create(T.One + T.One) / (e + Vector512<T>.One);
-    }
-
-    private static Vector128<double> PerLaneTanh(Vector128<double> u) => Vector128.Create(Math.Tanh(u.GetElement(0)), Math.Tanh(u.GetElement(1)));
 
     /// <summary>a·b + c with one rounding.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -3,9 +3,10 @@ using Backprop.Kernels;
 namespace Backprop.Ops;
 
 /// <summary>
-/// masked_fill(x, mask, value): the value where the mask (broadcast to x's shape, any dtype) is non-zero, x elsewhere.
-/// The gradient passes where x was kept and is 0 where it was filled — selected, so even an infinite upstream
-/// gradient gives 0 there.
+/// masked_fill(x, mask, value): the value where the mask (any dtype) is non-zero, x elsewhere, the two broadcast
+/// together as PyTorch's out-of-place masked_fill does (so a mask with more axes enlarges the result). The gradient
+/// passes where x was kept and is 0 where it was filled — selected, so even an infinite upstream gradient gives 0
+/// there; the engine sums it back over the axes x was broadcast along.
 /// </summary>
 internal sealed class MaskedFillOp : Node
 {
@@ -15,16 +16,13 @@ internal sealed class MaskedFillOp : Node
     public static Tensor Apply(Tensor x, Tensor mask, double value)
     {
         Elementwise.RequireFloat("masked_fill", x);
-        var shape = Shapes.Broadcast("masked_fill", mask.ShapeArray, x.ShapeArray);
-        if (!Shapes.Equal(shape, x.ShapeArray))
-            throw new ArgumentException(
-                $"masked_fill: mask {Shapes.Format(mask.ShapeArray)} cannot be broadcast to the tensor's shape {Shapes.Format(x.ShapeArray)} (it would enlarge it to {Shapes.Format(shape)})");
+        var shape = Shapes.Broadcast("masked_fill (tensor, mask)", x.ShapeArray, mask.ShapeArray);
         Tensor selected, y;
         using (Autograd.NoGrad())
         {
             // 0/1 in the mask's own dtype first, so a tiny float64 value cannot round to a float32 zero.
             var nonZero = mask.DType == DType.Int32 ? mask : Elementwise.Unary("masked_fill", mask.ContiguousData(), new NonZeroFunction());
-            selected = nonZero.CastData(x.DType).ExpandData(x.ShapeArray).ContiguousData();
+            selected = nonZero.CastData(x.DType).ExpandData(shape).ContiguousData();
             y = WhereOp.Apply(selected, Tensor.Full([], value, x.DType), x);
         }
         return Autograd.ShouldRecord(x) ? Record(y, new MaskedFillOp { _mask = selected }, x) : y;

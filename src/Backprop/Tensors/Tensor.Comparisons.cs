@@ -33,8 +33,8 @@ public sealed partial class Tensor
     public Tensor Ge(double c) => CompareOp.Apply(this, c, Comparison.GreaterOrEqual);
 
     /// <summary>
-    /// <paramref name="value"/> where <paramref name="mask"/> (of any dtype, broadcast to this tensor's shape) is
-    /// non-zero, this tensor's element elsewhere; the gradient is 0 where filled. A causal attention mask is
+    /// <paramref name="value"/> where <paramref name="mask"/> (of any dtype) is non-zero, this tensor's element
+    /// elsewhere; the two broadcast together, as PyTorch's masked_fill. The gradient is 0 where filled. A causal attention mask is
     /// <c>scores.MaskedFill(causal.Eq(0), double.NegativeInfinity)</c>.
     /// </summary>
     public Tensor MaskedFill(Tensor mask, double value) => MaskedFillOp.Apply(this, mask, value);

@@ -31,14 +31,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>The variance along one axis with <paramref name="correction"/> (1: unbiased; 0: population).</summary>
-    public Tensor Var(int axis, int correction = 1, bool keepDim = false) => Var([axis], correction, keepDim);
+    public Tensor Var(int axis, int correction = 1, bool keepDim = false) => Var([Shapes.NormalizeAxis("var", axis, Rank)], correction, keepDim);
 
     /// <summary>
     /// The standard deviation √var with <paramref name="correction"/> (1: unbiased, PyTorch's default; 0: population),
     /// over the given axes (all when none). One element with correction 1 gives NaN, as PyTorch; a constant slice has
     /// gradient 0 (not NaN), as PyTorch's std.
     /// </summary>
-    public Tensor Std(int[]? axes = null, int correction = 1, bool keepDim = false) => StdOp.Apply(Var(axes, correction, keepDim));
+    public Tensor Std(int[]? axes = null, int correction = 1, bool keepDim = false) =>
+        StdOp.Apply(Var(axes is null ? null : Shapes.NormalizeAxes("std", axes, Rank), correction, keepDim));
 
     /// <summary>The standard deviation along one axis (see <see cref="Std(int[], int, bool)"/>).</summary>
     public Tensor Std(int axis, int correction = 1, bool keepDim = false) => Std([axis], correction, keepDim);

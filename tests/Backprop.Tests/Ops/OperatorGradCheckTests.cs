@@ -133,6 +133,26 @@ public class OperatorGradCheckTests
         ("LayerNorm(Tensor, Tensor, Tensor, Double)", "layer_norm", Variant.Any),
         ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
         ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
+        ("Gelu(GeluApproximation)", "gelu", Variant.Any),
+        ("Silu()", "silu", Variant.Any),
+        ("Softplus(Double, Double)", "softplus", Variant.Any),
+        ("Log1p()", "log1p", Variant.Any),
+        ("Erf()", "erf", Variant.Any),
+        ("Sin()", "sin", Variant.Any),
+        ("Cos()", "cos", Variant.Any),
+        ("MaskedFill(Tensor, Double)", "masked_fill", Variant.Any),
+        ("Tril(Int32)", "tril", Variant.Any),
+        ("Triu(Int32)", "triu", Variant.Any),
+        ("Amax()", "amax", Variant.Any),
+        ("Amax(Int32, Boolean)", "amax", Variant.Any),
+        ("Amax(Int32[], Boolean)", "amax", Variant.Any),
+        ("Amin()", "amin", Variant.Any),
+        ("Amin(Int32, Boolean)", "amin", Variant.Any),
+        ("Amin(Int32[], Boolean)", "amin", Variant.Any),
+        ("Var(Int32, Int32, Boolean)", "var", Variant.Any),
+        ("Std(Int32[], Int32, Boolean)", "std", Variant.Any),
+        ("Std(Int32, Int32, Boolean)", "std", Variant.Any),
+        ("Cumsum(Int32)", "cumsum", Variant.Any),
     ];
 
     // Public members returning a Tensor that are not differentiable operators: creation, masks, indices, graph plumbing.
@@ -140,7 +160,7 @@ public class OperatorGradCheckTests
     [
         "Scalar", "FromArray", "Wrap", "FromRows", "Zeros", "Ones", "Full", "Arange", "Linspace", "Eye", "Rand", "Uniform",
         "Randn", "Normal", "ZerosLike", "OnesLike", "FullLike", "RandLike", "RandnLike",
-        "Greater", "ArgMax", "ArgMin", "Argsort", "OneHot", "Multinomial", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
+        "Greater", "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "ArgMax", "ArgMin", "Argsort", "OneHot", "Multinomial", "Detach", "RetainGrad", "Fill", "get_Grad", "get_GradFn",
     ];
 
     // A tensor, pieces of one (split, chunk) or values with indices (topk, sort).
