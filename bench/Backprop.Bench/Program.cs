@@ -1,4 +1,9 @@
+using Backprop.Bench;
 using BenchmarkDotNet.Running;
 
 // BenchmarkDotNet suites for the kernels and the engine: `dotnet run -c Release --project bench/Backprop.Bench -- --filter '*'`.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `-- gpt-gemm [rounds]` prints quick in-process GFLOPS of the gpt_char step's GEMM products instead.
+if (args.Length > 0 && args[0] == "gpt-gemm")
+    GptGemmQuick.Run(args);
+else
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
