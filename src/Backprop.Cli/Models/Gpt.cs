@@ -121,8 +121,11 @@ public sealed class GptBlock : Module<Tensor, Tensor>
         using (GptProfile.Section("forward: c_attn")) qkv = Attention.Forward(a);
         using (GptProfile.Section("forward: attention"))
         {
-            Tensor Heads(int part) => qkv.Narrow(2, part * c, c).Reshape(b, t, _heads, hs).Transpose(1, 2);
-            y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true).Transpose(1, 2).Reshape(b, t, c);
+            // q, k and v as views of the projection, [1, B, H, T, hs] (no copies): channels 32h..32h+31 of each third are head h.
+            var split = qkv.Reshape(b, t, 3, _heads, hs);
+            Tensor Heads(int part) => split.Narrow(2, part, 1).Permute(2, 0, 3, 1, 4);
+            // The result's memory follows q's, [B, T, H, hs]: back to [B, T, C] is a view too.
+            y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true).Permute(0, 1, 3, 2, 4).Reshape(b, t, c);
         }
         using (GptProfile.Section("forward: attn_proj + residual")) x = x + AttentionProjection.Forward(y);
         using (GptProfile.Section("forward: layer norm")) a = Norm2.Forward(x);
