@@ -22,25 +22,22 @@ public sealed class SamplesTests
         throw new InvalidOperationException($"no Backprop.slnx above {AppContext.BaseDirectory}");
     }
 
-    public static TheoryData<string> Samples()
-    {
-        var data = new TheoryData<string>();
-        foreach (string file in Directory.GetFiles(Path.Combine(RepositoryRoot(), "samples"), "*.cs").Order(StringComparer.Ordinal))
-            data.Add(Path.GetFileName(file));
-        return data;
-    }
+    private static string[] SampleFiles() =>
+        [.. Directory.GetFiles(Path.Combine(RepositoryRoot(), "samples"), "*.cs").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+
+    public static TheoryData<string> Samples() => new(SampleFiles());
 
     [Fact]
     public void TheSamplesOfTheIssueAreThere()
     {
-        var names = Samples().Select(row => (string)row[0]).ToArray();
+        var names = SampleFiles();
         Assert.Contains("regression.cs", names);
         Assert.Contains("digits_two_layer.cs", names);
     }
 
     [Theory]
     [MemberData(nameof(Samples))]
-    public void RunsInShortModeAndExitsZero(string sample)
+    public async Task RunsInShortModeAndExitsZero(string sample)
     {
         string root = RepositoryRoot();
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
@@ -58,13 +55,17 @@ public sealed class SamplesTests
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Limit))
+        using var limit = new CancellationTokenSource(Limit);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
             Assert.Fail($"samples/{sample} --short did not finish within {Limit.TotalMinutes} minutes");
         }
-        process.WaitForExit();
         Assert.True(process.ExitCode == 0,
-            $"samples/{sample} --short exited with {process.ExitCode}\nstdout:\n{output.Result}\nstderr:\n{error.Result}");
+            $"samples/{sample} --short exited with {process.ExitCode}\nstdout:\n{await output}\nstderr:\n{await error}");
     }
 }
