@@ -109,9 +109,18 @@ public sealed class Generator
     }
 
     /// <summary>Returns the next 64 uniformly distributed random bits (one xoshiro256** step).</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => _sync is null ? Step() : LockedStep();
+
+    // The single draws stay free of a try/finally for every generator but the default, so they inline into the
+    // per-element loops (dropout masks, fills) as before.
+    private ulong LockedStep()
     {
-        using var _ = Enter();
+        lock (_sync!) return Step();
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ulong Step()
+    {
         ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
         _s2 ^= _s0;
@@ -136,7 +145,12 @@ public sealed class Generator
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxExclusive"/> is not positive.</exception>
     public int NextInt(int maxExclusive)
     {
-        using var _ = Enter();
+        if (_sync is null) return NextIntCore(maxExclusive);
+        lock (_sync) return NextIntCore(maxExclusive);
+    }
+
+    private int NextIntCore(int maxExclusive)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxExclusive);
         // Lemire (2019), "Fast random integer generation in an interval": the high word of a 32×32-bit
         // product is uniform once the few low words that would over-represent some results are rejected.
@@ -176,7 +190,12 @@ public sealed class Generator
     /// </summary>
     public double NextGaussian()
     {
-        using var _ = Enter();
+        if (_sync is null) return NextGaussianCore();
+        lock (_sync) return NextGaussianCore();
+    }
+
+    private double NextGaussianCore()
+    {
         double u1 = 1.0 - NextDouble();
         double u2 = NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
