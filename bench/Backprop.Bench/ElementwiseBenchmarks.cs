@@ -4,13 +4,15 @@ namespace Backprop.Bench;
 
 /// <summary>
 /// The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256), the fused
-/// local gradients of tanh and sigmoid (forward and backward through a leaf), and one large activation
-/// (1024 × 1024, split over cores).
+/// local gradients of tanh and sigmoid (forward and backward through a leaf), one large activation
+/// (1024 × 1024, split over cores), and GELU at the size of the GPT benchmark's MLP activations (768 × 512 floats),
+/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward.
 /// </summary>
 [MemoryDiagnoser]
 public class ElementwiseBenchmarks
 {
     private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!, _leaf = null!, _ones = null!, _large = null!;
+    private Tensor _mlp = null!, _mlpLeaf = null!, _mlpOnes = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -24,6 +26,10 @@ public class ElementwiseBenchmarks
         _leaf.RequiresGrad = true;
         _ones = Tensor.Ones(64, 256);
         _large = Tensor.Randn([1024, 1024], gen);
+        _mlp = Tensor.Randn([768, 512], gen);
+        _mlpLeaf = Tensor.Randn([768, 512], gen);
+        _mlpLeaf.RequiresGrad = true;
+        _mlpOnes = Tensor.Ones(768, 512);
     }
 
     [Benchmark] public Tensor AddSameShape() { using var _ = Autograd.NoGrad(); return _a + _b; }
@@ -38,6 +44,19 @@ public class ElementwiseBenchmarks
     [Benchmark] public Tensor SigmoidBackward() => Backward(_leaf.Sigmoid());
     [Benchmark] public Tensor ExpLarge() { using var _ = Autograd.NoGrad(); return _large.Exp(); }
     [Benchmark] public Tensor Contiguous() { using var _ = Autograd.NoGrad(); return _transposed.Contiguous(); }
+    [Benchmark] public Tensor GeluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(); }
+    [Benchmark] public Tensor GeluTanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(GeluApproximation.Tanh); }
+    [Benchmark] public Tensor GeluBackward768x512() => MlpBackward(_mlpLeaf.Gelu());
+    [Benchmark] public Tensor ErfForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Erf(); }
+    [Benchmark] public Tensor SiluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Silu(); }
+    [Benchmark] public Tensor TanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Tanh(); }
+
+    private Tensor MlpBackward(Tensor y)
+    {
+        _mlpLeaf.Grad = null;
+        y.Backward(_mlpOnes);
+        return _mlpLeaf.Grad!;
+    }
 
     // The leaf's gradient is dropped first, so every run writes it anew instead of adding to the last run's.
     private Tensor Backward(Tensor y)

@@ -146,27 +146,35 @@ public static class GradCheckSuite
         Add("batch_norm", "2d [3,2,3,3] train mode, γ and β", x => new NN.BatchNorm2d(2, dtype: DType.Float64).Forward(x[0]) * x[1].Reshape(1, 2, 1, 1) + x[2].Reshape(1, 2, 1, 1), () => [R(319, 3, 2, 3, 3), R(320, 2), R(321, 2)]);
         Add("bce_with_logits", "[4,3] vs targets in [0,1]", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1]),
             () => [K(322, 4, 3), Tensor.Uniform([4, 3], 0, 1, new Generator(323), DType.Float64)]);
-        // Indexing, shape, sampling and pooling operators (seeds 400+). Sort and top-k inputs are random normals, so no
-        // two values are close enough for a finite difference to reorder them; pooling windows average, so they have no kinks.
-        Add("embedding", "table [5,3], indices [2,3] with repeats", x => Tensor.Embedding(Ints([4, 0, 4, 1, 4, 0], 2, 3), x[0]) * R(400, 2, 3, 3), () => [R(401, 5, 3)]);
-        Add("embedding", "tied: table [4,3] looked up and as output projection", x => Tensor.MatMul(Tensor.Embedding(Ints([1, 3, 1], 3), x[0]), x[0].T) * R(402, 3, 4), () => [R(403, 4, 3)]);
-        Add("split", "[5,3] sizes 2 on axis 0", x => Tensor.Concat(x[0].Split(2, 0).Select((t, i) => t * (i + 1.0)).ToArray(), 0) * R(404, 5, 3), () => [R(405, 5, 3)]);
-        Add("split", "[2,6] sizes (1,3,2) on axis 1", x => x[0].Split([1, 3, 2], 1)[1] * R(406, 2, 3) + x[0].Split([1, 3, 2], 1)[2].Sum(), () => [R(407, 2, 6)]);
-        Add("chunk", "[3,7] into 3 on axis -1", x => x[0].Chunk(3, -1)[2] * R(408, 3, 1) + x[0].Chunk(3, -1)[0].Square().Sum(), () => [R(409, 3, 7)]);
-        Add("pad", "[2,3,4] (1,2) on the last axis, value 0.5", x => x[0].Pad([1, 2], 0.5) * R(410, 2, 3, 7), () => [R(411, 2, 3, 4)]);
-        Add("pad", "[2,3,4] (1,0,-1,2) cropping", x => x[0].Pad([1, 0, -1, 2]) * R(412, 2, 4, 5), () => [R(413, 2, 3, 4)]);
-        Add("scatter_add", "[3,4] axis 0, index [2,4] with repeats, src [3,4]", x => x[0].ScatterAdd(0, Ints([2, 0, 2, 1, 2, 2, 0, 1], 2, 4), x[1]) * R(414, 3, 4), () => [R(415, 3, 4), R(416, 3, 4)]);
-        Add("scatter_add", "[2,5] axis 1, index [2,3]", x => x[0].ScatterAdd(1, Ints([4, 4, 0, 1, 3, 1], 2, 3), x[1]) * R(417, 2, 5), () => [R(418, 2, 5), R(419, 2, 3)]);
-        Add("topk", "[3,6] k 3 largest", x => x[0].TopK(3).Values * R(420, 3, 3), () => [R(421, 3, 6)]);
-        Add("topk", "[5,2] k 2 smallest on axis 0, unsorted", x => x[0].TopK(2, 0, largest: false, sorted: false).Values * R(422, 2, 2), () => [R(423, 5, 2)]);
-        Add("sort", "[3,5] ascending", x => x[0].Sort().Values * R(424, 3, 5), () => [R(425, 3, 5)]);
-        Add("sort", "[4,3] descending on axis 0", x => x[0].Sort(0, descending: true).Values * R(426, 4, 3), () => [R(427, 4, 3)]);
-        Add("conv1d", "[2,3,7] * [4,3,3] + bias", x => Tensor.Conv1d(x[0], x[1], x[2]), () => [R(428, 2, 3, 7), R(429, 4, 3, 3), R(430, 4)]);
-        Add("conv1d", "[2,2,8] * [3,2,3] stride 2 padding 1, no bias", x => Tensor.Conv1d(x[0], x[1], null, 2, 1), () => [R(431, 2, 2, 8), R(432, 3, 2, 3)]);
-        Add("avg_pool2d", "[2,3,4,4] kernel 2", x => Tensor.AvgPool2d(x[0], 2), () => [R(433, 2, 3, 4, 4)]);
-        Add("avg_pool2d", "[1,2,5,6] kernel 3 stride 2 padding 1 (overlapping)", x => Tensor.AvgPool2d(x[0], 3, 2, 1), () => [R(434, 1, 2, 5, 6)]);
-        Add("adaptive_avg_pool2d", "[2,2,5,7] to 3×4 (overlapping windows)", x => Tensor.AdaptiveAvgPool2d(x[0], 3, 4), () => [R(435, 2, 2, 5, 7)]);
-        Add("adaptive_avg_pool2d", "[1,3,4,4] to 1 (global)", x => Tensor.AdaptiveAvgPool2d(x[0], 1), () => [R(436, 1, 3, 4, 4)]);
+        // The operators of modern models (seeds 600+). Softplus is checked on both sides of its threshold, away from it
+        // (where its two branches meet with a small jump); amax/amin on random normals, which have no ties.
+        Add("gelu", "[3,4] exact", x => x[0].Gelu(), () => [R(600, 3, 4)]);
+        Add("gelu", "[3,4] tanh approximation", x => x[0].Gelu(GeluApproximation.Tanh), () => [R(601, 3, 4)]);
+        Add("silu", "[3,4]", x => x[0].Silu(), () => [R(602, 3, 4)]);
+        Add("softplus", "[2,3] beta 1", x => x[0].Softplus(), () => [R(603, 2, 3)]);
+        Add("softplus", "[6] beta 2 threshold 3, both branches", x => x[0].Softplus(2, 3),
+            () => [Tensor.FromArray(new[] { -2.0, -0.7, 0.1, 0.9, 2.2, 3.1 })]);
+        Add("log1p", "[3,4]", x => x[0].Log1p(), () => [Tensor.Uniform([3, 4], -0.5, 2, new Generator(604), DType.Float64)]);
+        Add("erf", "[3,4]", x => x[0].Erf(), () => [R(605, 3, 4)]);
+        Add("sin", "[3,4]", x => x[0].Sin(), () => [R(606, 3, 4)]);
+        Add("cos", "[3,4]", x => x[0].Cos(), () => [R(607, 3, 4)]);
+        Add("masked_fill", "[3,4] mask [3,1]", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1, 0, 1 }, 3, 1), -1.0), () => [R(608, 3, 4)]);
+        Add("masked_fill", "[4] mask [2,4] (broadcast result)", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1.0, 0, 0, 1, 0, 1, 0, 0 }, 2, 4), 2.0),
+            () => [R(609, 4)]);
+        Add("tril", "[4,5] diagonal 1", x => x[0].Tril(1) * R(610, 4, 5), () => [R(611, 4, 5)]);
+        Add("triu", "[2,3,4] diagonal -1", x => x[0].Triu(-1) * R(612, 2, 3, 4), () => [R(613, 2, 3, 4)]);
+        Add("amax", "[3,5] axis 1", x => x[0].Amax(1), () => [R(614, 3, 5)]);
+        Add("amax", "[2,3,4] axes (0,2) keepdim", x => x[0].Amax([0, 2], keepDim: true), () => [R(615, 2, 3, 4)]);
+        Add("amax", "[2,3] all", x => x[0].Amax(), () => [R(616, 2, 3)]);
+        Add("amin", "[4,3] axis 0", x => x[0].Amin(0), () => [R(617, 4, 3)]);
+        Add("amin", "[2,3,2] axes (1,2)", x => x[0].Amin([1, 2]), () => [R(618, 2, 3, 2)]);
+        Add("amin", "[3,2] all", x => x[0].Amin(), () => [R(619, 3, 2)]);
+        Add("std", "[3,5] axis 1", x => x[0].Std(1), () => [R(620, 3, 5)]);
+        Add("std", "[6] all, population", x => x[0].Std(correction: 0), () => [R(621, 6)]);
+        Add("std", "[2,3,4] axes (0,2) keepdim", x => x[0].Std([0, 2], keepDim: true), () => [R(622, 2, 3, 4)]);
+        Add("var", "[4,3] axis 0, one-axis form", x => x[0].Var(0), () => [R(623, 4, 3)]);
+        Add("cumsum", "[3,4] axis 1", x => x[0].Cumsum(1) * R(624, 3, 4), () => [R(625, 3, 4)]);
+        Add("cumsum", "[2,3,4] axis 0", x => x[0].Cumsum(0) * R(626, 2, 3, 4), () => [R(627, 2, 3, 4)]);
         // Transformer operators and the losses' options (seeds 400+).
         Add("layer_norm", "[2,3,5] weight and bias", x => Tensor.LayerNorm(x[0], x[1], x[2]), () => [R(400, 2, 3, 5), R(401, 5), R(402, 5)]);
         Add("layer_norm", "[4,6] weight only, eps 1e-3", x => Tensor.LayerNorm(x[0], x[1], null, 1e-3), () => [R(403, 4, 6), R(404, 6)]);
@@ -198,35 +206,27 @@ public static class GradCheckSuite
         Add("l1", "[3,4] mean", x => NN.Losses.L1(x[0], x[1]), () => [K(442, 3, 4), Tensor.Zeros([3, 4], DType.Float64)]);
         Add("bce_with_logits", "[2,3] sum", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1], Reduction.Sum),
             () => [K(443, 2, 3), Tensor.Uniform([2, 3], 0, 1, new Generator(444), DType.Float64)]);
-        // The operators of modern models (seeds 600+). Softplus is checked on both sides of its threshold, away from it
-        // (where its two branches meet with a small jump); amax/amin on random normals, which have no ties.
-        Add("gelu", "[3,4] exact", x => x[0].Gelu(), () => [R(600, 3, 4)]);
-        Add("gelu", "[3,4] tanh approximation", x => x[0].Gelu(GeluApproximation.Tanh), () => [R(601, 3, 4)]);
-        Add("silu", "[3,4]", x => x[0].Silu(), () => [R(602, 3, 4)]);
-        Add("softplus", "[2,3] beta 1", x => x[0].Softplus(), () => [R(603, 2, 3)]);
-        Add("softplus", "[6] beta 2 threshold 3, both branches", x => x[0].Softplus(2, 3),
-            () => [Tensor.FromArray(new[] { -2.0, -0.7, 0.1, 0.9, 2.2, 3.1 })]);
-        Add("log1p", "[3,4]", x => x[0].Log1p(), () => [Tensor.Uniform([3, 4], -0.5, 2, new Generator(604), DType.Float64)]);
-        Add("erf", "[3,4]", x => x[0].Erf(), () => [R(605, 3, 4)]);
-        Add("sin", "[3,4]", x => x[0].Sin(), () => [R(606, 3, 4)]);
-        Add("cos", "[3,4]", x => x[0].Cos(), () => [R(607, 3, 4)]);
-        Add("masked_fill", "[3,4] mask [3,1]", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1, 0, 1 }, 3, 1), -1.0), () => [R(608, 3, 4)]);
-        Add("masked_fill", "[4] mask [2,4] (broadcast result)", x => x[0].MaskedFill(Tensor.FromArray(new[] { 1.0, 0, 0, 1, 0, 1, 0, 0 }, 2, 4), 2.0),
-            () => [R(609, 4)]);
-        Add("tril", "[4,5] diagonal 1", x => x[0].Tril(1) * R(610, 4, 5), () => [R(611, 4, 5)]);
-        Add("triu", "[2,3,4] diagonal -1", x => x[0].Triu(-1) * R(612, 2, 3, 4), () => [R(613, 2, 3, 4)]);
-        Add("amax", "[3,5] axis 1", x => x[0].Amax(1), () => [R(614, 3, 5)]);
-        Add("amax", "[2,3,4] axes (0,2) keepdim", x => x[0].Amax([0, 2], keepDim: true), () => [R(615, 2, 3, 4)]);
-        Add("amax", "[2,3] all", x => x[0].Amax(), () => [R(616, 2, 3)]);
-        Add("amin", "[4,3] axis 0", x => x[0].Amin(0), () => [R(617, 4, 3)]);
-        Add("amin", "[2,3,2] axes (1,2)", x => x[0].Amin([1, 2]), () => [R(618, 2, 3, 2)]);
-        Add("amin", "[3,2] all", x => x[0].Amin(), () => [R(619, 3, 2)]);
-        Add("std", "[3,5] axis 1", x => x[0].Std(1), () => [R(620, 3, 5)]);
-        Add("std", "[6] all, population", x => x[0].Std(correction: 0), () => [R(621, 6)]);
-        Add("std", "[2,3,4] axes (0,2) keepdim", x => x[0].Std([0, 2], keepDim: true), () => [R(622, 2, 3, 4)]);
-        Add("var", "[4,3] axis 0, one-axis form", x => x[0].Var(0), () => [R(623, 4, 3)]);
-        Add("cumsum", "[3,4] axis 1", x => x[0].Cumsum(1) * R(624, 3, 4), () => [R(625, 3, 4)]);
-        Add("cumsum", "[2,3,4] axis 0", x => x[0].Cumsum(0) * R(626, 2, 3, 4), () => [R(627, 2, 3, 4)]);
+        // Indexing, shape, sampling and pooling operators (seeds 600+). Sort and top-k inputs are random normals, so no
+        // two values are close enough for a finite difference to reorder them; pooling windows average, so they have no kinks.
+        Add("embedding", "table [5,3], indices [2,3] with repeats", x => Tensor.Embedding(Ints([4, 0, 4, 1, 4, 0], 2, 3), x[0]) * R(600, 2, 3, 3), () => [R(601, 5, 3)]);
+        Add("embedding", "tied: table [4,3] looked up and as output projection", x => Tensor.MatMul(Tensor.Embedding(Ints([1, 3, 1], 3), x[0]), x[0].T) * R(602, 3, 4), () => [R(603, 4, 3)]);
+        Add("split", "[5,3] sizes 2 on axis 0", x => Tensor.Concat(x[0].Split(2, 0).Select((t, i) => t * (i + 1.0)).ToArray(), 0) * R(604, 5, 3), () => [R(605, 5, 3)]);
+        Add("split", "[2,6] sizes (1,3,2) on axis 1", x => x[0].Split([1, 3, 2], 1)[1] * R(606, 2, 3) + x[0].Split([1, 3, 2], 1)[2].Sum(), () => [R(607, 2, 6)]);
+        Add("chunk", "[3,7] into 3 on axis -1", x => x[0].Chunk(3, -1)[2] * R(608, 3, 1) + x[0].Chunk(3, -1)[0].Square().Sum(), () => [R(609, 3, 7)]);
+        Add("pad", "[2,3,4] (1,2) on the last axis, value 0.5", x => x[0].Pad([1, 2], 0.5) * R(610, 2, 3, 7), () => [R(611, 2, 3, 4)]);
+        Add("pad", "[2,3,4] (1,0,-1,2) cropping", x => x[0].Pad([1, 0, -1, 2]) * R(612, 2, 4, 5), () => [R(613, 2, 3, 4)]);
+        Add("scatter_add", "[3,4] axis 0, index [2,4] with repeats, src [3,4]", x => x[0].ScatterAdd(0, Ints([2, 0, 2, 1, 2, 2, 0, 1], 2, 4), x[1]) * R(614, 3, 4), () => [R(615, 3, 4), R(616, 3, 4)]);
+        Add("scatter_add", "[2,5] axis 1, index [2,3]", x => x[0].ScatterAdd(1, Ints([4, 4, 0, 1, 3, 1], 2, 3), x[1]) * R(617, 2, 5), () => [R(618, 2, 5), R(619, 2, 3)]);
+        Add("topk", "[3,6] k 3 largest", x => x[0].TopK(3).Values * R(620, 3, 3), () => [R(621, 3, 6)]);
+        Add("topk", "[5,2] k 2 smallest on axis 0, unsorted", x => x[0].TopK(2, 0, largest: false, sorted: false).Values * R(622, 2, 2), () => [R(623, 5, 2)]);
+        Add("sort", "[3,5] ascending", x => x[0].Sort().Values * R(624, 3, 5), () => [R(625, 3, 5)]);
+        Add("sort", "[4,3] descending on axis 0", x => x[0].Sort(0, descending: true).Values * R(626, 4, 3), () => [R(627, 4, 3)]);
+        Add("conv1d", "[2,3,7] * [4,3,3] + bias", x => Tensor.Conv1d(x[0], x[1], x[2]), () => [R(628, 2, 3, 7), R(629, 4, 3, 3), R(630, 4)]);
+        Add("conv1d", "[2,2,8] * [3,2,3] stride 2 padding 1, no bias", x => Tensor.Conv1d(x[0], x[1], null, 2, 1), () => [R(631, 2, 2, 8), R(632, 3, 2, 3)]);
+        Add("avg_pool2d", "[2,3,4,4] kernel 2", x => Tensor.AvgPool2d(x[0], 2), () => [R(633, 2, 3, 4, 4)]);
+        Add("avg_pool2d", "[1,2,5,6] kernel 3 stride 2 padding 1 (overlapping)", x => Tensor.AvgPool2d(x[0], 3, 2, 1), () => [R(634, 1, 2, 5, 6)]);
+        Add("adaptive_avg_pool2d", "[2,2,5,7] to 3×4 (overlapping windows)", x => Tensor.AdaptiveAvgPool2d(x[0], 3, 4), () => [R(635, 2, 2, 5, 7)]);
+        Add("adaptive_avg_pool2d", "[1,3,4,4] to 1 (global)", x => Tensor.AdaptiveAvgPool2d(x[0], 1), () => [R(636, 1, 3, 4, 4)]);
         return c;
     }
 

@@ -19,32 +19,32 @@ internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalG
     public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.Map(this, x, y);
 
     public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector128.Create(T.CreateTruncating(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(T.CreateTruncating(Sqrt1Over2))));
+        x * Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
     public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector256.Create(T.CreateTruncating(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(T.CreateTruncating(Sqrt1Over2))));
+        x * Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
     public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector512.Create(T.CreateTruncating(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(T.CreateTruncating(Sqrt1Over2))));
+        x * Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
 
     public T Invoke<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => Invoke(Vector128.Create(g), Vector128.Create(x)).ToScalar();
 
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector128.Create(T.CreateTruncating(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(T.CreateTruncating(Sqrt1Over2))));
-        var pdf = Vector128.Create(T.CreateTruncating(InvSqrt2Pi)) * Exp(x * x * Vector128.Create(T.CreateTruncating(-0.5)));
+        var cdf = Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
+        var pdf = Vector128.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector128.Create(Constant<T>(-0.5)));
         return g * (cdf + x * pdf);
     }
 
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector256.Create(T.CreateTruncating(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(T.CreateTruncating(Sqrt1Over2))));
-        var pdf = Vector256.Create(T.CreateTruncating(InvSqrt2Pi)) * Exp(x * x * Vector256.Create(T.CreateTruncating(-0.5)));
+        var cdf = Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
+        var pdf = Vector256.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector256.Create(Constant<T>(-0.5)));
         return g * (cdf + x * pdf);
     }
 
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector512.Create(T.CreateTruncating(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(T.CreateTruncating(Sqrt1Over2))));
-        var pdf = Vector512.Create(T.CreateTruncating(InvSqrt2Pi)) * Exp(x * x * Vector512.Create(T.CreateTruncating(-0.5)));
+        var cdf = Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
+        var pdf = Vector512.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector512.Create(Constant<T>(-0.5)));
         return g * (cdf + x * pdf);
     }
 }
@@ -64,11 +64,11 @@ internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILo
 
     // e^(−2u): x/(1 + e^(−2u)) = x·σ(2u).
     private static Vector128<T> ExpMinus2U<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Exp(Vector128.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector128.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
+        Exp(Vector128.Create(Constant<T>(-2 * Beta)) * (x + Vector128.Create(Constant<T>(Kappa)) * (x * x * x)));
     private static Vector256<T> ExpMinus2U<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Exp(Vector256.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector256.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
+        Exp(Vector256.Create(Constant<T>(-2 * Beta)) * (x + Vector256.Create(Constant<T>(Kappa)) * (x * x * x)));
     private static Vector512<T> ExpMinus2U<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Exp(Vector512.Create(T.CreateTruncating(-2 * Beta)) * (x + Vector512.Create(T.CreateTruncating(Kappa)) * (x * x * x)));
+        Exp(Vector512.Create(Constant<T>(-2 * Beta)) * (x + Vector512.Create(Constant<T>(Kappa)) * (x * x * x)));
 
     public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector128<T>.One + ExpMinus2U(x));
     public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> => x / (Vector256<T>.One + ExpMinus2U(x));
@@ -83,7 +83,7 @@ internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILo
         var e = ExpMinus2U(x);
         var s = Vector128<T>.One / (Vector128<T>.One + e);
         var rest = Vector128.ConditionalSelect(Vector128.GreaterThan(e, Vector128<T>.One), Vector128<T>.One - s, s * e);
-        var slope = Vector128.Create(T.CreateTruncating(2 * Beta)) * (Vector128<T>.One + Vector128.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        var slope = Vector128.Create(Constant<T>(2 * Beta)) * (Vector128<T>.One + Vector128.Create(Constant<T>(3 * Kappa)) * (x * x));
         return g * (s + x * s * rest * slope);
     }
 
@@ -92,7 +92,7 @@ internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILo
         var e = ExpMinus2U(x);
         var s = Vector256<T>.One / (Vector256<T>.One + e);
         var rest = Vector256.ConditionalSelect(Vector256.GreaterThan(e, Vector256<T>.One), Vector256<T>.One - s, s * e);
-        var slope = Vector256.Create(T.CreateTruncating(2 * Beta)) * (Vector256<T>.One + Vector256.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        var slope = Vector256.Create(Constant<T>(2 * Beta)) * (Vector256<T>.One + Vector256.Create(Constant<T>(3 * Kappa)) * (x * x));
         return g * (s + x * s * rest * slope);
     }
 
@@ -101,7 +101,7 @@ internal readonly struct GeluTanhFunction : IUnaryFunction, IVectorFunction, ILo
         var e = ExpMinus2U(x);
         var s = Vector512<T>.One / (Vector512<T>.One + e);
         var rest = Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<T>.One), Vector512<T>.One - s, s * e);
-        var slope = Vector512.Create(T.CreateTruncating(2 * Beta)) * (Vector512<T>.One + Vector512.Create(T.CreateTruncating(3 * Kappa)) * (x * x));
+        var slope = Vector512.Create(Constant<T>(2 * Beta)) * (Vector512<T>.One + Vector512.Create(Constant<T>(3 * Kappa)) * (x * x));
         return g * (s + x * s * rest * slope);
     }
 }
@@ -148,45 +148,45 @@ internal readonly struct SoftplusFunction(double beta, double threshold) : IUnar
 
     public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var b = Vector128.Create(T.CreateTruncating(beta));
+        var b = Vector128.Create(Constant<T>(beta));
         var bx = x * b;
-        return Vector128.ConditionalSelect(Vector128.GreaterThan(bx, Vector128.Create(T.CreateTruncating(threshold))), x, Log1p(Exp(bx)) / b);
+        return Vector128.ConditionalSelect(Vector128.GreaterThan(bx, Vector128.Create(Constant<T>(threshold))), x, Log1p(Exp(bx)) / b);
     }
 
     public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var b = Vector256.Create(T.CreateTruncating(beta));
+        var b = Vector256.Create(Constant<T>(beta));
         var bx = x * b;
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(bx, Vector256.Create(T.CreateTruncating(threshold))), x, Log1p(Exp(bx)) / b);
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(bx, Vector256.Create(Constant<T>(threshold))), x, Log1p(Exp(bx)) / b);
     }
 
     public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var b = Vector512.Create(T.CreateTruncating(beta));
+        var b = Vector512.Create(Constant<T>(beta));
         var bx = x * b;
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(bx, Vector512.Create(T.CreateTruncating(threshold))), x, Log1p(Exp(bx)) / b);
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(bx, Vector512.Create(Constant<T>(threshold))), x, Log1p(Exp(bx)) / b);
     }
 
     public T Invoke<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => Invoke(Vector128.Create(g), Vector128.Create(x)).ToScalar();
 
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var bx = x * Vector128.Create(T.CreateTruncating(beta));
+        var bx = x * Vector128.Create(Constant<T>(beta));
         var z = Exp(bx);
-        return Vector128.ConditionalSelect(Vector128.GreaterThan(bx, Vector128.Create(T.CreateTruncating(threshold))), g, g * z / (z + Vector128<T>.One));
+        return Vector128.ConditionalSelect(Vector128.GreaterThan(bx, Vector128.Create(Constant<T>(threshold))), g, g * z / (z + Vector128<T>.One));
     }
 
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var bx = x * Vector256.Create(T.CreateTruncating(beta));
+        var bx = x * Vector256.Create(Constant<T>(beta));
         var z = Exp(bx);
-        return Vector256.ConditionalSelect(Vector256.GreaterThan(bx, Vector256.Create(T.CreateTruncating(threshold))), g, g * z / (z + Vector256<T>.One));
+        return Vector256.ConditionalSelect(Vector256.GreaterThan(bx, Vector256.Create(Constant<T>(threshold))), g, g * z / (z + Vector256<T>.One));
     }
 
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var bx = x * Vector512.Create(T.CreateTruncating(beta));
+        var bx = x * Vector512.Create(Constant<T>(beta));
         var z = Exp(bx);
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(bx, Vector512.Create(T.CreateTruncating(threshold))), g, g * z / (z + Vector512<T>.One));
+        return Vector512.ConditionalSelect(Vector512.GreaterThan(bx, Vector512.Create(Constant<T>(threshold))), g, g * z / (z + Vector512<T>.One));
     }
 }

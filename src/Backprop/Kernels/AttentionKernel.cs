@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Backprop.Kernels;
 
@@ -159,20 +158,18 @@ internal static unsafe class AttentionKernel
                     {
                         int seen = Shape.KeysSeen(i), padded = Padded(seen, s);
                         T* p = P + ((long)slice * tq + i) * s, qi = q + (nint)i * Ql.RowStride, oi = o + (nint)i * Ol.RowStride;
-                        ShortRowMath.Clear(oi, hv);
-                        if (seen == 0) continue; // no keys at all: an empty softmax, and O = 0 as the empty sum P·V
-                        // scores[j] = Σ_d q[i,d]·Kᵀ[d,j]
-                        ShortRowMath.Clear(p, padded);
-                        for (int d = 0; d < hs; d++) ShortRowMath.Axpy(qi[d], kt + (nint)d * s, p, padded);
-                        var row = new Span<T>(p, seen);
-                        TensorPrimitives.Multiply(row, scale, row);
-                        T max = TensorPrimitives.Max<T>(row);
-                        TensorPrimitives.Subtract(row, max, row);
-                        TensorPrimitives.Exp<T>(row, row);
-                        TensorPrimitives.Divide(row, TensorPrimitives.Sum<T>(row), row);
-                        ShortRowMath.Clear(p + seen, s - seen);
+                        if (seen == 0)
+                        {
+                            // No keys at all: an empty softmax, and O = 0 as the empty sum P·V.
+                            ShortRowMath.Clear(oi, hv);
+                            continue;
+                        }
+                        // scores[j] = Σ_d q[i,d]·Kᵀ[d,j], then P = softmax(scale·scores) with the masked keys 0.
+                        ShortRowMath.CombineRows(qi, 1, hs, kt, s, p, padded);
+                        ShortRowMath.ScaledSoftmax(p, seen, padded, scale);
+                        ShortRowMath.Clear(p + padded, s - padded);
                         // o[i] = Σ_j p[j]·v[j]
-                        for (int j = 0; j < seen; j++) ShortRowMath.Axpy(p[j], v + (nint)j * Vl.RowStride, oi, hv);
+                        ShortRowMath.CombineRows(p, 1, seen, v, Vl.RowStride, oi, hv);
                     }
                 }
             }
@@ -197,38 +194,37 @@ internal static unsafe class AttentionKernel
             T* dq = Dq is null ? null : Dq + Dql.Offset(slice);
             T* dk = Dk is null ? null : Dk + Dkl.Offset(slice);
             T* dv = Dv is null ? null : Dv + Dvl.Offset(slice);
-            if (dk is not null) for (int j = 0; j < s; j++) ShortRowMath.Clear(dk + (nint)j * Dkl.RowStride, hs);
-            if (dv is not null) for (int j = 0; j < s; j++) ShortRowMath.Clear(dv + (nint)j * Dvl.RowStride, hv);
-            T[] scratch = ArrayPool<T>.Shared.Rent(hv * s + s);
+            T[] scratch = ArrayPool<T>.Shared.Rent(hv * s + tq * s);
             try
             {
                 fixed (T* vt = scratch)
                 {
-                    T* ds = vt + (nint)hv * s;
+                    // dS for the whole slice, row by row; then dK and dV key by key, as sums down its columns.
+                    T* dsAll = vt + (nint)hv * s;
                     Transpose(v, Vl.RowStride, vt, s, hv);
                     for (int i = 0; i < tq; i++)
                     {
                         int seen = Shape.KeysSeen(i), padded = Padded(seen, s);
-                        T* p = P + ((long)slice * tq + i) * s, gi = g + (nint)i * Gl.RowStride, qi = q + (nint)i * Ql.RowStride;
+                        T* p = P + ((long)slice * tq + i) * s, gi = g + (nint)i * Gl.RowStride, ds = dsAll + (nint)i * s;
                         // dP[j] = Σ_d dO[i,d]·Vᵀ[d,j]; then dS = P ⊙ (dP − Σ_j P·dP)·scale
-                        ShortRowMath.Clear(ds, padded);
-                        for (int d = 0; d < hv; d++) ShortRowMath.Axpy(gi[d], vt + (nint)d * s, ds, padded);
-                        var row = new Span<T>(ds, seen);
-                        var prow = new ReadOnlySpan<T>(p, seen);
+                        ShortRowMath.CombineRows(gi, 1, hv, vt, s, ds, padded);
                         T dot = ShortRowMath.Dot(p, ds, seen);
-                        TensorPrimitives.Subtract(row, dot, row);
-                        TensorPrimitives.Multiply(row, prow, row);
-                        TensorPrimitives.Multiply(row, scale, row);
-                        if (dq is not null)
-                        {
-                            T* dqi = dq + (nint)i * Dql.RowStride;
-                            ShortRowMath.Clear(dqi, hs);
-                            for (int j = 0; j < seen; j++) ShortRowMath.Axpy(ds[j], k + (nint)j * Kl.RowStride, dqi, hs);
-                        }
+                        ShortRowMath.SoftmaxBackward(p, ds, dot, scale, seen);
+                        // dQ[i] = Σ_j dS[i,j]·K[j]
+                        if (dq is not null) ShortRowMath.CombineRows(ds, 1, seen, k, Kl.RowStride, dq + (nint)i * Dql.RowStride, hs);
+                    }
+                    T* pSlice = P + (long)slice * tq * s;
+                    for (int j = 0; j < s; j++)
+                    {
+                        // The queries that see key j: all, or with the causal mask those from j on.
+                        int first = Shape.Causal ? Math.Min(j, tq) : 0, count = tq - first;
+                        // dK[j] = Σ_i dS[i,j]·Q[i], dV[j] = Σ_i P[i,j]·dO[i]
                         if (dk is not null)
-                            for (int j = 0; j < seen; j++) ShortRowMath.Axpy(ds[j], qi, dk + (nint)j * Dkl.RowStride, hs);
+                            ShortRowMath.CombineRows(dsAll + (nint)first * s + j, s, count, q + (nint)first * Ql.RowStride, Ql.RowStride,
+                                dk + (nint)j * Dkl.RowStride, hs);
                         if (dv is not null)
-                            for (int j = 0; j < seen; j++) ShortRowMath.Axpy(p[j], gi, dv + (nint)j * Dvl.RowStride, hv);
+                            ShortRowMath.CombineRows(pSlice + (nint)first * s + j, s, count, g + (nint)first * Gl.RowStride, Gl.RowStride,
+                                dv + (nint)j * Dvl.RowStride, hv);
                     }
                 }
             }

@@ -132,6 +132,181 @@ internal static unsafe class ShortRowMath
         for (; i < n; i++) x[i] *= a;
     }
 
+    /// <summary>
+    /// dst[0..width) = Σ_r coefficients[r·coefficientStride]·rows[r·rowStride + 0..width), for r in [0, count): a
+    /// row vector times a matrix, with up to four vectors of dst held in registers over the whole sum (no store until
+    /// the end), which is what makes the attention kernel's short rows fast. Overwrites dst.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CombineRows<T>(T* coefficients, int coefficientStride, int count, T* rows, int rowStride, T* dst, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int col = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int n = Vector512<T>.Count;
+            for (; col + 4 * n <= width; col += 4 * n)
+            {
+                Vector512<T> a0 = default, a1 = default, a2 = default, a3 = default;
+                T* row = rows + col;
+                for (int r = 0; r < count; r++, row += rowStride)
+                {
+                    var c = Vector512.Create(coefficients[(nint)r * coefficientStride]);
+                    a0 += c * Vector512.Load(row);
+                    a1 += c * Vector512.Load(row + n);
+                    a2 += c * Vector512.Load(row + 2 * n);
+                    a3 += c * Vector512.Load(row + 3 * n);
+                }
+                Vector512.Store(a0, dst + col);
+                Vector512.Store(a1, dst + col + n);
+                Vector512.Store(a2, dst + col + 2 * n);
+                Vector512.Store(a3, dst + col + 3 * n);
+            }
+            // Narrower blocks would wait on one multiply-add chain per vector: the sum over r is split into two
+            // (even and odd r) chains per vector, added at the end, so the order is fixed and the latency halved.
+            for (; col + 2 * n <= width; col += 2 * n)
+            {
+                Vector512<T> a0 = default, a1 = default, b0 = default, b1 = default;
+                T* row = rows + col;
+                int r = 0;
+                for (; r + 1 < count; r += 2, row += 2 * rowStride)
+                {
+                    var c = Vector512.Create(coefficients[(nint)r * coefficientStride]);
+                    var d = Vector512.Create(coefficients[(nint)(r + 1) * coefficientStride]);
+                    a0 += c * Vector512.Load(row);
+                    a1 += c * Vector512.Load(row + n);
+                    b0 += d * Vector512.Load(row + rowStride);
+                    b1 += d * Vector512.Load(row + rowStride + n);
+                }
+                if (r < count)
+                {
+                    var c = Vector512.Create(coefficients[(nint)r * coefficientStride]);
+                    a0 += c * Vector512.Load(row);
+                    a1 += c * Vector512.Load(row + n);
+                }
+                Vector512.Store(a0 + b0, dst + col);
+                Vector512.Store(a1 + b1, dst + col + n);
+            }
+            for (; col + n <= width; col += n)
+            {
+                Vector512<T> a0 = default, b0 = default;
+                T* row = rows + col;
+                int r = 0;
+                for (; r + 1 < count; r += 2, row += 2 * rowStride)
+                {
+                    a0 += Vector512.Create(coefficients[(nint)r * coefficientStride]) * Vector512.Load(row);
+                    b0 += Vector512.Create(coefficients[(nint)(r + 1) * coefficientStride]) * Vector512.Load(row + rowStride);
+                }
+                if (r < count) a0 += Vector512.Create(coefficients[(nint)r * coefficientStride]) * Vector512.Load(row);
+                Vector512.Store(a0 + b0, dst + col);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            int n = Vector256<T>.Count;
+            for (; col + 2 * n <= width; col += 2 * n)
+            {
+                Vector256<T> a0 = default, a1 = default;
+                T* row = rows + col;
+                for (int r = 0; r < count; r++, row += rowStride)
+                {
+                    var c = Vector256.Create(coefficients[(nint)r * coefficientStride]);
+                    a0 += c * Vector256.Load(row);
+                    a1 += c * Vector256.Load(row + n);
+                }
+                Vector256.Store(a0, dst + col);
+                Vector256.Store(a1, dst + col + n);
+            }
+            for (; col + n <= width; col += n)
+            {
+                Vector256<T> a0 = default;
+                T* row = rows + col;
+                for (int r = 0; r < count; r++, row += rowStride)
+                    a0 += Vector256.Create(coefficients[(nint)r * coefficientStride]) * Vector256.Load(row);
+                Vector256.Store(a0, dst + col);
+            }
+        }
+        for (; col < width; col++)
+        {
+            T sum = T.Zero;
+            for (int r = 0; r < count; r++) sum += coefficients[(nint)r * coefficientStride] * rows[(nint)r * rowStride + col];
+            dst[col] = sum;
+        }
+    }
+
+    /// <summary>
+    /// The softmax of scale·x[0..seen) in place, and 0 in x[seen..padded): scaled, the row maximum subtracted (so any
+    /// magnitude is safe), exponentiated, divided by the sum. The elements in [seen, padded) must be finite (they are
+    /// exponentiated with the rest, whole vectors being cheaper than a scalar tail, and then cleared).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaledSoftmax<T>(T* x, int seen, int padded, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T max = T.NegativeInfinity;
+        if (Vector512.IsHardwareAccelerated && padded >= Vector512<T>.Count)
+        {
+            var vs = Vector512.Create(scale);
+            var vmax = Vector512.Create(T.NegativeInfinity);
+            int whole = seen - seen % Vector512<T>.Count;
+            for (; i < whole; i += Vector512<T>.Count)
+            {
+                var v = Vector512.Load(x + i) * vs;
+                Vector512.Store(v, x + i);
+                vmax = Vector512.Max(vmax, v);
+            }
+            // The rest of the padded row is scaled as whole vectors too; its first seen % Count elements count for the max.
+            for (int j = i; j <= padded - Vector512<T>.Count; j += Vector512<T>.Count) Vector512.Store(Vector512.Load(x + j) * vs, x + j);
+            var half = Vector256.Max(vmax.GetLower(), vmax.GetUpper());
+            var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+            for (int l = 0; l < Vector128<T>.Count; l++) max = T.Max(max, quarter.GetElement(l));
+            for (; i < seen; i++) max = T.Max(max, x[i]);
+            for (i = padded - padded % Vector512<T>.Count; i < padded; i++) x[i] *= scale;
+        }
+        else
+        {
+            for (; i < padded; i++)
+            {
+                x[i] *= scale;
+                if (i < seen) max = T.Max(max, x[i]);
+            }
+        }
+        i = 0;
+        if (Vector512.IsHardwareAccelerated && padded >= Vector512<T>.Count)
+        {
+            var vm = Vector512.Create(max);
+            for (; i <= padded - Vector512<T>.Count; i += Vector512<T>.Count)
+                Vector512.Store(Exp(Vector512.Load(x + i) - vm), x + i);
+        }
+        for (; i < padded; i++) x[i] = T.Exp(x[i] - max);
+        for (i = seen; i < padded; i++) x[i] = T.Zero;
+        T inverse = T.One / Sum(x, padded);
+        Scale(inverse, x, padded);
+    }
+
+    /// <summary>The softmax backward of one row, in place: ds[j] = p[j]·(ds[j] − dot)·scale for j in [0, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SoftmaxBackward<T>(T* p, T* ds, T dot, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+        {
+            var vd = Vector512.Create(dot);
+            var vs = Vector512.Create(scale);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                Vector512.Store((Vector512.Load(ds + i) - vd) * Vector512.Load(p + i) * vs, ds + i);
+        }
+        for (; i < n; i++) ds[i] = (ds[i] - dot) * p[i] * scale;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Exp<T>(Vector512<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector512.Exp(v.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.Exp(v.As<T, double>()).As<double, T>();
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
     /// <summary>Sets x[i] = 0 for i in [0, n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Clear<T>(T* x, int n) where T : unmanaged => new Span<T>(x, n).Clear();

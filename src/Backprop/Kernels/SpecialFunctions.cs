@@ -35,11 +35,11 @@ internal readonly struct ErfFunction : IUnaryFunction, IVectorFunction, ILocalGr
 
     public T Invoke<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => Invoke(Vector128.Create(g), Vector128.Create(x)).ToScalar();
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector128.Create(T.CreateTruncating(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
+        Vector128.Create(Constant<T>(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector256.Create(T.CreateTruncating(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
+        Vector256.Create(Constant<T>(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Vector512.Create(T.CreateTruncating(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
+        Vector512.Create(Constant<T>(TwoOverSqrtPi)) * Exp(-(x * x)) * g;
 }
 
 /// <summary>sin x; gradient g·cos x.</summary>

@@ -59,6 +59,9 @@ public class AvgPool2dKernelTests
         { 2, 1, 7, 5, 3, 1, 1 },
         { 1, 1, 9, 9, 2, 3, 0 },  // stride above the kernel: some elements in no window
         { 1, 2, 4, 4, 4, 1, 2 },
+        { 2, 2, 5, 64, 2, 2, 0 },  // wider rows: several vectors per row in the vertical adds
+        { 1, 2, 6, 70, 3, 2, 1 },
+        { 1, 1, 7, 53, 3, 1, 1 },
     };
 
     [Theory]
@@ -124,10 +127,12 @@ public class AvgPool2dKernelTests
         Assert.Equal([2, 4, 5], Enumerable.Range(0, 3).Select(i => AdaptiveAvgPool2dKernel.End(i, 5, 3)));
     }
 
-    [Fact]
-    public void ResultsAreBitIdenticalForAnyThreadCount()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(70)]
+    public void ResultsAreBitIdenticalForAnyThreadCount(int width)
     {
-        var g = new AvgPool2dGeometry(8, 16, 16, 16, 3, 3, 1, 1, 1, 1);
+        var g = new AvgPool2dGeometry(8, 16, 16, width, 3, 3, 1, 1, 1, 1);
         var x = Random(g.InputLength, 5).Select(v => (float)v).ToArray();
         (float[], float[], float[]) Run(int threads) => WithThreads.Run(threads, () =>
         {
@@ -136,7 +141,7 @@ public class AvgPool2dKernelTests
             var ay = new float[8 * 16 * 5 * 5];
             AvgPool2dKernel.Forward<float>(x, y, g);
             AvgPool2dKernel.Backward<float>(y, gx, g);
-            AdaptiveAvgPool2dKernel.Forward<float>(x, ay, 8 * 16, 16, 16, 5, 5);
+            AdaptiveAvgPool2dKernel.Forward<float>(x, ay, 8 * 16, 16, width, 5, 5);
             return (y, gx, ay);
         });
         var one = Run(1);

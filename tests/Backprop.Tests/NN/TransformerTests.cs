@@ -37,6 +37,33 @@ public class TransformerTests
     }
 
     [Fact]
+    public void Broadcast_keys_are_read_in_place_and_their_gradients_summed()
+    {
+        // Keys and values shared by all heads (stride 0 on the head axis) against the same keys copied per head
+        // (independent reference: the dense path); the shared keys' gradient is the sum over heads of the copies'.
+        var q = R(12, 2, 3, 4, 5);
+        var k = R(13, 2, 1, 6, 5);
+        var v = R(14, 2, 1, 6, 2);
+        k.RequiresGrad = v.RequiresGrad = true;
+        var upstream = R(15, 2, 3, 4, 2);
+        var y = Tensor.ScaledDotProductAttention(q, k.Expand(2, 3, 6, 5), v.Expand(2, 3, 6, 2), isCausal: true);
+        y.Backward(upstream);
+
+        var kc = k.Detach().Expand(2, 3, 6, 5).Contiguous();
+        var vc = v.Detach().Expand(2, 3, 6, 2).Contiguous();
+        kc.RequiresGrad = vc.RequiresGrad = true;
+        var yc = Tensor.ScaledDotProductAttention(q, kc, vc, isCausal: true);
+        yc.Backward(upstream);
+        Assert.Equal(yc.ToArray<float>(), y.ToArray<float>());
+        var expectedK = kc.Grad!.Sum(1, keepDim: true).ToArray<float>();
+        var actualK = k.Grad!.ToArray<float>();
+        for (int i = 0; i < expectedK.Length; i++) Assert.Equal(expectedK[i], actualK[i], 5);
+        var expectedV = vc.Grad!.Sum(1, keepDim: true).ToArray<float>();
+        var actualV = v.Grad!.ToArray<float>();
+        for (int i = 0; i < expectedV.Length; i++) Assert.Equal(expectedV[i], actualV[i], 5);
+    }
+
+    [Fact]
     public void The_attention_output_of_head_views_merges_back_without_a_copy()
     {
         // [B, T, C] → [B, H, T, hs] → attention → transpose back: the result is laid out as [B, T, H, hs], so the merge is a view.

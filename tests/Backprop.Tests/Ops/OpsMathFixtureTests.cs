@@ -24,8 +24,8 @@ public class OpsMathFixtureTests
         int[] axes = c.Ints("axes") ?? [];
         bool keepDim = c.Bool("keepdim");
         int correction = c.Int("correction") ?? 1;
-        Tensor Other(Tensor[] x) => x.Length > 1 ? x[1] : null!;
-        bool constant = !c.Params.TryGetProperty("c", out _) ? false : true;
+        // A comparison with a constant has one input and the constant "c"; otherwise two tensors.
+        bool constant = c.Params.TryGetProperty("c", out _);
         double k = c.Double("c", 0);
         return c.Op switch
         {
@@ -36,12 +36,12 @@ public class OpsMathFixtureTests
             "erf" => x => x[0].Erf(),
             "sin" => x => x[0].Sin(),
             "cos" => x => x[0].Cos(),
-            "eq" => x => constant ? x[0].Eq(k) : x[0].Eq(Other(x)),
-            "ne" => x => constant ? x[0].Ne(k) : x[0].Ne(Other(x)),
-            "lt" => x => constant ? x[0].Lt(k) : x[0].Lt(Other(x)),
-            "le" => x => constant ? x[0].Le(k) : x[0].Le(Other(x)),
-            "gt" => x => constant ? x[0].Gt(k) : x[0].Gt(Other(x)),
-            "ge" => x => constant ? x[0].Ge(k) : x[0].Ge(Other(x)),
+            "eq" => x => constant ? x[0].Eq(k) : x[0].Eq(x[1]),
+            "ne" => x => constant ? x[0].Ne(k) : x[0].Ne(x[1]),
+            "lt" => x => constant ? x[0].Lt(k) : x[0].Lt(x[1]),
+            "le" => x => constant ? x[0].Le(k) : x[0].Le(x[1]),
+            "gt" => x => constant ? x[0].Gt(k) : x[0].Gt(x[1]),
+            "ge" => x => constant ? x[0].Ge(k) : x[0].Ge(x[1]),
             "masked_fill" => x => x[0].MaskedFill(x[1], c.Double("value", 0)),
             "tril" => x => x[0].Tril(c.Int("diagonal") ?? 0),
             "triu" => x => x[0].Triu(c.Int("diagonal") ?? 0),
