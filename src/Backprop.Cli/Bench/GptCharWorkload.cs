@@ -37,7 +37,8 @@ public static class GptCharWorkload
     }
 
     /// <summary>Runs <paramref name="iters"/> iterations (2,000 is the benchmark; fewer make gpt_char_ITERS).</summary>
-    public static BenchResult Run(int iters, CancellationToken cancellation, TextWriter? profile = null)
+    /// <param name="curve">Receives every iteration's training loss, in order (for a loss-curve picture), or null.</param>
+    public static BenchResult Run(int iters, CancellationToken cancellation, TextWriter? profile = null, List<double>? curve = null)
     {
         if (iters < 2) throw new UsageException($"gpt: ITERS must be at least 2, got {iters}");
         int warmup = Warmup(iters);
@@ -49,7 +50,7 @@ public static class GptCharWorkload
             [new ParameterGroup(parameters.Where(p => p.Rank == 2)) { WeightDecay = 0.1 }, new ParameterGroup(parameters.Where(p => p.Rank < 2)) { WeightDecay = 0 }],
             PeakLr, beta1: 0.9, beta2: 0.99, eps: 1e-8);
         var batches = new GptBatches(corpus.Train, new Mt19937(1337), Batch, BlockSize);
-        int[] curve = [0, iters / 4, iters / 2, 3 * iters / 4, iters - 1];
+        int[] curvePoints = [0, iters / 4, iters / 2, 3 * iters / 4, iters - 1];
         var losses = new Dictionary<int, double>();
         var times = new double[iters];
         long allocatedAtWarm = 0;
@@ -77,7 +78,8 @@ public static class GptCharWorkload
             long end = Stopwatch.GetTimestamp();
             profiler?.Add("optimizer (clip, AdamW, zero grad)", Stopwatch.GetElapsedTime(optimizerStart, end).TotalMilliseconds);
             times[it] = Stopwatch.GetElapsedTime(stepStart, end).TotalMilliseconds;
-            if (curve.Contains(it)) losses[it] = loss;
+            if (curvePoints.Contains(it)) losses[it] = loss;
+            curve?.Add(loss);
         }
         double totalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         double bytesPerStep = (GC.GetTotalAllocatedBytes(precise: false) - allocatedAtWarm) / (double)(iters - warmup);
@@ -98,7 +100,7 @@ public static class GptCharWorkload
             ["params"] = model.ParameterCount,
             ["threads"] = Kernels.Parallelism.CurrentMaxThreads,
         };
-        foreach (var it in curve) extra[$"loss_{it}"] = Math.Round(losses[it], 4);
+        foreach (var it in curvePoints) extra[$"loss_{it}"] = Math.Round(losses[it], 4);
         extra["bytes_per_step"] = Math.Round(bytesPerStep);
         return new BenchResult(iters == 2000 ? "gpt_char" : $"gpt_char_{iters}", Median(times.Skip(warmup)), "ms/iter", extra);
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backprop.Cli.Bench;
+using Backprop.Serialization;
 
 namespace Backprop.Cli.Commands;
 
@@ -20,6 +21,7 @@ public sealed class BenchCommand : ICommand
         new("threads", "N", "threads for the kernels (default: all cores)"),
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
         new("profile", null, "gpt: also print where an iteration's time goes (forward by section, backward by operator) on stderr"),
+        new("curve", "FILE", "gpt: also write every iteration's training loss to FILE, one per line"),
     ];
     public string Epilogue => """
         Workloads:
@@ -50,7 +52,11 @@ public sealed class BenchCommand : ICommand
             if (args.Positional.Count > 1 && (!int.TryParse(args.Positional[1], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out iters) || iters < 2))
                 throw new UsageException($"bench gpt: ITERS must be a whole number of at least 2, got '{args.Positional[1]}'");
             Backprop.Kernels.Parallelism.MaxThreads = threads;
-            Print(GptCharWorkload.Run(iters, context.Cancellation, profile ? context.Error : null), json, context.Out);
+            string? curvePath = args.Text("curve");
+            var curve = curvePath is null ? null : new List<double>();
+            Print(GptCharWorkload.Run(iters, context.Cancellation, profile ? context.Error : null, curve), json, context.Out);
+            if (curvePath is not null)
+                AtomicFile.WriteAllText(curvePath, string.Concat(curve!.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "\n")));
             return ExitCodes.Ok;
         }
         if (args.Positional.Count > 1)
