@@ -6,13 +6,17 @@ namespace Backprop.Bench;
 /// The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256), the fused
 /// local gradients of tanh and sigmoid (forward and backward through a leaf), one large activation
 /// (1024 × 1024, split over cores), and GELU at the size of the GPT benchmark's MLP activations (768 × 512 floats),
-/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward.
+/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward; and the optimizer's share of a
+/// GPT step over the benchmark's 27 parameters (806,400 floats, decayed matrices and undecayed norms): gradient clipping
+/// to a global norm, the AdamW step and zeroing the gradients.
 /// </summary>
 [MemoryDiagnoser]
 public class ElementwiseBenchmarks
 {
     private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!, _leaf = null!, _ones = null!, _large = null!;
     private Tensor _mlp = null!, _mlpLeaf = null!, _mlpOnes = null!;
+    private Tensor[] _gptParameters = null!;
+    private Optim.AdamW _adamW = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -30,6 +34,22 @@ public class ElementwiseBenchmarks
         _mlpLeaf = Tensor.Randn([768, 512], gen);
         _mlpLeaf.RequiresGrad = true;
         _mlpOnes = Tensor.Ones(768, 512);
+
+        // gpt_char's parameters (bench GPT.md, section 3) with random gradients; two groups as the benchmark decays them.
+        var shapes = new List<int[]> { new[] { 83, 128 }, new[] { 64, 128 } };
+        for (int layer = 0; layer < 4; layer++)
+            shapes.AddRange([[128], [384, 128], [128, 128], [128], [512, 128], [128, 512]]);
+        shapes.Add([128]);
+        _gptParameters = shapes.Select(shape =>
+        {
+            var p = (Tensor.Randn(shape, gen) * 0.02).Detach();
+            p.RequiresGrad = true;
+            p.Grad = Tensor.Randn(shape, gen);
+            return p;
+        }).ToArray();
+        _adamW = new Optim.AdamW(
+            [new Optim.ParameterGroup(_gptParameters.Where(p => p.Rank == 2)) { WeightDecay = 0.1 }, new Optim.ParameterGroup(_gptParameters.Where(p => p.Rank == 1)) { WeightDecay = 0 }],
+            learningRate: 1e-3, beta1: 0.9, beta2: 0.99, eps: 1e-8);
     }
 
     [Benchmark] public Tensor AddSameShape() { using var _ = Autograd.NoGrad(); return _a + _b; }
@@ -50,6 +70,10 @@ public class ElementwiseBenchmarks
     [Benchmark] public Tensor ErfForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Erf(); }
     [Benchmark] public Tensor SiluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Silu(); }
     [Benchmark] public Tensor TanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Tanh(); }
+
+    [Benchmark] public double GptClipGradients() => Optim.GradientClipping.ClipByGlobalNorm(_gptParameters, 1.0);
+    [Benchmark] public void GptAdamWStep() => _adamW.Step();
+    [Benchmark] public void GptZeroGrad() => _adamW.ZeroGrad();
 
     private Tensor MlpBackward(Tensor y)
     {

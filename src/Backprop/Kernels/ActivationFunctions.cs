@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static Backprop.Kernels.VectorMath;
 
@@ -10,7 +11,11 @@ namespace Backprop.Kernels;
 // rearranged to avoid a cancellation (see there). The scalar forms run the
 // vector code on one lane, so every element of a span rounds the same whether it falls in a vector or in the tail.
 
-/// <summary>GELU exact: ½x(1 + erf(x/√2)); gradient g·(Φ(x) + x·φ(x)) from the saved input.</summary>
+/// <summary>
+/// GELU exact: ½x(1 + erf(x/√2)); gradient g·(Φ(x) + x·φ(x)) from the saved input. In float both are one inline pass
+/// (<see cref="ErfMath.GaussianCdf(Vector512{float}, out Vector512{float})"/>: one exponential gives erf's tail and
+/// the density), with no call inside the loop; double goes through Cody's erf.
+/// </summary>
 internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalGradient
 {
     internal const double Sqrt1Over2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794;
@@ -18,34 +23,69 @@ internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalG
     public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.OneLane(this, x);
     public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => VectorLoop.Map(this, x, y);
 
-    public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
-    public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
-    public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T> =>
-        x * Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<T> Invoke<T>(Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return (x.AsSingle() * ErfMath.GaussianCdf(x.AsSingle(), out _)).As<float, T>();
+        return x * Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<T> Invoke<T>(Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return (x.AsSingle() * ErfMath.GaussianCdf(x.AsSingle(), out _)).As<float, T>();
+        return x * Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<T> Invoke<T>(Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return (x.AsSingle() * ErfMath.GaussianCdf(x.AsSingle(), out _)).As<float, T>();
+        return x * Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
+    }
 
     public T Invoke<T>(T g, T x) where T : unmanaged, IFloatingPointIeee754<T> => Invoke(Vector128.Create(g), Vector128.Create(x)).ToScalar();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            return (g.AsSingle() * Vector128.FusedMultiplyAdd(xf, density * Vector128.Create((float)InvSqrt2Pi), cdf)).As<float, T>();
+        }
+        var cdfd = Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2))));
         var pdf = Vector128.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector128.Create(Constant<T>(-0.5)));
-        return g * (cdf + x * pdf);
+        return g * (cdfd + x * pdf);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            return (g.AsSingle() * Vector256.FusedMultiplyAdd(xf, density * Vector256.Create((float)InvSqrt2Pi), cdf)).As<float, T>();
+        }
+        var cdfd = Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2))));
         var pdf = Vector256.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector256.Create(Constant<T>(-0.5)));
-        return g * (cdf + x * pdf);
+        return g * (cdfd + x * pdf);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var cdf = Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            return (g.AsSingle() * Vector512.FusedMultiplyAdd(xf, density * Vector512.Create((float)InvSqrt2Pi), cdf)).As<float, T>();
+        }
+        var cdfd = Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
         var pdf = Vector512.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector512.Create(Constant<T>(-0.5)));
-        return g * (cdf + x * pdf);
+        return g * (cdfd + x * pdf);
     }
 }
 

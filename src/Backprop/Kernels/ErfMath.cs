@@ -180,6 +180,167 @@ internal static class ErfMath
         return Vector512.ConditionalSelect(Vector512.Equals(x, x), result, x);
     }
 
+
+    // e^y, y ≤ 0 (Cephes expf): ln 2 split so n·Ln2High is exact, the polynomial for (e^r − 1 − r)/r².
+    private const float ExpFloor = -104f, Log2E = 1.44269504088896341f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f, TwoToMinus64 = 5.42101086e-20f;
+    private const float E6 = 1.9875691500e-4f, E5 = 1.3981999507e-3f, E4 = 8.3334519073e-3f, E3 = 4.1665795894e-2f, E2 = 1.6666665459e-1f,
+        E1 = 5.0000001201e-1f;
+    private const float Sqrt1Over2 = 0.70710678118654752440f;
+
+    /// <summary>
+    /// e^y in float for y ≤ 0 (Cephes' expf: Cody–Waite reduction by n·ln 2, n = round(y/ln 2), and a degree-7 polynomial
+    /// on |r| ≤ ½ln 2, within 1 ulp), inline so a kernel's loop has no call. 2ⁿ is built in the exponent bits as
+    /// 2ⁿ⁺⁶⁴·2⁻⁶⁴, so results down to the subnormals round once; y below −104 (and −∞) gives 0. NaN is not handled:
+    /// the callers' results carry x's NaN by another path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> ExpNonPositive(Vector512<float> y)
+    {
+        y = Vector512.Max(y, Vector512.Create(ExpFloor));
+        var n = Vector512.Round(y * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2High), y);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Low), r);
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(E6), r, Vector512.Create(E5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(E1));
+        var e = Vector512.FusedMultiplyAdd(p, r * r, r) + Vector512<float>.One;
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt32Native(n) + Vector512.Create(127 + 64), 23).AsSingle();
+        return e * scale * Vector512.Create(TwoToMinus64);
+    }
+
+    /// <summary>
+    /// GELU's Φ(x) = ½(1 + erf(x/√2)) in float, and e^(−x²/2) (for φ, the gradient's density) from the same pass: the erf
+    /// is <see cref="Erf(Vector512{float})"/>'s two polynomials, but its tail factor e^(−z²), z = x/√2, is taken as
+    /// e^(−x²/2), which is the same value without the rounding of z, so one exponential serves both. Φ is evaluated as
+    /// PyTorch does, ½(1 + erf), which cancels for x ≲ −3 just as PyTorch's does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> GaussianCdf(Vector512<float> x, out Vector512<float> density)
+    {
+        var z = x * Vector512.Create(Sqrt1Over2);
+        var a = Vector512.Abs(z);
+        var s = a * a;
+        var p = Vector512.FusedMultiplyAdd(Vector512.Create(S6), s, Vector512.Create(S5));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(S4));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(S3));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(S2));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(S1));
+        p = Vector512.FusedMultiplyAdd(p, s, Vector512.Create(S0));
+        var small = z * p;
+        var u = Vector512.Min(Vector512.Max(a, Vector512<float>.One), Vector512.Create(4f)) - Vector512.Create(2.5f);
+        var l = Vector512.FusedMultiplyAdd(Vector512.Create(L11), u, Vector512.Create(L10));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L9));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L8));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L7));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L6));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L5));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L4));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L3));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L2));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L1));
+        l = Vector512.FusedMultiplyAdd(l, u, Vector512.Create(L0));
+        density = ExpNonPositive(x * x * Vector512.Create(-0.5f));
+        var large = Vector512.CopySign(Vector512.FusedMultiplyAdd(-density, l, Vector512<float>.One), z);
+        var erf = Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512<float>.One), small, large);
+        return Vector512.Create(0.5f) * (Vector512<float>.One + erf);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> ExpNonPositive(Vector256<float> y)
+    {
+        y = Vector256.Max(y, Vector256.Create(ExpFloor));
+        var n = Vector256.Round(y * Vector256.Create(Log2E));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), y);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Low), r);
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(E6), r, Vector256.Create(E5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(E1));
+        var e = Vector256.FusedMultiplyAdd(p, r * r, r) + Vector256<float>.One;
+        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(n) + Vector256.Create(127 + 64), 23).AsSingle();
+        return e * scale * Vector256.Create(TwoToMinus64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> GaussianCdf(Vector256<float> x, out Vector256<float> density)
+    {
+        var z = x * Vector256.Create(Sqrt1Over2);
+        var a = Vector256.Abs(z);
+        var s = a * a;
+        var p = Vector256.FusedMultiplyAdd(Vector256.Create(S6), s, Vector256.Create(S5));
+        p = Vector256.FusedMultiplyAdd(p, s, Vector256.Create(S4));
+        p = Vector256.FusedMultiplyAdd(p, s, Vector256.Create(S3));
+        p = Vector256.FusedMultiplyAdd(p, s, Vector256.Create(S2));
+        p = Vector256.FusedMultiplyAdd(p, s, Vector256.Create(S1));
+        p = Vector256.FusedMultiplyAdd(p, s, Vector256.Create(S0));
+        var small = z * p;
+        var u = Vector256.Min(Vector256.Max(a, Vector256<float>.One), Vector256.Create(4f)) - Vector256.Create(2.5f);
+        var l = Vector256.FusedMultiplyAdd(Vector256.Create(L11), u, Vector256.Create(L10));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L9));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L8));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L7));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L6));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L5));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L4));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L3));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L2));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L1));
+        l = Vector256.FusedMultiplyAdd(l, u, Vector256.Create(L0));
+        density = ExpNonPositive(x * x * Vector256.Create(-0.5f));
+        var large = Vector256.CopySign(Vector256.FusedMultiplyAdd(-density, l, Vector256<float>.One), z);
+        var erf = Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256<float>.One), small, large);
+        return Vector256.Create(0.5f) * (Vector256<float>.One + erf);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> ExpNonPositive(Vector128<float> y)
+    {
+        y = Vector128.Max(y, Vector128.Create(ExpFloor));
+        var n = Vector128.Round(y * Vector128.Create(Log2E));
+        var r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2High), y);
+        r = Vector128.FusedMultiplyAdd(n, Vector128.Create(-Ln2Low), r);
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(E6), r, Vector128.Create(E5));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E4));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E3));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E2));
+        p = Vector128.FusedMultiplyAdd(p, r, Vector128.Create(E1));
+        var e = Vector128.FusedMultiplyAdd(p, r * r, r) + Vector128<float>.One;
+        var scale = Vector128.ShiftLeft(Vector128.ConvertToInt32Native(n) + Vector128.Create(127 + 64), 23).AsSingle();
+        return e * scale * Vector128.Create(TwoToMinus64);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> GaussianCdf(Vector128<float> x, out Vector128<float> density)
+    {
+        var z = x * Vector128.Create(Sqrt1Over2);
+        var a = Vector128.Abs(z);
+        var s = a * a;
+        var p = Vector128.FusedMultiplyAdd(Vector128.Create(S6), s, Vector128.Create(S5));
+        p = Vector128.FusedMultiplyAdd(p, s, Vector128.Create(S4));
+        p = Vector128.FusedMultiplyAdd(p, s, Vector128.Create(S3));
+        p = Vector128.FusedMultiplyAdd(p, s, Vector128.Create(S2));
+        p = Vector128.FusedMultiplyAdd(p, s, Vector128.Create(S1));
+        p = Vector128.FusedMultiplyAdd(p, s, Vector128.Create(S0));
+        var small = z * p;
+        var u = Vector128.Min(Vector128.Max(a, Vector128<float>.One), Vector128.Create(4f)) - Vector128.Create(2.5f);
+        var l = Vector128.FusedMultiplyAdd(Vector128.Create(L11), u, Vector128.Create(L10));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L9));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L8));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L7));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L6));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L5));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L4));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L3));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L2));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L1));
+        l = Vector128.FusedMultiplyAdd(l, u, Vector128.Create(L0));
+        density = ExpNonPositive(x * x * Vector128.Create(-0.5f));
+        var large = Vector128.CopySign(Vector128.FusedMultiplyAdd(-density, l, Vector128<float>.One), z);
+        var erf = Vector128.ConditionalSelect(Vector128.LessThan(a, Vector128<float>.One), small, large);
+        return Vector128.Create(0.5f) * (Vector128<float>.One + erf);
+    }
+
     /// <summary>erf for either float type: the float polynomial or Cody's double algorithm.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Erf<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -27,11 +27,8 @@ public sealed class AdamW : AdamBase
     private protected override void Update(int index, Tensor parameter, Tensor gradient)
     {
         double lr = LearningRateOf(index), decay = WeightDecayOf(index);
-        if (decay != 0)
-        {
-            double factor = 1 - lr * decay;
-            parameter.ScaleInPlace(factor);
-        }
-        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], lr, Beta1, Beta2, Eps, l2: 0, StepCount);
+        // The decay p·(1 − lr·λ) runs in the update's pass instead of a pass of its own over the parameter.
+        AdamUpdate.Apply(parameter, gradient, ExpAvg[index], ExpAvgSq[index], lr, Beta1, Beta2, Eps, l2: 0, StepCount,
+            decayFactor: decay != 0 ? 1 - lr * decay : 1);
     }
 }

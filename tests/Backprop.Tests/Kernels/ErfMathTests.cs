@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Backprop.Kernels;
 
 namespace Backprop.Tests.Kernels;
@@ -132,5 +133,27 @@ public class ErfMathTests
         Assert.True(float.IsNaN(ErfMath.Erf(float.NaN)));
         Assert.True(float.IsNegative(ErfMath.Erf(-0f)));
         Assert.Equal(1e-30f * 1.1283791f, ErfMath.Erf(1e-30f), 1e-37f);
+    }
+
+    [Fact]
+    public void FloatExpOfNonPositiveArgumentsIsWithinOneUlpDownToTheSubnormals()
+    {
+        // GELU's density e^(−x²/2) and erf's tail factor: against Math.Exp (double, correctly rounded to well under a
+        // float ulp) rounded to float, every 61st float in [−104, 0]; a subnormal result may be one subnormal step off.
+        double worst = 0;
+        int end = BitConverter.SingleToInt32Bits(-104f);
+        for (int bits = BitConverter.SingleToInt32Bits(-0f); bits <= end; bits += 61)
+        {
+            float y = BitConverter.Int32BitsToSingle(bits);
+            float expected = (float)Math.Exp(y), actual = ErfMath.ExpNonPositive(Vector128.Create(y)).ToScalar();
+            double ulp = expected < 1.17549435e-38f ? float.Epsilon : MathF.BitIncrement(expected) - expected;
+            double ulps = Math.Abs((double)expected - actual) / ulp;
+            Assert.True(ulps <= 1, $"e^{y:R} = {actual:R}, expected {expected:R} ({ulps:F2} ulps)");
+            worst = Math.Max(worst, ulps);
+        }
+        Assert.True(worst > 0, "the comparison must be able to see a difference");
+        foreach (float y in new[] { -104.5f, -1e30f, float.NegativeInfinity })
+            Assert.Equal(0f, ErfMath.ExpNonPositive(Vector128.Create(y)).ToScalar());
+        Assert.Equal(1f, ErfMath.ExpNonPositive(Vector128.Create(0f)).ToScalar());
     }
 }

@@ -88,4 +88,48 @@ public class AdamTests
             opt.GetState().Select(e => e.Key));
         Assert.Equal(3, opt.GetState()[0].Value.Item());
     }
+
+    [Fact]
+    public void AdamW_float32_over_cores_is_the_scalar_loop_bit_for_bit_for_any_thread_count()
+    {
+        // A tensor of several update chunks plus a tail, three steps. The reference is the update written element by
+        // element in float in PyTorch's order: p·(1 − lr·λ) (the factor rounded to float once, as p.mul_ does), then
+        // m = m + (1 − β₁)(g − m) (torch.lerp for a weight below ½), v = β₂v + (1 − β₂)g², p += (−lr/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε).
+        int n = 2 * AdamUpdate.Chunk + 37;
+        const double lr = 3e-3, wd = 0.1, b1 = 0.9, b2 = 0.99, eps = 1e-8;
+        var rng = new Random(5);
+        var start = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var grads = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToArray();
+
+        float[] Run()
+        {
+            var p = Tensor.FromArray((float[])start.Clone(), n);
+            p.RequiresGrad = true;
+            var opt = new AdamW([p], lr, b1, b2, eps, wd);
+            foreach (var g in grads)
+            {
+                p.Grad = Tensor.FromArray(g, n);
+                opt.Step();
+            }
+            return p.ToFloatArray();
+        }
+
+        var expected = (float[])start.Clone();
+        float[] m = new float[n], v = new float[n];
+        for (int t = 1; t <= grads.Length; t++)
+        {
+            float factor = (float)(1 - lr * wd), w = (float)(1 - b1), ob2 = (float)(1 - b2), fb2 = (float)b2, e = (float)eps;
+            float negStep = (float)(-lr / (1 - Math.Pow(b1, t))), bc = (float)Math.Sqrt(1 - Math.Pow(b2, t));
+            for (int i = 0; i < n; i++)
+            {
+                float g = grads[t - 1][i];
+                expected[i] *= factor;
+                m[i] = m[i] + w * (g - m[i]);
+                v[i] = v[i] * fb2 + ob2 * (g * g);
+                expected[i] += negStep * m[i] / (MathF.Sqrt(v[i]) / bc + e);
+            }
+        }
+        Assert.Equal(expected, Kernels.WithThreads.Run(1, Run));
+        Assert.Equal(expected, Kernels.WithThreads.Run(2, Run));
+    }
 }
