@@ -284,6 +284,60 @@ internal static unsafe class ShortRowMath
         Scale(inverse, x, padded);
     }
 
+    /// <summary>
+    /// <see cref="ScaledSoftmax{T}"/> for a row of whole Vector512s (<paramref name="padded"/> a multiple of the
+    /// vector length, <see cref="Vector512.IsHardwareAccelerated"/>): the elements past <paramref name="seen"/> are
+    /// masked in the lanes instead of visited one by one, since scalar reads of a row just written as vectors stall
+    /// on store forwarding and cost more than the row's whole arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaledSoftmaxWhole<T>(T* x, int seen, int padded, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Vector512<T>.Count;
+        var vs = Vector512.Create(scale);
+        var ninf = Vector512.Create(T.NegativeInfinity);
+        var vmax = ninf;
+        for (int i = 0; i < padded; i += n)
+        {
+            var v = Vector512.Load(x + i) * vs;
+            Vector512.Store(v, x + i);
+            var live = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(seen - i)));
+            vmax = Vector512.Max(vmax, Vector512.ConditionalSelect(live, v, ninf));
+        }
+        var half = Vector256.Max(vmax.GetLower(), vmax.GetUpper());
+        var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        T max = quarter.GetElement(0);
+        for (int l = 1; l < Vector128<T>.Count; l++) max = T.Max(max, quarter.GetElement(l));
+        var vm = Vector512.Create(max);
+        var sum = Vector512<T>.Zero;
+        for (int i = 0; i < padded; i += n)
+        {
+            var live = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(seen - i)));
+            var e = Vector512.ConditionalSelect(live, Exp(Vector512.Load(x + i) - vm), Vector512<T>.Zero);
+            Vector512.Store(e, x + i);
+            sum += e;
+        }
+        var inverse = Vector512.Create(T.One / Vector512.Sum(sum));
+        for (int i = 0; i < padded; i += n) Vector512.Store(Vector512.Load(x + i) * inverse, x + i);
+    }
+
+    /// <summary>
+    /// <see cref="Dot{T}"/> then <see cref="SoftmaxBackward{T}"/> over a row of whole Vector512s (<paramref name="n"/>
+    /// a multiple of the vector length): p must be 0 past the row's keys, which makes ds 0 there too (for finite
+    /// ds), and no element is visited alone (see <see cref="ScaledSoftmaxWhole{T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SoftmaxBackwardWhole<T>(T* p, T* ds, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector512<T>.Count;
+        var acc = Vector512<T>.Zero;
+        for (int i = 0; i < n; i += w) acc += Vector512.Load(p + i) * Vector512.Load(ds + i);
+        var vd = Vector512.Create(Vector512.Sum(acc));
+        var vs = Vector512.Create(scale);
+        for (int i = 0; i < n; i += w)
+            Vector512.Store((Vector512.Load(ds + i) - vd) * Vector512.Load(p + i) * vs, ds + i);
+    }
+
     /// <summary>The softmax backward of one row, in place: ds[j] = p[j]·(ds[j] − dot)·scale for j in [0, n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SoftmaxBackward<T>(T* p, T* ds, T dot, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
