@@ -22,6 +22,7 @@ public static class CommandLine
         new EvalCommand(),
         new PredictCommand(),
         new TrainCommand(),
+        new GenerateCommand(),
         new BenchCommand(),
         new HelpCommand(),
         new CompletionCommand(),

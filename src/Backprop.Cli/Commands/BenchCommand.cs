@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backprop.Cli.Bench;
+using Backprop.Serialization;
 
 namespace Backprop.Cli.Commands;
 
@@ -11,14 +12,16 @@ public sealed class BenchCommand : ICommand
     private static readonly string[] Workloads = ["scalar", "tiny", "gemm", "mlp", "cnn"];
 
     public string Name => "bench";
-    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn) for comparison with PyTorch";
+    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn; gpt) for comparison with PyTorch";
     public string Description => "Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes.";
-    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all)", 1);
+    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS]", 2);
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}"),
         new("threads", "N", "threads for the kernels (default: all cores)"),
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
+        new("profile", null, "gpt: also print where an iteration's time goes (forward by section, backward by operator) on stderr"),
+        new("curve", "FILE", "gpt: also write every iteration's training loss to FILE, one per line"),
     ];
     public string Epilogue => """
         Workloads:
@@ -27,6 +30,10 @@ public sealed class BenchCommand : ICommand
           tiny    tiny_mlp: 2-16-16-1 tanh MLP, batch 32, MSE, SGD: µs per training step
           mlp     mlp_epoch: Fashion-MNIST 784-256-128-10 ReLU, one epoch, batch 64, SGD 0.05 momentum 0.9: s and test accuracy
           cnn     cnn_10k: 2-conv CNN over the first 10,000 training images: s
+          gpt     gpt_char: character-level GPT (4 layers, 4 heads, 128 wide, context 64) trained 2,000 iterations of
+                  AdamW on Moby-Dick, as ../shared/bench/GPT.md: median ms per iteration, the losses and the managed
+                  bytes allocated per step. Minutes long, so not part of all; `gpt ITERS` is the short run
+                  gpt_char_ITERS. MOBY_DICK=FILE overrides the bundled text (data/moby-dick.txt.gz).
         Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
 
         """;
@@ -36,10 +43,26 @@ public sealed class BenchCommand : ICommand
         bool json = args.Flag("json");
         int threads = args.Int("threads", Environment.ProcessorCount, 1, 1024);
         string data = args.Text("data") ?? "/usr/share/datasets/fashion-mnist";
-        args.CheckPositionalCount(1);
+        bool profile = args.Flag("profile");
+        args.CheckPositionalCount(2);
         string what = args.Positional.Count > 0 ? args.Positional[0] : "all";
+        if (what == "gpt")
+        {
+            int iters = 2000;
+            if (args.Positional.Count > 1 && (!int.TryParse(args.Positional[1], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out iters) || iters < 2))
+                throw new UsageException($"bench gpt: ITERS must be a whole number of at least 2, got '{args.Positional[1]}'");
+            Backprop.Kernels.Parallelism.MaxThreads = threads;
+            string? curvePath = args.Text("curve");
+            var curve = curvePath is null ? null : new List<double>();
+            Print(GptCharWorkload.Run(iters, context.Cancellation, profile ? context.Error : null, curve), json, context.Out);
+            if (curvePath is not null)
+                AtomicFile.WriteAllText(curvePath, string.Concat(curve!.Select(v => v.ToString("R", CultureInfo.InvariantCulture) + "\n")));
+            return ExitCodes.Ok;
+        }
+        if (args.Positional.Count > 1)
+            throw new UsageException($"bench {what}: takes no second argument (only gpt takes ITERS)");
         if (what != "all" && !Workloads.Contains(what))
-            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)} or all");
+            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, or gpt [ITERS]");
         Backprop.Kernels.Parallelism.MaxThreads = threads;
 
         foreach (var name in Workloads)

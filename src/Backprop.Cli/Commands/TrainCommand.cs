@@ -14,15 +14,15 @@ namespace Backprop.Cli.Commands;
 public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
-    public string Summary => "train a network (MLP, CNN) on digits, Fashion-MNIST, MNIST, a CSV file or a synthetic set";
+    public string Summary => "train a network (MLP, CNN) on digits, Fashion-MNIST, MNIST, a CSV file or a synthetic set, or a character-level GPT on a text";
     public string Description => "Trains a classifier with softmax cross-entropy and writes to --out: model.safetensors (weights, optimizer state, settings and progress: `backprop train --resume` continues it), metrics.csv (per epoch: train and test loss and accuracy, seconds) and curves.svg. Inputs are standardised with the training set's mean and deviation (images: one over all pixels; feature vectors: per feature). With no options it trains an MLP on the embedded digits.";
 
     public PositionalSpec? Positional { get; } = new("PATH", "the directory or file of --data SET when it does not follow a colon (--data csv data.csv)", 1);
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        new("data", "SET", "digits (embedded, default) | fashion-mnist [DIR] | mnist DIR | csv FILE | quadrants | spiral | moons (a path may also follow a colon: csv:data.csv). csv: every column a number, the last one the class label 0..K-1; 20% of each class is held out as the test set"),
-        new("model", "SPEC", "linear | mlp:H1,H2,... | cnn, optionally +bn and +dropout:P (e.g. mlp:256,128+dropout:0.2)"),
+        new("data", "SET", "digits (embedded, default) | fashion-mnist [DIR] | mnist DIR | csv FILE | quadrants | spiral | moons (a path may also follow a colon: csv:data.csv). csv: every column a number, the last one the class label 0..K-1; 20% of each class is held out as the test set | text:FILE (a UTF-8 text, gzip or not: a character-level GPT, see below)"),
+        new("model", "SPEC", "linear | mlp:H1,H2,... | cnn, optionally +bn and +dropout:P (e.g. mlp:256,128+dropout:0.2); for text: gpt or gpt:layers=L,heads=H,embed=C,block=T (default gpt:layers=4,heads=4,embed=128,block=64)"),
         new("epochs", "N", "passes over the training set"),
         new("batch-size", "N", "samples per step"),
         new("lr", "X", "(peak) learning rate, in (0, 1000]"),
@@ -48,6 +48,13 @@ public sealed class TrainCommand : ICommand
           spiral          mlp:64,64     60  32  0.01
           moons           mlp:16,16     30  32  0.01
 
+        Character-level GPT (--data text:FILE, e.g. text:data/moby-dick.txt.gz): the vocabulary is the file's distinct
+        characters (stored in the checkpoint), the first 90% trains and the rest validates, batches are random windows
+        of block characters. nanoGPT's shakespeare_char recipe: 10 epochs of 200 batches of 12, AdamW lr 0.001
+        β (0.9, 0.99), weight decay 0.1 on matrices and embeddings only, 5% warm-up then cosine to lr/10, gradient
+        clipping at norm 1. After each epoch: the loss on 20 fixed validation batches, checkpoint, metrics, curves.
+        Sample from it with `backprop generate CHECKPOINT --prompt TEXT`.
+
         Ctrl+C (SIGINT) or SIGTERM stops before the next batch, saves a checkpoint and prints the command that resumes
         (exit code 130; 143 for SIGTERM). A second train on the same --out refuses while the first runs.
 
@@ -55,6 +62,7 @@ public sealed class TrainCommand : ICommand
 
     public int Run(Arguments args, CommandContext context)
     {
+        if (GptTraining.Applies(args)) return GptTraining.Run(args, context);
         string? resume = args.Text("resume");
         bool json = args.Flag("json");
         bool overwrite = args.Flag("overwrite");
@@ -103,7 +111,7 @@ public sealed class TrainCommand : ICommand
             Reports = [curves],
             DetectAnomaly = args.Flag("detect-anomaly"),
         };
-        var trainer = UserErrors.AtCall(() => new Trainer(model, optimizer, data.Train, data.Test, options));
+        var trainer = UserErrors.AtCall(() => Trainer.Classifier(model, optimizer, data.Train, data.Test, options));
         if (resume is not null)
         {
             // Weights that do not fit the model, or optimizer state of another optimizer, are the checkpoint's fault.

@@ -35,13 +35,13 @@ public sealed class TrainedModel
     public Sequential Model => Checkpoint.Model;
 
     /// <summary>The shape of one input sample, without the batch axis.</summary>
-    public int[] InputShape => Checkpoint.Metadata.InputShape;
+    public int[] InputShape => Checkpoint.Metadata.InputShape!; // Checkpoint.Load requires it
 
     /// <summary>The number of values in one input sample.</summary>
     public int FeatureCount => Shapes.Numel(InputShape);
 
     /// <summary>The number of classes the model predicts.</summary>
-    public int NumClasses => Checkpoint.Metadata.NumClasses;
+    public int NumClasses => Checkpoint.Metadata.NumClasses!.Value; // Checkpoint.Load requires it
 
     /// <summary>The `--data` text the model was trained on (e.g. "digits", "csv:iris.csv"), or null when not recorded.</summary>
     public string? DataName { get; }
@@ -88,7 +88,7 @@ public sealed class TrainedModel
             throw new CommandFailedException(e.Message, ExitCodes.Failure);
         }
         string source = $"checkpoint '{Path.GetFileName(path)}'";
-        var (dataName, splitSeed, standardization) = ReadTrainingConfig(checkpoint.Metadata.TrainingConfigJson, checkpoint.Metadata.InputShape, source);
+        var (dataName, splitSeed, standardization) = ReadTrainingConfig(checkpoint.Metadata.TrainingConfigJson, checkpoint.Metadata.InputShape!, source);
         return new TrainedModel(checkpoint, dataName, splitSeed, standardization);
     }
 

@@ -43,8 +43,11 @@ public sealed class ProgressReporter(TextWriter error, bool terminal, Func<int>?
     public void EpochFinished(EpochMetrics m, double samplesPerSecond)
     {
         Clear();
+        // A trainer whose loss records no accuracy (a regression, a language model) has none to show.
+        string trainAccuracy = double.IsNaN(m.TrainAccuracy) ? "" : string.Create(CultureInfo.InvariantCulture, $"  train acc {m.TrainAccuracy:0.0000}");
+        string testAccuracy = double.IsNaN(m.TestAccuracy) ? "" : string.Create(CultureInfo.InvariantCulture, $"  test acc {m.TestAccuracy:0.0000}");
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"epoch {m.Epoch}/{_epochs}  train loss {m.TrainLoss:0.0000}  train acc {m.TrainAccuracy:0.0000}  test loss {m.TestLoss:0.0000}  test acc {m.TestAccuracy:0.0000}  {samplesPerSecond:0} samples/s  {m.Seconds:0.0}s"));
+            $"epoch {m.Epoch}/{_epochs}  train loss {m.TrainLoss:0.0000}{trainAccuracy}  test loss {m.TestLoss:0.0000}{testAccuracy}  {samplesPerSecond:0} samples/s  {m.Seconds:0.0}s"));
         error.Flush();
     }
 
@@ -60,7 +63,7 @@ public sealed class ProgressReporter(TextWriter error, bool terminal, Func<int>?
     /// <summary>
     /// The bar line for a terminal of <paramref name="columns"/> columns: at most <c>columns − 1</c> characters (the
     /// last column stays free, so no terminal wraps the line and leaves its first part behind). The bar shrinks
-    /// first, then the least important fields go: time left, samples/s, accuracy, loss.
+    /// first, then the least important fields go: time left, samples/s, accuracy, loss. A NaN accuracy (none recorded) is left out.
     /// </summary>
     public static string Bar(int columns, int epoch, int epochs, int batchesDone, int batchesPerEpoch, double loss, double accuracy, double samplesPerSecond, double secondsLeft)
     {
@@ -71,7 +74,7 @@ public sealed class ProgressReporter(TextWriter error, bool terminal, Func<int>?
         string[] fields =
         [
             string.Create(inv, $"loss {loss:0.0000}"),
-            string.Create(inv, $"acc {accuracy:0.0000}"),
+            .. double.IsNaN(accuracy) ? (string[])[] : [string.Create(inv, $"acc {accuracy:0.0000}")],
             string.Create(inv, $"{samplesPerSecond:0} samples/s"),
             string.Create(inv, $"{secondsLeft:0}s left"),
         ];

@@ -15,10 +15,16 @@ namespace Backprop.Data;
 /// Methods that transform values (<see cref="Scaled"/>, <see cref="Standardized"/>, <see cref="Subset"/>)
 /// return a new data set with new arrays and leave this one unchanged; <see cref="Flattened"/> shares them.
 /// </para>
+/// <para>
+/// As an <see cref="IDataset{TSample}"/>, sample i is (features [..SampleShape] float32, label 0-d int32), so a
+/// <see cref="DataLoader{TBatch}"/> over it yields (features [B, ..SampleShape], labels [B]) batches, gathered
+/// straight from the arrays.
+/// </para>
 /// </remarks>
-public sealed class Dataset
+public sealed class Dataset : IDataset<(Tensor Features, Tensor Label)>, ITensorColumns<(Tensor Features, Tensor Label)>
 {
     private readonly int[] _sampleShape;
+    private Tensor[]? _columns;
 
     /// <summary>
     /// Creates a data set over the given arrays (not copied). Validates that the sizes agree and that every
@@ -104,6 +110,19 @@ public sealed class Dataset
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Count, nameof(index));
         return Features.AsSpan(index * SampleSize, SampleSize);
     }
+
+    /// <summary>Sample <paramref name="index"/> as tensors: a copy of its features [..SampleShape] and its label (0-d int32).</summary>
+    public (Tensor Features, Tensor Label) this[int index] =>
+        (new Tensor(GetSample(index).ToArray(), SampleShape, DType.Float32), new Tensor(new[] { Labels[index] }, Shapes.Scalar, DType.Int32));
+
+    // The arrays themselves as [Count, ..SampleShape] and [Count] tensors (no copy), for gathering batches.
+    IReadOnlyList<Tensor> ITensorColumns<(Tensor Features, Tensor Label)>.Columns => _columns ??=
+    [
+        new Tensor(Features, [Count, .. _sampleShape], DType.Float32),
+        new Tensor(Labels, [Count], DType.Int32),
+    ];
+
+    (Tensor Features, Tensor Label) ITensorColumns<(Tensor Features, Tensor Label)>.Pack(Tensor[] columns) => (columns[0], columns[1]);
 
     /// <summary>The number of samples of each class (length <see cref="NumClasses"/>).</summary>
     public int[] CountPerClass()

@@ -2,40 +2,39 @@ using System.Collections;
 
 namespace Backprop.Data;
 
-/// <summary>Yields an epoch's batches on the caller's thread, reusing one full-size buffer (plus one for a smaller last batch).</summary>
-internal sealed class SequentialBatchEnumerator : IEnumerator<Batch>
+/// <summary>The enumerator a <see cref="DataLoader{TBatch}"/> gives its own callers (the trainer): the batches and each one's sample count.</summary>
+internal interface IBatchEnumerator<TBatch> : IEnumerator<TBatch>
 {
-    private readonly EpochPlan _plan;
-    private Batch? _fullBuffer;
-    private Batch? _current;
+    /// <summary>The number of samples in <see cref="IEnumerator{T}.Current"/>.</summary>
+    int CurrentCount { get; }
+}
+
+/// <summary>Yields an epoch's batches on the caller's thread, reusing one slot (so gathered batches reuse their buffers).</summary>
+internal sealed class SequentialBatchEnumerator<TBatch>(EpochPlan<TBatch> plan) : IBatchEnumerator<TBatch>
+{
+    private readonly BatchSlot<TBatch> _slot = new();
+    private bool _hasCurrent;
     private int _next;
 
-    public SequentialBatchEnumerator(EpochPlan plan) => _plan = plan;
+    public TBatch Current => _hasCurrent ? _slot.Batch : throw new InvalidOperationException("MoveNext has not been called, or returned false.");
 
-    public Batch Current => _current ?? throw new InvalidOperationException("MoveNext has not been called, or returned false.");
+    public int CurrentCount => _hasCurrent ? _slot.Count : 0;
 
-    object IEnumerator.Current => Current;
+    object? IEnumerator.Current => Current;
 
     public bool MoveNext()
     {
-        if (_next >= _plan.BatchCount)
-        {
-            _current = null;
-            return false;
-        }
-        int count = _plan.CountOf(_next);
-        Batch buffer = _fullBuffer is not null && _fullBuffer.Count == count ? _fullBuffer : _plan.NewBuffer(count);
-        if (_next == 0)
-        {
-            _fullBuffer = buffer;
-        }
-        _plan.Fill(_next, buffer);
-        _current = buffer;
-        _next++;
-        return true;
+        _hasCurrent = _next < plan.BatchCount && plan.Produce(_next, _slot);
+        if (_hasCurrent) _next++;
+        else _next = plan.BatchCount;
+        return _hasCurrent;
     }
 
     public void Reset() => throw new NotSupportedException("Start a new epoch by enumerating the DataLoader again.");
 
-    public void Dispose() => _current = null;
+    public void Dispose()
+    {
+        _hasCurrent = false;
+        plan.Dispose();
+    }
 }

@@ -34,26 +34,49 @@ public sealed class Checkpoint
     /// <summary>The deepest training config accepted on loading (JSON nesting), against corrupt or hostile files.</summary>
     public const int MaxTrainingConfigDepth = 64;
 
-    private Checkpoint(string path, CheckpointMetadata metadata, Sequential model, Dictionary<string, Tensor> optimizerState)
+    private readonly Sequential? _model;
+    private readonly Dictionary<string, Tensor> _weightEntries;
+    private readonly Dictionary<string, Tensor> _optimizerEntries;
+
+    private Checkpoint(string path, CheckpointMetadata metadata, Sequential? model, Dictionary<string, Tensor> weights, Dictionary<string, Tensor> optimizerState)
     {
-        (Path, Metadata, Model, OptimizerState) = (path, metadata, model, optimizerState);
+        (Path, Metadata, _model, _weightEntries, _optimizerEntries) = (path, metadata, model, weights, optimizerState);
     }
 
     /// <summary>The file read.</summary>
     public string Path { get; }
     /// <summary>The metadata.</summary>
     public CheckpointMetadata Metadata { get; }
-    /// <summary>The model rebuilt from the spec with the saved weights, in evaluation mode.</summary>
-    public Sequential Model { get; }
+    /// <summary>The model rebuilt from the spec with the saved weights, in evaluation mode (by <see cref="Load"/>; not by <see cref="Read"/>).</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint was read with <see cref="Read"/>, which builds no model.</exception>
+    public Sequential Model => _model
+        ?? throw new InvalidOperationException($"{Source}: was read without rebuilding a model (Checkpoint.Read); load its weights into a model with RestoreModel, or use Checkpoint.Load");
+    /// <summary>The model entries (parameters and buffers) by state-dict name.</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights => _weightEntries;
     /// <summary>The optimizer entries without their prefix (empty when none was saved).</summary>
-    public IReadOnlyDictionary<string, Tensor> OptimizerState { get; }
+    public IReadOnlyDictionary<string, Tensor> OptimizerState => _optimizerEntries;
 
     private string Source => $"checkpoint '{System.IO.Path.GetFileName(Path)}'";
 
-    /// <summary>Writes <paramref name="model"/>'s state dict, <paramref name="optimizer"/>'s state (if given) and the metadata to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/>'s state dict, <paramref name="optimizer"/>'s state (if given) and the metadata to
+    /// <paramref name="path"/>. Any module can be saved; a model spec, when given, must parse (a checkpoint that claims to
+    /// rebuild its model must be able to).
+    /// </summary>
     public static void Save(string path, Module model, CheckpointMetadata metadata, Optimizer? optimizer = null)
     {
-        ModelSpec.Parse(metadata.ModelSpec); // a checkpoint that cannot be rebuilt is refused at save time
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.ModelSpec is { } specText)
+        {
+            ModelSpec.Parse(specText); // a checkpoint that cannot be rebuilt is refused at save time
+            if (metadata.InputShape is null || metadata.NumClasses is null)
+                throw new ArgumentException("checkpoint: a model spec needs the input shape and the number of classes that rebuild it");
+        }
+        if (metadata.InputShape is { } shape && (shape.Length == 0 || Array.Exists(shape, d => d <= 0)))
+            throw new ArgumentException($"checkpoint: the input shape {Shapes.Format(shape)} is not a non-empty list of positive sizes");
+        if (metadata.NumClasses is { } classes && classes <= 0)
+            throw new ArgumentException($"checkpoint: the number of classes must be positive, got {classes}");
         if (metadata.TrainingConfigJson is { } json)
         {
             try { using var _ = JsonDocument.Parse(json); }
@@ -67,12 +90,12 @@ public sealed class Checkpoint
         var meta = new Dictionary<string, string>
         {
             ["format"] = FormatName,
-            ["model_spec"] = metadata.ModelSpec,
-            ["input_shape"] = "[" + string.Join(", ", metadata.InputShape) + "]",
-            ["num_classes"] = metadata.NumClasses.ToString(CultureInfo.InvariantCulture),
             ["dtype"] = metadata.DType.Name(),
             ["epoch"] = metadata.Epoch.ToString(CultureInfo.InvariantCulture),
         };
+        if (metadata.ModelSpec is { } spec) meta["model_spec"] = spec;
+        if (metadata.InputShape is { } input) meta["input_shape"] = "[" + string.Join(", ", input) + "]";
+        if (metadata.NumClasses is { } numClasses) meta["num_classes"] = numClasses.ToString(CultureInfo.InvariantCulture);
         if (metadata.TrainingConfigJson is { } config) meta["training_config"] = config;
         if (metadata.GeneratorState is { } state)
             meta["generator_state"] = string.Join(",", Array.ConvertAll(state, s => s.ToString("x16", CultureInfo.InvariantCulture)));
@@ -82,23 +105,40 @@ public sealed class Checkpoint
     }
 
     /// <summary>
-    /// Reads a checkpoint, rebuilds its model from the metadata alone and loads the weights with shape checks.
+    /// Reads a checkpoint, rebuilds its model from the metadata alone and loads the weights with shape checks (the
+    /// CLI's models: the file must hold a model spec, input shape and class count).
     /// Throws <see cref="InvalidDataException"/> for missing or malformed metadata and <see cref="ArgumentException"/>
     /// for a weight of the wrong shape (naming the file, the entry and both shapes).
     /// </summary>
     public static Checkpoint Load(string path)
     {
+        var checkpoint = ReadFile(path, requireModelSpec: true);
+        string source = checkpoint.Source;
+        var metadata = checkpoint.Metadata;
+        ModelSpec spec;
+        try { spec = ModelSpec.Parse(metadata.ModelSpec!); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        CheckModelSize(checkpoint.Weights, spec, metadata, source);
+        Sequential model;
+        try { model = spec.Build(metadata.InputShape!, metadata.NumClasses!.Value, new Generator(0), metadata.DType); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        model.LoadStateDict(checkpoint.Weights, source);
+        model.Eval();
+        return new Checkpoint(path, metadata, model, checkpoint._weightEntries, checkpoint._optimizerEntries);
+    }
+
+    /// <summary>
+    /// Reads a checkpoint's metadata and tensors (checksum verified) without building a model: for loading into a
+    /// module of the caller's with <see cref="RestoreModel"/> (any module, no model spec needed).
+    /// </summary>
+    public static Checkpoint Read(string path) => ReadFile(path, requireModelSpec: false);
+
+    private static Checkpoint ReadFile(string path, bool requireModelSpec)
+    {
         var file = SafeTensorsFile.Read(path);
         string source = $"checkpoint '{System.IO.Path.GetFileName(path)}'";
         VerifyChecksum(file, source);
-        var metadata = ParseMetadata(file.Metadata, source);
-        ModelSpec spec;
-        try { spec = ModelSpec.Parse(metadata.ModelSpec); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
-        CheckModelSize(file, spec, metadata, source);
-        Sequential model;
-        try { model = spec.Build(metadata.InputShape, metadata.NumClasses, new Generator(0), metadata.DType); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
+        var metadata = ParseMetadata(file.Metadata, source, requireModelSpec);
         var weights = new Dictionary<string, Tensor>();
         var optimizer = new Dictionary<string, Tensor>();
         foreach (var entry in file.Entries)
@@ -106,30 +146,48 @@ public sealed class Checkpoint
             if (entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizer[entry.Name[OptimizerPrefix.Length..]] = ToTensor(entry, source);
             else weights[entry.Name] = ToTensor(entry, source);
         }
-        model.LoadStateDict(weights, source);
-        model.Eval();
-        return new Checkpoint(path, metadata, model, optimizer);
+        return new Checkpoint(path, metadata, null, weights, optimizer);
+    }
+
+    /// <summary>
+    /// Loads the checkpoint at <paramref name="path"/> into <paramref name="model"/> (any module: entries matched by
+    /// state-dict name, shape-checked, all or nothing) and, when given, its optimizer state into
+    /// <paramref name="optimizer"/>; returns the metadata. The way back for a module saved with <see cref="Save"/>.
+    /// </summary>
+    public static CheckpointMetadata LoadInto(string path, Module model, Optimizer? optimizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var checkpoint = Read(path);
+        if (optimizer is not null) checkpoint.CheckOptimizerKind(optimizer);
+        checkpoint.RestoreModel(model);
+        if (optimizer is not null) checkpoint.RestoreOptimizer(optimizer);
+        return checkpoint.Metadata;
     }
 
     /// <summary>Loads the checkpoint's model weights into an existing model (shape-checked), ignoring optimizer entries.</summary>
-    public static void LoadWeights(string path, Module model)
+    public static void LoadWeights(string path, Module model) => Read(path).RestoreModel(model);
+
+    /// <summary>Copies the saved weights into <paramref name="model"/> (by state-dict name, shape-checked; nothing changes on a mismatch).</summary>
+    public void RestoreModel(Module model, string? source = null)
     {
-        var file = SafeTensorsFile.Read(path);
-        string source = $"checkpoint '{System.IO.Path.GetFileName(path)}'";
-        VerifyChecksum(file, source);
-        var weights = new Dictionary<string, Tensor>();
-        foreach (var entry in file.Entries)
-            if (!entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) weights[entry.Name] = ToTensor(entry, source);
-        model.LoadStateDict(weights, source);
+        ArgumentNullException.ThrowIfNull(model);
+        model.LoadStateDict(Weights, source ?? Source);
     }
 
     /// <summary>Restores the saved optimizer state into <paramref name="optimizer"/> (same kind, same parameter shapes).</summary>
     public void RestoreOptimizer(Optimizer optimizer)
     {
+        CheckOptimizerKind(optimizer);
+        optimizer.LoadState(OptimizerState, Source);
+    }
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> unless the file holds state of <paramref name="optimizer"/>'s kind.</summary>
+    internal void CheckOptimizerKind(Optimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         if (OptimizerState.Count == 0) throw new InvalidOperationException($"{Source}: holds no optimizer state");
         if (Metadata.Optimizer is { } kind && kind != optimizer.GetType().Name)
             throw new InvalidOperationException($"{Source}: holds {kind} state, not {optimizer.GetType().Name} state");
-        optimizer.LoadState(OptimizerState, Source);
     }
 
     private static SafeTensorsEntry ToEntry(string name, Tensor tensor) => tensor.DType switch
@@ -196,13 +254,12 @@ public sealed class Checkpoint
 
     // The spec's weights are counted, not built, and compared with what the file holds: a spec such as "mlp:30000,30000"
     // in a small file is refused before gigabytes are allocated for a model whose weights are not there.
-    private static void CheckModelSize(SafeTensorsFile file, ModelSpec spec, CheckpointMetadata metadata, string source)
+    private static void CheckModelSize(IReadOnlyDictionary<string, Tensor> weights, ModelSpec spec, CheckpointMetadata metadata, string source)
     {
         long stored = 0;
-        foreach (var entry in file.Entries)
-            if (!entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) stored += Shapes.Numel(entry.Shape);
+        foreach (var (_, tensor) in weights) stored += tensor.Numel;
         long needed;
-        try { needed = spec.StateSize(metadata.InputShape, metadata.NumClasses); }
+        try { needed = spec.StateSize(metadata.InputShape!, metadata.NumClasses!.Value); }
         catch (ArgumentException e) { throw new InvalidDataException($"{source}: {e.Message}", e); }
         if (needed != stored)
             throw new InvalidDataException(
@@ -243,16 +300,20 @@ public sealed class Checkpoint
         return sb.ToString();
     }
 
-    private static CheckpointMetadata ParseMetadata(IReadOnlyDictionary<string, string> meta, string source)
+    // The model's description (spec, input shape, classes) is required only to rebuild the model from the file alone.
+    private static CheckpointMetadata ParseMetadata(IReadOnlyDictionary<string, string> meta, string source, bool requireModelSpec)
     {
         string Required(string key) => meta.TryGetValue(key, out var v) ? v
             : throw new InvalidDataException($"{source}: the metadata has no '{key}' (is this a backprop checkpoint? it needs format '{FormatName}')");
+        string? Described(string key) => requireModelSpec ? Required(key)
+            : meta.TryGetValue(key, out var v) ? v : null;
         string format = Required("format");
         if (format != FormatName) throw new InvalidDataException($"{source}: format '{format}' is not supported (expected '{FormatName}')");
-        int[] inputShape;
+        int[]? inputShape = null;
+        if (Described("input_shape") is { } inputShapeText)
         try
         {
-            using var doc = JsonDocument.Parse(Required("input_shape"));
+            using var doc = JsonDocument.Parse(inputShapeText);
             inputShape = new int[doc.RootElement.GetArrayLength()];
             int i = 0;
             foreach (var e in doc.RootElement.EnumerateArray()) inputShape[i++] = e.GetInt32();
@@ -279,13 +340,13 @@ public sealed class Checkpoint
         }
         string? config = meta.TryGetValue("training_config", out var c) ? c : null;
         if (config is not null) CheckTrainingConfig(config, source);
-        int numClasses = Int(Required("num_classes"), "num_classes");
+        int? numClasses = Described("num_classes") is { } classesText ? Int(classesText, "num_classes") : null;
         if (numClasses <= 0) throw new InvalidDataException($"{source}: num_classes {numClasses} is not positive");
         int epoch = meta.TryGetValue("epoch", out var ep) ? Int(ep, "epoch") : 0;
         if (epoch < 0) throw new InvalidDataException($"{source}: epoch {epoch} is negative");
         return new CheckpointMetadata
         {
-            ModelSpec = Required("model_spec"),
+            ModelSpec = Described("model_spec"),
             InputShape = inputShape,
             NumClasses = numClasses,
             DType = dtype,

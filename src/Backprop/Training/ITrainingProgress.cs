@@ -1,7 +1,7 @@
 namespace Backprop.Training;
 
 /// <summary>
-/// Receives the progress of a <see cref="Trainer"/> run as it happens (for a progress bar or a log). Called on the
+/// Receives the progress of a <see cref="Trainer{TBatch}"/> run as it happens (for a progress bar or a log). Called on the
 /// training thread; keep the calls cheap — <see cref="BatchFinished"/> runs after every batch.
 /// </summary>
 public interface ITrainingProgress

@@ -124,18 +124,33 @@ public sealed partial class RunDirectory(string path)
     /// <summary>Writes <c>metrics.csv</c>: the header, then one row per epoch; numbers in full precision, an empty field for NaN.</summary>
     public void WriteMetrics(IReadOnlyList<EpochMetrics> history) => AtomicFile.WriteAllText(MetricsPath, MetricsCsv(history));
 
-    /// <summary>The text of <c>metrics.csv</c>.</summary>
+    /// <summary>
+    /// The text of <c>metrics.csv</c>: <see cref="MetricsHeader"/>'s columns, then a <c>train_NAME,test_NAME</c> pair for
+    /// every metric other than accuracy the run recorded (in the order first recorded).
+    /// </summary>
     public static string MetricsCsv(IReadOnlyList<EpochMetrics> history)
     {
-        var sb = new StringBuilder(MetricsHeader).Append('\n');
+        var extra = new List<string>();
+        foreach (var m in history)
+            foreach (string name in m.TrainMetrics.Keys.Concat(m.TestMetrics.Keys))
+                if (name != MetricLog.Accuracy && !extra.Contains(name)) extra.Add(name);
+        var sb = new StringBuilder(MetricsHeader);
+        foreach (string name in extra) sb.Append(",train_").Append(name).Append(",test_").Append(name);
+        sb.Append('\n');
         foreach (var m in history)
         {
             sb.Append(m.Epoch.ToString(CultureInfo.InvariantCulture));
-            foreach (double v in (ReadOnlySpan<double>)[m.TrainLoss, m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.Seconds])
-                sb.Append(',').Append(double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
+            foreach (double v in (ReadOnlySpan<double>)[m.TrainLoss, m.TrainAccuracy, m.TestLoss, m.TestAccuracy, m.Seconds]) Field(v);
+            foreach (string name in extra)
+            {
+                Field(m.TrainMetrics.GetValueOrDefault(name, double.NaN));
+                Field(m.TestMetrics.GetValueOrDefault(name, double.NaN));
+            }
             sb.Append('\n');
         }
         return sb.ToString();
+
+        void Field(double v) => sb.Append(',').Append(double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "");
     }
 
     /// <summary>Writes a report (such as the curves picture) into the directory atomically; returns its path.</summary>

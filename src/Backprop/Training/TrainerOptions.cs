@@ -2,16 +2,16 @@ using Backprop.Optim;
 
 namespace Backprop.Training;
 
-/// <summary>How a <see cref="Trainer"/> runs: epochs, batches, learning-rate schedule, evaluation and output.</summary>
+/// <summary>How a <see cref="Trainer{TBatch}"/> runs: epochs, learning-rate schedule, evaluation and output.</summary>
 public sealed record TrainerOptions
 {
     /// <summary>The number of epochs (passes over the training set) the run ends after, counting resumed ones.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Samples per training batch; the last batch of an epoch may be smaller.</summary>
+    /// <summary>Samples per training batch for <see cref="Trainer.Classifier"/> (other trainers take their loader's); the last batch of an epoch may be smaller.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>Seed of the generator that draws each epoch's order of the training samples.</summary>
+    /// <summary>Seed of the generator that draws each epoch's order of the training samples in <see cref="Trainer.Classifier"/> (other trainers use their loader's generator).</summary>
     public ulong Seed { get; init; }
 
     /// <summary>
@@ -24,7 +24,7 @@ public sealed record TrainerOptions
     /// <summary>When set, gradients are clipped to this global L2 norm before each step.</summary>
     public double? MaxGradientNorm { get; init; }
 
-    /// <summary>Samples per batch when evaluating the test set (larger is faster; memory grows with it).</summary>
+    /// <summary>Samples per batch when <see cref="Trainer.Classifier"/> evaluates the test set (larger is faster; memory grows with it).</summary>
     public int EvaluationBatchSize { get; init; } = 250;
 
     /// <summary>
@@ -33,8 +33,24 @@ public sealed record TrainerOptions
     /// </summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>The model's spec text (see <see cref="NN.ModelSpec"/>), needed to write a checkpoint that can rebuild the model.</summary>
+    /// <summary>
+    /// The model's spec text (see <see cref="NN.ModelSpec"/>), recorded so that <see cref="Serialization.Checkpoint.Load"/>
+    /// can rebuild the model from the file alone. Without it the checkpoint loads into a model the caller builds
+    /// (<see cref="Serialization.Checkpoint.LoadInto"/>, <see cref="Trainer{TBatch}.Resume"/>).
+    /// </summary>
     public string? ModelSpec { get; init; }
+
+    /// <summary>The shape of one input sample, recorded in the checkpoint (needed with <see cref="ModelSpec"/> to rebuild the model).</summary>
+    public int[]? InputShape { get; init; }
+
+    /// <summary>The number of classes (model outputs), recorded in the checkpoint (needed with <see cref="ModelSpec"/> to rebuild the model).</summary>
+    public int? NumClasses { get; init; }
+
+    /// <summary>
+    /// Generators besides the dropout layers' (which are found in the model) whose states checkpoints save and resuming
+    /// restores, such as one a module of the caller's draws noise from.
+    /// </summary>
+    public IReadOnlyList<Generator> Generators { get; init; } = [];
 
     /// <summary>
     /// The run's settings as a JSON object, stored in the checkpoint's <c>training_config</c> with the trainer's own
@@ -45,7 +61,7 @@ public sealed record TrainerOptions
     /// <summary>Files rewritten beside the checkpoint after every epoch (for example the curves picture).</summary>
     public IReadOnlyList<IRunReport> Reports { get; init; } = [];
 
-    /// <summary>Prepare the next batch on a worker thread while the current one trains (same batches either way).</summary>
+    /// <summary>In <see cref="Trainer.Classifier"/>, prepare the next batch on a worker thread while the current one trains (same batches either way).</summary>
     public bool Prefetch { get; init; } = true;
 
     /// <summary>
@@ -68,7 +84,5 @@ public sealed record TrainerOptions
         if (BatchSize <= 0) throw new ArgumentException($"trainer: the batch size must be positive, got {BatchSize}");
         if (EvaluationBatchSize <= 0) throw new ArgumentException($"trainer: the evaluation batch size must be positive, got {EvaluationBatchSize}");
         if (MaxGradientNorm is { } n && !(n > 0)) throw new ArgumentException($"trainer: the maximum gradient norm must be positive, got {n}");
-        if (OutputDirectory is not null && ModelSpec is null)
-            throw new ArgumentException("trainer: writing checkpoints to an output directory needs the model spec (TrainerOptions.ModelSpec)");
     }
 }

@@ -1,6 +1,6 @@
 namespace Backprop.Training;
 
-/// <summary>What a <see cref="Trainer.Run"/> call achieved.</summary>
+/// <summary>What a <see cref="Trainer{TBatch}.Run"/> call achieved.</summary>
 public sealed record TrainingResult
 {
     /// <summary>Every finished epoch, including those of earlier sessions when the run was resumed.</summary>

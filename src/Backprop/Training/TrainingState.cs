@@ -16,7 +16,8 @@ internal sealed class TrainingState
     public int CompletedEpochs => History.Count;
     public int BatchesIntoEpoch { get; set; }
     public double EpochLossSum { get; set; }
-    public long EpochCorrect { get; set; }
+    /// <summary>The running sums of the metrics the loss function recorded in this epoch.</summary>
+    public MetricLog EpochMetricLog { get; } = new();
     public long EpochSamples { get; set; }
     public double EpochSeconds { get; set; }
     public double EpochTrainingSeconds { get; set; }
@@ -26,7 +27,7 @@ internal sealed class TrainingState
     {
         BatchesIntoEpoch = 0;
         EpochLossSum = 0;
-        EpochCorrect = 0;
+        EpochMetricLog.Clear();
         EpochSamples = 0;
         EpochSeconds = 0;
         EpochTrainingSeconds = 0;
@@ -51,7 +52,16 @@ internal sealed class TrainingState
             w.WriteNumber("completed_epochs", CompletedEpochs);
             w.WriteNumber("batches_into_epoch", BatchesIntoEpoch);
             Number(w, "epoch_loss_sum", EpochLossSum);
-            w.WriteNumber("epoch_correct", EpochCorrect);
+            w.WriteStartArray("epoch_metrics");
+            foreach (var (name, sum, count) in EpochMetricLog.Totals)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                Number(w, "sum", sum);
+                Number(w, "count", count);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteNumber("epoch_samples", EpochSamples);
             Number(w, "epoch_seconds", EpochSeconds);
             Number(w, "epoch_training_seconds", EpochTrainingSeconds);
@@ -65,6 +75,8 @@ internal sealed class TrainingState
                 Number(w, "test_loss", m.TestLoss);
                 Number(w, "test_accuracy", m.TestAccuracy);
                 Number(w, "seconds", m.Seconds);
+                Metrics(w, "train_metrics", m.TrainMetrics);
+                Metrics(w, "test_metrics", m.TestMetrics);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -72,6 +84,21 @@ internal sealed class TrainingState
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Metrics(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, double> metrics)
+    {
+        w.WriteStartObject(name);
+        foreach (var (key, value) in metrics) Number(w, key, value);
+        w.WriteEndObject();
+    }
+
+    private static Dictionary<string, double> ReadMetrics(JsonElement e, string name)
+    {
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (e.TryGetProperty(name, out var m))
+            foreach (var p in m.EnumerateObject()) metrics[p.Name] = p.Value.ValueKind == JsonValueKind.Null ? double.NaN : p.Value.GetDouble();
+        return metrics;
     }
 
     // JSON has no NaN: a missing test set's figures are written as null and read back as NaN.
@@ -94,19 +121,37 @@ internal sealed class TrainingState
             {
                 BatchesIntoEpoch = p.GetProperty("batches_into_epoch").GetInt32(),
                 EpochLossSum = Read(p, "epoch_loss_sum"),
-                EpochCorrect = p.GetProperty("epoch_correct").GetInt64(),
                 EpochSamples = p.GetProperty("epoch_samples").GetInt64(),
                 EpochSeconds = Read(p, "epoch_seconds"),
                 EpochTrainingSeconds = Read(p, "epoch_training_seconds"),
             };
+            bool metricsConsistent = true;
+            if (p.TryGetProperty("epoch_metrics", out var metrics))
+            {
+                foreach (var m in metrics.EnumerateArray())
+                {
+                    double sum = Read(m, "sum"), count = Read(m, "count");
+                    metricsConsistent &= double.IsFinite(sum) && count > 0;
+                    state.EpochMetricLog.Restore(m.GetProperty("name").GetString() ?? throw new FormatException("a metric has no name"), sum, count);
+                }
+            }
+            else if (p.TryGetProperty("epoch_correct", out var correct)) // written before metrics were named: the classifier's accuracy
+            {
+                long c = correct.GetInt64();
+                metricsConsistent = c >= 0 && c <= state.EpochSamples;
+                if (state.EpochSamples > 0) state.EpochMetricLog.Restore(MetricLog.Accuracy, c, state.EpochSamples);
+            }
             foreach (var m in p.GetProperty("history").EnumerateArray())
                 state.History.Add(new EpochMetrics(m.GetProperty("epoch").GetInt32(), Read(m, "train_loss"), Read(m, "train_accuracy"),
-                    Read(m, "test_loss"), Read(m, "test_accuracy"), Read(m, "seconds")));
+                    Read(m, "test_loss"), Read(m, "test_accuracy"), Read(m, "seconds"))
+                {
+                    TrainMetrics = ReadMetrics(m, "train_metrics"),
+                    TestMetrics = ReadMetrics(m, "test_metrics"),
+                });
             int completed = p.GetProperty("completed_epochs").GetInt32();
-            if (completed != state.History.Count || state.BatchesIntoEpoch < 0 || state.EpochSamples < 0 || state.EpochCorrect < 0
-                || state.EpochCorrect > state.EpochSamples)
+            if (completed != state.History.Count || state.BatchesIntoEpoch < 0 || state.EpochSamples < 0 || !metricsConsistent)
                 throw new InvalidDataException(
-                    $"{source}: the training progress is inconsistent ({completed} completed epochs, {state.History.Count} in the history, {state.BatchesIntoEpoch} batches into the epoch, {state.EpochCorrect} of {state.EpochSamples} samples correct)");
+                    $"{source}: the training progress is inconsistent ({completed} completed epochs, {state.History.Count} in the history, {state.BatchesIntoEpoch} batches into the epoch, {state.EpochSamples} samples{(metricsConsistent ? "" : ", metric sums that do not fit them")})");
             return state;
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)

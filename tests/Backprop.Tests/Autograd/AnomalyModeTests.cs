@@ -136,7 +136,7 @@ public class AnomalyModeTests
         // "diverged" (see TrainerTests), with it the first ±∞/NaN stops the run inside a named layer.
         var train = Synthetic.Quadrants(320, 1);
         var model = ModelSpec.Parse("mlp:16").Build(train.SampleShape, train.NumClasses, new Generator(1));
-        var trainer = new Trainer(model, new Sgd(model.Parameters(), 1e30), train, Synthetic.Quadrants(160, 2),
+        var trainer = Trainer.Classifier(model, new Sgd(model.Parameters(), 1e30), train, Synthetic.Quadrants(160, 2),
             new TrainerOptions { Epochs = 2, BatchSize = 32, DetectAnomaly = true });
         var e = Assert.Throws<AnomalyException>(() => trainer.Run());
         Assert.StartsWith("anomaly: ", e.Message);

@@ -67,6 +67,20 @@ public class ProgressReporterTests
         Assert.Equal(["epoch 1/3", "epoch 2/3", "epoch 3/3"], text.TrimEnd().Split('\n').Select(l => l[..9]));
     }
 
+    [Fact]
+    public void ARunWithoutAccuracyShowsNone()
+    {
+        // A regression or a language model records no accuracy: NaN, left out rather than printed as "acc NaN".
+        string bar = ProgressReporter.Bar(120, 3, 40, 120, 1688, 0.1234, double.NaN, 45210, 12);
+        Assert.Contains("loss 0.1234", bar);
+        Assert.DoesNotContain("acc", bar);
+        var error = new StringWriter();
+        var reporter = new ProgressReporter(error, terminal: false);
+        reporter.EpochStarted(1, 2, 10, 0);
+        reporter.EpochFinished(new EpochMetrics(1, 0.5, double.NaN, 0.6, double.NaN, 1.5), 100);
+        Assert.Contains("train loss 0.5000  test loss 0.6000  100 samples/s", error.ToString());
+    }
+
     private static void RunEpochs(ProgressReporter reporter, int epochs, int batches)
     {
         for (int epoch = 1; epoch <= epochs; epoch++)

@@ -93,7 +93,7 @@ public class CrashSafetyTests
             var loaded = Checkpoint.Load(checkpoint); // throws if partial or corrupt
             Assert.True(loaded.Metadata.Epoch >= lastEpoch, $"the checkpoint went back from epoch {lastEpoch} to {loaded.Metadata.Epoch}");
             lastEpoch = loaded.Metadata.Epoch;
-            var logits = loaded.Model.Forward(Tensor.Zeros([2, .. loaded.Metadata.InputShape]));
+            var logits = loaded.Model.Forward(Tensor.Zeros([2, .. loaded.Metadata.InputShape!]));
             Assert.Equal([2, 10], logits.ShapeArray);
         }
         Assert.True(kills >= 3, $"only {kills} kills landed in {clock.Elapsed}");

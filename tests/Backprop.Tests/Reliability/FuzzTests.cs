@@ -117,7 +117,7 @@ public class FuzzTests
         {
             File.WriteAllBytes(path, bytes);
             var checkpoint = Checkpoint.Load(path);
-            checkpoint.Model.Forward(Tensor.Zeros([1, .. checkpoint.Metadata.InputShape]));
+            checkpoint.Model.Forward(Tensor.Zeros([1, .. checkpoint.Metadata.InputShape!]));
         }, bytes => Encoding.UTF8.GetString(bytes, 8, Math.Min(bytes.Length - 8, 600)),
             typeof(SafeTensorsFormatException), typeof(InvalidDataException), typeof(ArgumentException));
     }

@@ -14,10 +14,10 @@ public class ResumeAttackTests
 {
     private static readonly Dataset Train = Synthetic.Quadrants(128, 1);
 
-    private static Trainer NewTrainer(string output)
+    private static Trainer<(Tensor Features, Tensor Label)> NewTrainer(string output)
     {
         var model = ModelSpec.Parse("mlp:8").Build([2], 4, new Generator(1));
-        return new Trainer(model, new Adam(model.Parameters(), 0.01), Train, null,
+        return Trainer.Classifier(model, new Adam(model.Parameters(), 0.01), Train, null,
             new TrainerOptions { Epochs = 1, BatchSize = 32, Seed = 2, OutputDirectory = output, ModelSpec = "mlp:8" });
     }
 

@@ -41,7 +41,7 @@ public class CheckpointTests
 
         var loaded = Checkpoint.Load(path);
         Assert.Equal("cnn+bn", loaded.Metadata.ModelSpec);
-        Assert.Equal([1, 8, 8], loaded.Metadata.InputShape);
+        Assert.Equal([1, 8, 8], loaded.Metadata.InputShape!);
         Assert.Equal(3, loaded.Metadata.NumClasses);
         Assert.Equal(4, loaded.Metadata.Epoch);
         Assert.Equal("""{"lr": 0.05, "batch": 64}""", loaded.Metadata.TrainingConfigJson);

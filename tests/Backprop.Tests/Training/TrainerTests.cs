@@ -23,7 +23,7 @@ public sealed class TrainerTests : IDisposable
     private static readonly Dataset Test = Synthetic.Quadrants(160, 2);
 
     // 320 samples in batches of 32: 10 batches per epoch.
-    private static Trainer Create(string spec = "mlp:16,16+dropout:0.1", int epochs = 4, string? output = null, string optimizer = "adam",
+    private static Trainer<(Tensor Features, Tensor Label)> Create(string spec = "mlp:16,16+dropout:0.1", int epochs = 4, string? output = null, string optimizer = "adam",
         bool recycle = true, ulong seed = 7)
     {
         var model = ModelSpec.Parse(spec).Build(Train.SampleShape, Train.NumClasses, new Generator(seed));
@@ -43,7 +43,7 @@ public sealed class TrainerTests : IDisposable
             RecycleBuffers = recycle,
             Reports = [new CurvesReport("test")],
         };
-        return new Trainer(model, opt, Train, Test, options);
+        return Trainer.Classifier(model, opt, Train, Test, options);
     }
 
     private static float[][] Weights(Module model) => [.. model.StateDict().Select(e => e.Value.ToFloatArray())];
@@ -60,7 +60,7 @@ public sealed class TrainerTests : IDisposable
     public void LearnsQuadrants()
     {
         var model = ModelSpec.Parse("mlp:16").Build(Train.SampleShape, Train.NumClasses, new Generator(3));
-        var trainer = new Trainer(model, new Adam(model.Parameters(), 0.05), Train, Test, new TrainerOptions { Epochs = 4, BatchSize = 32, Seed = 3 });
+        var trainer = Trainer.Classifier(model, new Adam(model.Parameters(), 0.05), Train, Test, new TrainerOptions { Epochs = 4, BatchSize = 32, Seed = 3 });
         var result = trainer.Run();
         Assert.False(result.Interrupted);
         Assert.Equal(4, result.CompletedEpochs);
@@ -155,7 +155,7 @@ public sealed class TrainerTests : IDisposable
         var checkpoint = Checkpoint.Load(result.CheckpointPath!);
         Assert.Equal(3, checkpoint.Metadata.Epoch);
         Assert.Equal("mlp:16,16+dropout:0.1", checkpoint.Metadata.ModelSpec);
-        Assert.Equal([2], checkpoint.Metadata.InputShape);
+        Assert.Equal([2], checkpoint.Metadata.InputShape!);
         Assert.Equal(4, checkpoint.Metadata.NumClasses);
         Assert.Equal("Adam", checkpoint.Metadata.Optimizer);
         Assert.Contains("\"note\":\"test\"", checkpoint.Metadata.TrainingConfigJson);
@@ -185,7 +185,7 @@ public sealed class TrainerTests : IDisposable
     public void DivergenceIsReportedWithEpochAndBatch()
     {
         var model = ModelSpec.Parse("mlp:16").Build(Train.SampleShape, Train.NumClasses, new Generator(1));
-        var trainer = new Trainer(model, new Sgd(model.Parameters(), 1e30), Train, Test, new TrainerOptions { Epochs = 2, BatchSize = 32 });
+        var trainer = Trainer.Classifier(model, new Sgd(model.Parameters(), 1e30), Train, Test, new TrainerOptions { Epochs = 2, BatchSize = 32 });
         var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run());
         Assert.Contains("diverged", e.Message);
         Assert.Contains("epoch 1", e.Message);
@@ -197,10 +197,10 @@ public sealed class TrainerTests : IDisposable
     {
         var model = ModelSpec.Parse("linear").Build(Train.SampleShape, Train.NumClasses, new Generator(1));
         var opt = new Sgd(model.Parameters(), 0.1);
-        Assert.Throws<ArgumentException>(() => new Trainer(model, opt, Train, Test, new TrainerOptions { Epochs = 0 }));
-        Assert.Throws<ArgumentException>(() => new Trainer(model, opt, Train, Test, new TrainerOptions { BatchSize = 0 }));
-        Assert.Throws<ArgumentException>(() => new Trainer(model, opt, Train, Test, new TrainerOptions { OutputDirectory = _directory }));
-        Assert.Throws<ArgumentException>(() => new Trainer(model, opt, Train, Synthetic.Spiral(30, 3, 1), new TrainerOptions()));
+        Assert.Throws<ArgumentException>(() => Trainer.Classifier(model, opt, Train, Test, new TrainerOptions { Epochs = 0 }));
+        Assert.Throws<ArgumentException>(() => Trainer.Classifier(model, opt, Train, Test, new TrainerOptions { BatchSize = 0 }));
+        Assert.Throws<ArgumentException>(() => Trainer.Classifier(model, opt, Train, Test, new TrainerOptions { EvaluationBatchSize = 0 }));
+        Assert.Throws<ArgumentException>(() => Trainer.Classifier(model, opt, Train, Synthetic.Spiral(30, 3, 1), new TrainerOptions()));
     }
 
     /// <summary>Cancels the token once the given number of batches (counted over all epochs) has finished.</summary>
