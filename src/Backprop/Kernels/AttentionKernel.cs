@@ -154,6 +154,11 @@ internal static unsafe class AttentionKernel
                 fixed (T* kt = scratch)
                 {
                     Transpose(k, Kl.RowStride, kt, s, hs);
+                    if (AttentionTiles.Tiled<T>(s) && AttentionTiles.Tiled<T>(hs) && AttentionTiles.Tiled<T>(hv))
+                    {
+                        TiledSlice(q, kt, v, o, P + (long)slice * tq * s, scale);
+                        return;
+                    }
                     for (int i = 0; i < tq; i++)
                     {
                         int seen = Shape.KeysSeen(i), padded = Padded(seen, s);
@@ -176,6 +181,27 @@ internal static unsafe class AttentionKernel
             finally
             {
                 ArrayPool<T>.Shared.Return(scratch);
+            }
+        }
+
+        // Four query rows at a time: their scores against the keys the last of them sees (the first rows' extra
+        // scores are finite and masked by the softmax), the four softmaxes, then their outputs as one tile. The
+        // probabilities past a row's keys are 0, so the output sums over the tile's keys equal the row's own.
+        private readonly void TiledSlice(T* q, T* kt, T* v, T* o, T* pSlice, T scale)
+        {
+            int tq = Shape.QueryLength, s = Shape.KeyLength, hs = Shape.HeadSize, hv = Shape.ValueSize;
+            for (int i0 = 0; i0 < tq; i0 += 4)
+            {
+                int rows = Math.Min(4, tq - i0), extent = Shape.KeysSeen(i0 + rows - 1), padded = Padded(extent, s);
+                T* p0 = pSlice + (nint)i0 * s;
+                AttentionTiles.Rows(q + (nint)i0 * Ql.RowStride, Ql.RowStride, 1, rows, hs, kt, s, p0, s, padded);
+                for (int t = 0; t < rows; t++)
+                {
+                    T* p = p0 + (nint)t * s;
+                    ShortRowMath.ScaledSoftmaxWhole(p, Shape.KeysSeen(i0 + t), padded, scale);
+                    ShortRowMath.Clear(p + padded, s - padded);
+                }
+                AttentionTiles.Rows(p0, s, 1, rows, extent, v, Vl.RowStride, o + (nint)i0 * Ol.RowStride, Ol.RowStride, hv);
             }
         }
     }

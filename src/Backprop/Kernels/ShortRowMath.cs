@@ -284,6 +284,62 @@ internal static unsafe class ShortRowMath
         Scale(inverse, x, padded);
     }
 
+    /// <summary>
+    /// <see cref="ScaledSoftmax{T}"/> for a row of whole Vector512s (<paramref name="padded"/> a multiple of the
+    /// vector length, <see cref="Vector512.IsHardwareAccelerated"/>): the elements past <paramref name="seen"/> are
+    /// masked in the lanes instead of visited one by one, since scalar reads of a row just written as vectors stall
+    /// on store forwarding and cost more than the row's whole arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaledSoftmaxWhole<T>(T* x, int seen, int padded, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Vector512<T>.Count;
+        var vs = Vector512.Create(scale);
+        var ninf = Vector512.Create(T.NegativeInfinity);
+        var vmax = ninf;
+        for (int i = 0; i < padded; i += n)
+        {
+            var v = Vector512.Load(x + i) * vs;
+            Vector512.Store(v, x + i);
+            var live = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(seen - i)));
+            vmax = Vector512.Max(vmax, Vector512.ConditionalSelect(live, v, ninf));
+        }
+        var half = Vector256.Max(vmax.GetLower(), vmax.GetUpper());
+        var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
+        T max = quarter.GetElement(0);
+        for (int l = 1; l < Vector128<T>.Count; l++) max = T.Max(max, quarter.GetElement(l));
+        var vm = Vector512.Create(max);
+        var sum = Vector512<T>.Zero;
+        for (int i = 0; i < padded; i += n)
+        {
+            var live = Vector512.LessThan(Vector512<T>.Indices, Vector512.Create(T.CreateTruncating(seen - i)));
+            var shifted = Vector512.Load(x + i) - vm;
+            var exp = typeof(T) == typeof(float) ? ExpFloat(shifted.As<T, float>()).As<float, T>() : Exp(shifted);
+            var e = Vector512.ConditionalSelect(live, exp, Vector512<T>.Zero);
+            Vector512.Store(e, x + i);
+            sum += e;
+        }
+        var inverse = Vector512.Create(T.One / Vector512.Sum(sum));
+        for (int i = 0; i < padded; i += n) Vector512.Store(Vector512.Load(x + i) * inverse, x + i);
+    }
+
+    /// <summary>
+    /// <see cref="Dot{T}"/> then <see cref="SoftmaxBackward{T}"/> over a row of whole Vector512s (<paramref name="n"/>
+    /// a multiple of the vector length): p must be 0 past the row's keys, which makes ds 0 there too (for finite
+    /// ds), and no element is visited alone (see <see cref="ScaledSoftmaxWhole{T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void SoftmaxBackwardWhole<T>(T* p, T* ds, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector512<T>.Count;
+        var acc = Vector512<T>.Zero;
+        for (int i = 0; i < n; i += w) acc += Vector512.Load(p + i) * Vector512.Load(ds + i);
+        var vd = Vector512.Create(Vector512.Sum(acc));
+        var vs = Vector512.Create(scale);
+        for (int i = 0; i < n; i += w)
+            Vector512.Store((Vector512.Load(ds + i) - vd) * Vector512.Load(p + i) * vs, ds + i);
+    }
+
     /// <summary>The softmax backward of one row, in place: ds[j] = p[j]·(ds[j] − dot)·scale for j in [0, n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SoftmaxBackward<T>(T* p, T* ds, T dot, T scale, int n) where T : unmanaged, IFloatingPointIeee754<T>
@@ -297,6 +353,32 @@ internal static unsafe class ShortRowMath
                 Vector512.Store((Vector512.Load(ds + i) - vd) * Vector512.Load(p + i) * vs, ds + i);
         }
         for (; i < n; i++) ds[i] = (ds[i] - dot) * p[i] * scale;
+    }
+
+    /// <summary>
+    /// e^x in float lanes for x ≤ 88 (a softmax's arguments are ≤ 0): x = n·ln 2 + r with |r| ≤ ln 2 / 2, ln 2 taken
+    /// in two parts so that r is exact, e^r by Cephes expf's degree-6 polynomial, times 2ⁿ built in the exponent
+    /// bits. Within 2 ulps of the rounded exact value (tests sweep the range against Math.Exp); 0 below −87.34, where
+    /// the exact value is under the smallest normal float; NaN stays NaN. Several times cheaper than
+    /// <see cref="Vector512.Exp(Vector512{float})"/>, which widens to double.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpFloat(Vector512<float> x)
+    {
+        var c = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33654f)), Vector512.Create(88f));
+        var n = Vector512.Round(c * Vector512.Create(1.44269504088896341f));
+        var r = c - n * Vector512.Create(0.693359375f);
+        r -= n * Vector512.Create(-2.12194440e-4f);
+        var y = Vector512.Create(1.9875691500e-4f);
+        y = y * r + Vector512.Create(1.3981999507e-3f);
+        y = y * r + Vector512.Create(8.3334519073e-3f);
+        y = y * r + Vector512.Create(4.1665795894e-2f);
+        y = y * r + Vector512.Create(1.6666665459e-1f);
+        y = y * r + Vector512.Create(5.0000001201e-1f);
+        y = y * (r * r) + r + Vector512<float>.One;
+        var pow = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        var e = Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(-87.33654f)), Vector512<float>.Zero, y * pow);
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), e, x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -94,6 +94,8 @@ public class AttentionKernelTests
     [InlineData(2, 64, 64, 32, 32, true)]   // GPT's head: 64 positions of 32
     [InlineData(2, 7, 19, 9, 5, false)]     // L ≠ S, value width ≠ key width, no length a multiple of a vector
     [InlineData(1, 20, 13, 3, 2, true)]     // causal with more queries than keys
+    [InlineData(2, 7, 32, 16, 16, false)]   // the tiled path (whole vectors) with a partial tile of query rows
+    [InlineData(1, 70, 48, 16, 32, true)]   // the tiled path, causal with more queries than keys
     public void Double_and_float_match_the_naive_formulas(int slices, int l, int n, int e, int ev, bool causal)
     {
         var s = new AttentionShape(slices, l, n, e, ev, 1 / Math.Sqrt(e), causal);
