@@ -83,9 +83,9 @@ public sealed class Checkpoint
             catch (JsonException e) { throw new ArgumentException($"checkpoint: the training config is not valid JSON: {e.Message}", e); }
         }
         var entries = new List<SafeTensorsEntry>();
-        foreach (var (name, tensor) in model.StateDict()) entries.Add(ToEntry(name, tensor));
+        foreach (var (name, tensor) in model.StateDict()) entries.Add(TensorEntries.ToEntry(name, tensor));
         if (optimizer is not null)
-            foreach (var (name, tensor) in optimizer.GetState()) entries.Add(ToEntry(OptimizerPrefix + name, tensor));
+            foreach (var (name, tensor) in optimizer.GetState()) entries.Add(TensorEntries.ToEntry(OptimizerPrefix + name, tensor));
 
         var meta = new Dictionary<string, string>
         {
@@ -143,8 +143,8 @@ public sealed class Checkpoint
         var optimizer = new Dictionary<string, Tensor>();
         foreach (var entry in file.Entries)
         {
-            if (entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizer[entry.Name[OptimizerPrefix.Length..]] = ToTensor(entry, source);
-            else weights[entry.Name] = ToTensor(entry, source);
+            if (entry.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) optimizer[entry.Name[OptimizerPrefix.Length..]] = TensorEntries.ToTensor(entry, source);
+            else weights[entry.Name] = TensorEntries.ToTensor(entry, source);
         }
         return new Checkpoint(path, metadata, null, weights, optimizer);
     }
@@ -188,41 +188,6 @@ public sealed class Checkpoint
         if (OptimizerState.Count == 0) throw new InvalidOperationException($"{Source}: holds no optimizer state");
         if (Metadata.Optimizer is { } kind && kind != optimizer.GetType().Name)
             throw new InvalidOperationException($"{Source}: holds {kind} state, not {optimizer.GetType().Name} state");
-    }
-
-    private static SafeTensorsEntry ToEntry(string name, Tensor tensor) => tensor.DType switch
-    {
-        DType.Float32 => SafeTensorsEntry.FromFloats(name, tensor.ShapeArray, tensor.AsSpan<float>()),
-        DType.Float64 => SafeTensorsEntry.FromDoubles(name, tensor.ShapeArray, tensor.AsSpan<double>()),
-        _ => SafeTensorsEntry.FromInt64s(name, tensor.ShapeArray, Array.ConvertAll(tensor.ToArray<int>(), v => (long)v)),
-    };
-
-    private static Tensor ToTensor(SafeTensorsEntry entry, string source)
-    {
-        // Built directly rather than through FromArray, which reads an empty shape as "1-d": 0-d entries must stay 0-d.
-        var shape = entry.Shape;
-        return entry.DType switch
-        {
-            SafeTensorsDType.F32 => new Tensor(entry.ToFloatArray(), shape, DType.Float32),
-            SafeTensorsDType.F64 => new Tensor(entry.ToDoubleArray(), shape, DType.Float64),
-            SafeTensorsDType.I32 => new Tensor(entry.ToInt32Array(), shape, DType.Int32),
-            SafeTensorsDType.I64 => new Tensor(NarrowToInt32(entry, source), shape, DType.Int32),
-            _ => throw new InvalidDataException($"{source}: entry {entry.Name} has dtype {entry.DType}; expected F32, F64, I32 or I64"),
-        };
-    }
-
-    // Int buffers are held as int32 (a step count); a saved value outside that range is corruption, not a number to wrap.
-    private static int[] NarrowToInt32(SafeTensorsEntry entry, string source)
-    {
-        long[] wide = entry.ToInt64Array();
-        var narrow = new int[wide.Length];
-        for (int i = 0; i < wide.Length; i++)
-        {
-            if (wide[i] < int.MinValue || wide[i] > int.MaxValue)
-                throw new InvalidDataException($"{source}: entry {entry.Name} holds {wide[i]} at element {i}, outside the int32 range of its buffer (is the file corrupt?)");
-            narrow[i] = (int)wide[i];
-        }
-        return narrow;
     }
 
     /// <summary>
