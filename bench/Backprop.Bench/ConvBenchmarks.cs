@@ -15,8 +15,8 @@ public class ConvBenchmarks
     private const int Batch = 64;
     private readonly Conv2dGeometry _conv1 = new(Batch, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1);
     private readonly Conv2dGeometry _conv2 = new(Batch, 32, 14, 14, 64, 3, 3, 1, 1, 1, 1);
-    private readonly MaxPool2dGeometry _pool1 = new(Batch, 32, 28, 28, 2, 2, 2, 2);
-    private readonly MaxPool2dGeometry _pool2 = new(Batch, 64, 14, 14, 2, 2, 2, 2);
+    private readonly Pool2dGeometry _pool1 = new("max_pool2d", Batch, 32, 28, 28, 2, 2, 2, 2);
+    private readonly Pool2dGeometry _pool2 = new("max_pool2d", Batch, 64, 14, 14, 2, 2, 2, 2);
 
     private float[] _x1 = [], _w1 = [], _b1 = [], _y1 = [], _gx1 = [], _gw1 = [], _gb1 = [];
     private float[] _x2 = [], _w2 = [], _b2 = [], _y2 = [], _gx2 = [], _gw2 = [], _gb2 = [];

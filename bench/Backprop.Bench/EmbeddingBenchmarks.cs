@@ -12,7 +12,7 @@ namespace Backprop.Bench;
 public class EmbeddingBenchmarks
 {
     private const int Rows = 83, Width = 128, Tokens = 12 * 64;
-    private readonly AvgPool2dGeometry _pool = new(64, 64, 14, 14, 2, 2, 2, 2);
+    private readonly Pool2dGeometry _pool = new("max_pool2d", 64, 64, 14, 14, 2, 2, 2, 2);
     private float[] _table = [], _output = [], _gradOutput = [], _gradTable = [];
     private float[] _poolIn = [], _poolOut = [], _poolGradIn = [];
     private int[] _indices = [];

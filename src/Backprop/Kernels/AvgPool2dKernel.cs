@@ -5,65 +5,6 @@ using System.Numerics.Tensors;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// Shape of a 2-D average pooling over NCHW data: input [Batch, Channels, Height, Width], output
-/// [Batch, Channels, OutHeight, OutWidth] with <c>OutHeight = (Height + 2·PadH − KernelH) / StrideH + 1</c> (floor
-/// mode; likewise OutWidth). Padding is at most half the kernel, as PyTorch requires.
-/// </summary>
-internal readonly record struct AvgPool2dGeometry
-{
-    /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
-    public AvgPool2dGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH = 0, int padW = 0)
-    {
-        if (batch < 0 || channels < 0 || height <= 0 || width <= 0 || kernelH <= 0 || kernelW <= 0 || strideH <= 0 || strideW <= 0)
-            throw new ArgumentException(
-                $"avg_pool2d: input {batch}×{channels}×{height}×{width}, kernel {kernelH}×{kernelW} and stride {strideH}×{strideW} must be positive.");
-        if (padH < 0 || padW < 0 || 2 * padH > kernelH || 2 * padW > kernelW)
-            throw new ArgumentException(
-                $"avg_pool2d: padding {padH}×{padW} must be non-negative and at most half the {kernelH}×{kernelW} kernel.");
-        if (kernelH > height + 2L * padH || kernelW > width + 2L * padW)
-            throw new ArgumentException(
-                $"avg_pool2d: the {kernelH}×{kernelW} window is larger than the padded {height + 2L * padH}×{width + 2L * padW} input.");
-        if ((long)batch * channels * height * width > Array.MaxLength)
-            throw new ArgumentException($"avg_pool2d: a {batch}×{channels}×{height}×{width} input is too large for one array.");
-        (Batch, Channels, Height, Width, KernelH, KernelW) = (batch, channels, height, width, kernelH, kernelW);
-        (StrideH, StrideW, PadH, PadW) = (strideH, strideW, padH, padW);
-        OutHeight = (height + 2 * padH - kernelH) / strideH + 1;
-        OutWidth = (width + 2 * padW - kernelW) / strideW + 1;
-    }
-
-    /// <summary>Number of samples N.</summary>
-    public int Batch { get; }
-    /// <summary>Channels C.</summary>
-    public int Channels { get; }
-    /// <summary>Input height.</summary>
-    public int Height { get; }
-    /// <summary>Input width.</summary>
-    public int Width { get; }
-    /// <summary>Window height.</summary>
-    public int KernelH { get; }
-    /// <summary>Window width.</summary>
-    public int KernelW { get; }
-    /// <summary>Vertical stride.</summary>
-    public int StrideH { get; }
-    /// <summary>Horizontal stride.</summary>
-    public int StrideW { get; }
-    /// <summary>Implicit zero padding above and below (counted in the divisor).</summary>
-    public int PadH { get; }
-    /// <summary>Implicit zero padding left and right (counted in the divisor).</summary>
-    public int PadW { get; }
-    /// <summary>Output height.</summary>
-    public int OutHeight { get; }
-    /// <summary>Output width.</summary>
-    public int OutWidth { get; }
-
-    /// <summary>Elements of the input (and of its gradient).</summary>
-    public int InputLength => Batch * Channels * Height * Width;
-    /// <summary>Elements of the output (and of its gradient).</summary>
-    public int OutputLength => Batch * Channels * OutHeight * OutWidth;
-}
-
-/// <summary>
 /// 2-D average pooling over NCHW data with PyTorch's default <c>count_include_pad = true</c>: every window's sum is
 /// divided by KernelH·KernelW, padding included. Parallel over the N·C planes; bit-identical for any thread count.
 /// </summary>
@@ -76,7 +17,7 @@ internal readonly record struct AvgPool2dGeometry
 internal static unsafe class AvgPool2dKernel
 {
     /// <summary>output = the mean of each window (padding counts as zeros).</summary>
-    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> output, in AvgPool2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> output, in Pool2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = geometry;
         CheckLength(input.Length, g.InputLength, nameof(input));
@@ -86,7 +27,7 @@ internal static unsafe class AvgPool2dKernel
     }
 
     /// <summary>gradInput = each output gradient divided by the window area, added over the windows that cover an element.</summary>
-    public static void Backward<T>(ReadOnlySpan<T> gradOutput, Span<T> gradInput, in AvgPool2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Backward<T>(ReadOnlySpan<T> gradOutput, Span<T> gradInput, in Pool2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = geometry;
         CheckLength(gradOutput.Length, g.OutputLength, nameof(gradOutput));
@@ -104,7 +45,7 @@ internal static unsafe class AvgPool2dKernel
     private struct ForwardBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* X, Y;
-        public AvgPool2dGeometry G;
+        public Pool2dGeometry G;
 
         public readonly void Invoke(int plane)
         {
@@ -136,7 +77,7 @@ internal static unsafe class AvgPool2dKernel
     private struct BackwardBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Gy, Gx;
-        public AvgPool2dGeometry G;
+        public Pool2dGeometry G;
 
         public readonly void Invoke(int plane)
         {

@@ -5,75 +5,9 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
-// One file of ~400 lines on purpose: the geometry, the forward with its arg-max and the backward scatter share the
-// window arithmetic and the vectorised row kernels, and splitting them would put the two halves of one index
-// convention in different files.
-
-/// <summary>
-/// Shape of a 2-D max pooling over NCHW data: input [Batch, Channels, Height, Width], output
-/// [Batch, Channels, OutHeight, OutWidth] with <c>OutHeight = (Height + 2·PadH − KernelH) / StrideH + 1</c>
-/// (floor mode; likewise OutWidth). Padding is at most half the kernel, so every window holds a real element.
-/// </summary>
-internal readonly record struct MaxPool2dGeometry
-{
-    /// <summary>Creates and validates a geometry; throws <see cref="ArgumentException"/> naming the bad value.</summary>
-    public MaxPool2dGeometry(int batch, int channels, int height, int width, int kernelH, int kernelW,
-        int strideH, int strideW, int padH = 0, int padW = 0)
-    {
-        Positive(batch, nameof(batch)); Positive(channels, nameof(channels));
-        Positive(height, nameof(height)); Positive(width, nameof(width));
-        Positive(kernelH, nameof(kernelH)); Positive(kernelW, nameof(kernelW));
-        Positive(strideH, nameof(strideH)); Positive(strideW, nameof(strideW));
-        if (padH < 0 || padW < 0 || 2 * padH > kernelH || 2 * padW > kernelW)
-            throw new ArgumentException(
-                $"Max pooling padding {padH}×{padW} must be non-negative and at most half the {kernelH}×{kernelW} kernel.");
-        if (kernelH > height + 2L * padH || kernelW > width + 2L * padW)
-            throw new ArgumentException(
-                $"The {kernelH}×{kernelW} pooling window is larger than the padded {height + 2L * padH}×{width + 2L * padW} input.");
-        if ((long)batch * channels * height * width > Array.MaxLength)
-            throw new ArgumentException($"A {batch}×{channels}×{height}×{width} input is too large for one array.");
-        (Batch, Channels, Height, Width, KernelH, KernelW) = (batch, channels, height, width, kernelH, kernelW);
-        (StrideH, StrideW, PadH, PadW) = (strideH, strideW, padH, padW);
-        OutHeight = (height + 2 * padH - kernelH) / strideH + 1;
-        OutWidth = (width + 2 * padW - kernelW) / strideW + 1;
-
-        static void Positive(int value, string name)
-        {
-            if (value <= 0)
-                throw new ArgumentOutOfRangeException(name, value, $"Max pooling {name} must be positive.");
-        }
-    }
-
-    /// <summary>Number of samples N.</summary>
-    public int Batch { get; }
-    /// <summary>Channels C.</summary>
-    public int Channels { get; }
-    /// <summary>Input height.</summary>
-    public int Height { get; }
-    /// <summary>Input width.</summary>
-    public int Width { get; }
-    /// <summary>Window height.</summary>
-    public int KernelH { get; }
-    /// <summary>Window width.</summary>
-    public int KernelW { get; }
-    /// <summary>Vertical stride.</summary>
-    public int StrideH { get; }
-    /// <summary>Horizontal stride.</summary>
-    public int StrideW { get; }
-    /// <summary>Implicit −∞ padding above and below.</summary>
-    public int PadH { get; }
-    /// <summary>Implicit −∞ padding left and right.</summary>
-    public int PadW { get; }
-    /// <summary>Output height.</summary>
-    public int OutHeight { get; }
-    /// <summary>Output width.</summary>
-    public int OutWidth { get; }
-
-    /// <summary>Elements of the input (and of its gradient).</summary>
-    public int InputLength => Batch * Channels * Height * Width;
-    /// <summary>Elements of the output, of its gradient and of the arg-max buffer.</summary>
-    public int OutputLength => Batch * Channels * OutHeight * OutWidth;
-}
+// One file on purpose: the forward with its arg-max and the backward scatter share the window arithmetic and the
+// vectorised row kernels, and splitting them would put the two halves of one index convention in different files.
+// The window geometry is Pool2dGeometry, shared with average pooling.
 
 /// <summary>2-D max pooling over NCHW data, forward with arg-max and backward, parallel over the N·C planes.</summary>
 /// <remarks>
@@ -88,7 +22,7 @@ internal static unsafe class MaxPool2dKernel
     /// <param name="output">[Batch, Channels, OutHeight, OutWidth]; overwritten.</param>
     /// <param name="argMax">Same length as the output; receives in-plane flat indices (see the class remarks).</param>
     /// <param name="geometry">The shapes.</param>
-    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> output, Span<int> argMax, in MaxPool2dGeometry geometry)
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> output, Span<int> argMax, in Pool2dGeometry geometry)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = geometry;
@@ -109,7 +43,7 @@ internal static unsafe class MaxPool2dKernel
     /// <param name="geometry">The shapes.</param>
     /// <param name="accumulate">Add to <paramref name="gradInput"/> instead of overwriting it.</param>
     public static void Backward<T>(ReadOnlySpan<T> gradOutput, ReadOnlySpan<int> argMax, Span<T> gradInput,
-        in MaxPool2dGeometry geometry, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
+        in Pool2dGeometry geometry, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = geometry;
         CheckLength(gradOutput.Length, g.OutputLength, nameof(gradOutput));
@@ -132,7 +66,7 @@ internal static unsafe class MaxPool2dKernel
     {
         public T* X, Y;
         public int* Arg;
-        public MaxPool2dGeometry G;
+        public Pool2dGeometry G;
 
         public readonly void Invoke(int plane)
         {
@@ -334,7 +268,7 @@ internal static unsafe class MaxPool2dKernel
     {
         public T* Gy, Gx;
         public int* Arg;
-        public MaxPool2dGeometry G;
+        public Pool2dGeometry G;
         public bool Accumulate;
 
         public readonly void Invoke(int plane)
@@ -367,7 +301,7 @@ internal static unsafe class MaxPool2dKernel
         /// equal values). Returns false if an arg-max is not one of its window's four elements; the caller's general path
         /// then clears and redoes the plane, and reports bad entries.
         /// </summary>
-        private static bool Unpool2x2(float* gx, float* gy, int* arg, in MaxPool2dGeometry g)
+        private static bool Unpool2x2(float* gx, float* gy, int* arg, in Pool2dGeometry g)
         {
             int w = g.Width, outW = g.OutWidth;
             var (twice, right, below) = (Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), Vector256<int>.One, Vector256.Create(w));

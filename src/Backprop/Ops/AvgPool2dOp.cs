@@ -9,7 +9,7 @@ namespace Backprop.Ops;
 /// </summary>
 internal sealed class AvgPool2dOp : Node
 {
-    private AvgPool2dGeometry _geometry;
+    private Pool2dGeometry _geometry;
     public override string Name => "avg_pool2d";
 
     public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
@@ -18,7 +18,7 @@ internal sealed class AvgPool2dOp : Node
         if (x.Rank != 4)
             throw new ArgumentException($"avg_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
         var s = x.ShapeArray;
-        var g = new AvgPool2dGeometry(s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
+        var g = new Pool2dGeometry("avg_pool2d", s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding, emptyBatchAllowed: true);
         var forward = new PoolAction { Input = x.ContiguousData(), Output = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType), Geometry = g, Forward = true };
         DTypeDispatch.Run(x.DType, ref forward);
         var y = forward.Output;
@@ -38,7 +38,7 @@ internal sealed class AvgPool2dOp : Node
     private struct PoolAction : IDTypeAction
     {
         public Tensor Input, Output;
-        public AvgPool2dGeometry Geometry;
+        public Pool2dGeometry Geometry;
         public bool Forward;
 
         public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -9,7 +9,7 @@ namespace Backprop.Ops;
 internal sealed class MaxPool2dOp : Node
 {
     private int[]? _argMax;
-    private MaxPool2dGeometry _geometry;
+    private Pool2dGeometry _geometry;
     private int[] _inputShape = [];
     public override string Name => "max_pool2d";
 
@@ -19,7 +19,7 @@ internal sealed class MaxPool2dOp : Node
         if (x.Rank != 4)
             throw new ArgumentException($"max_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
         var s = x.ShapeArray;
-        var g = new MaxPool2dGeometry(s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
+        var g = new Pool2dGeometry("max_pool2d", s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
         var xc = x.ContiguousData();
         var y = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType);
         // The arg-max indices live exactly as long as the step's tensors, so they come from the same pool.
@@ -46,7 +46,7 @@ internal sealed class MaxPool2dOp : Node
     {
         public Tensor Input, Output;
         public int[] ArgMax;
-        public MaxPool2dGeometry Geometry;
+        public Pool2dGeometry Geometry;
         public bool Forward;
 
         public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -17,7 +17,7 @@ public class AvgPool2dKernelTests
     }
 
     // Reference forward: each window's sum over the real elements divided by kh·kw (padding counts as zeros).
-    private static double[] NaiveForward(double[] x, AvgPool2dGeometry g)
+    private static double[] NaiveForward(double[] x, Pool2dGeometry g)
     {
         var y = new double[g.OutputLength];
         for (int p = 0; p < g.Batch * g.Channels; p++)
@@ -36,7 +36,7 @@ public class AvgPool2dKernelTests
         return y;
     }
 
-    private static double[] NaiveBackward(double[] gy, AvgPool2dGeometry g)
+    private static double[] NaiveBackward(double[] gy, Pool2dGeometry g)
     {
         var gx = new double[g.InputLength];
         for (int p = 0; p < g.Batch * g.Channels; p++)
@@ -68,7 +68,7 @@ public class AvgPool2dKernelTests
     [MemberData(nameof(Shapes))]
     public void AvgPoolMatchesTheNaiveLoops(int n, int c, int h, int w, int k, int stride, int pad)
     {
-        var g = new AvgPool2dGeometry(n, c, h, w, k, k, stride, stride, pad, pad);
+        var g = new Pool2dGeometry("avg_pool2d", n, c, h, w, k, k, stride, stride, pad, pad, emptyBatchAllowed: true);
         var x = Random(g.InputLength, 1);
         var gy = Random(g.OutputLength, 2);
         var y = new double[g.OutputLength];
@@ -132,7 +132,7 @@ public class AvgPool2dKernelTests
     [InlineData(70)]
     public void ResultsAreBitIdenticalForAnyThreadCount(int width)
     {
-        var g = new AvgPool2dGeometry(8, 16, 16, width, 3, 3, 1, 1, 1, 1);
+        var g = new Pool2dGeometry("avg_pool2d", 8, 16, 16, width, 3, 3, 1, 1, 1, 1, emptyBatchAllowed: true);
         var x = Random(g.InputLength, 5).Select(v => (float)v).ToArray();
         (float[], float[], float[]) Run(int threads) => WithThreads.Run(threads, () =>
         {
@@ -154,8 +154,8 @@ public class AvgPool2dKernelTests
     [Fact]
     public void BadGeometriesAreRefused()
     {
-        Assert.Contains("at most half", Assert.Throws<ArgumentException>(() => new AvgPool2dGeometry(1, 1, 4, 4, 2, 2, 2, 2, 2, 2)).Message);
-        Assert.Contains("larger than the padded", Assert.Throws<ArgumentException>(() => new AvgPool2dGeometry(1, 1, 2, 2, 3, 3, 1, 1)).Message);
+        Assert.Contains("at most half", Assert.Throws<ArgumentException>(() => new Pool2dGeometry("avg_pool2d", 1, 1, 4, 4, 2, 2, 2, 2, 2, 2, emptyBatchAllowed: true)).Message);
+        Assert.Contains("larger than the padded", Assert.Throws<ArgumentException>(() => new Pool2dGeometry("avg_pool2d", 1, 1, 2, 2, 3, 3, 1, 1, emptyBatchAllowed: true)).Message);
     }
 
     private static void AssertClose(double[] expected, double[] actual, double tolerance = 1e-12)

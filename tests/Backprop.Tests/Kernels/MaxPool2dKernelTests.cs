@@ -22,7 +22,7 @@ public class MaxPool2dKernelTests
     [MemberData(nameof(Shapes))]
     public void Matches_reference(int n, int c, int h, int w, int kh, int kw, int stride, int pad)
     {
-        var g = new MaxPool2dGeometry(n, c, h, w, kh, kw, stride, stride, pad, pad);
+        var g = new Pool2dGeometry("max_pool2d", n, c, h, w, kh, kw, stride, stride, pad, pad);
         foreach (var mode in new[] { Values.Distinct, Values.FewLevels, Values.WithNaNs })
         {
             Check<double>(g, mode);
@@ -37,7 +37,7 @@ public class MaxPool2dKernelTests
     public void Ties_go_to_the_first_maximum_in_row_major_window_order()
     {
         // All equal: every window picks its top-left real element; in the padded case that is the clipped corner.
-        foreach (var g in new[] { new MaxPool2dGeometry(1, 1, 4, 38, 2, 2, 2, 2), new MaxPool2dGeometry(1, 1, 5, 5, 3, 3, 2, 2, 1, 1) })
+        foreach (var g in new[] { new Pool2dGeometry("max_pool2d", 1, 1, 4, 38, 2, 2, 2, 2), new Pool2dGeometry("max_pool2d", 1, 1, 5, 5, 3, 3, 2, 2, 1, 1) })
         {
             var x = Enumerable.Repeat(1f, g.InputLength).ToArray();
             var y = new float[g.OutputLength];
@@ -51,7 +51,7 @@ public class MaxPool2dKernelTests
                 }
         }
         // A later equal maximum does not replace an earlier one: [[1, 3], [3, 3]] → index 1.
-        var g2 = new MaxPool2dGeometry(1, 1, 2, 2, 2, 2, 2, 2);
+        var g2 = new Pool2dGeometry("max_pool2d", 1, 1, 2, 2, 2, 2, 2, 2);
         var arg2 = new int[1];
         MaxPool2dKernel.Forward<double>(new double[] { 1, 3, 3, 3 }, new double[1], arg2, g2);
         Assert.Equal(1, arg2[0]);
@@ -60,7 +60,7 @@ public class MaxPool2dKernelTests
     [Fact]
     public void NaN_propagates()
     {
-        var g = new MaxPool2dGeometry(1, 1, 2, 4, 2, 2, 2, 2);
+        var g = new Pool2dGeometry("max_pool2d", 1, 1, 2, 4, 2, 2, 2, 2);
         var y = new float[2];
         var arg = new int[2];
         MaxPool2dKernel.Forward<float>(new[] { 1f, float.NaN, 5f, 6f, 9f, 2f, 7f, float.NaN }, y, arg, g);
@@ -72,7 +72,7 @@ public class MaxPool2dKernelTests
     public void Results_are_bit_identical_for_any_thread_count_and_backward_accumulates()
     {
         // 24 samples: enough work for both passes to be split over two threads (4 were run inline).
-        var g = new MaxPool2dGeometry(24, 8, 28, 28, 3, 3, 2, 2, 1, 1);
+        var g = new Pool2dGeometry("max_pool2d", 24, 8, 28, 28, 3, 3, 2, 2, 1, 1);
         var x = Conv2dKernelTests.Random(g.InputLength, 21).Select(v => (float)v).ToArray();
         var gy = Conv2dKernelTests.Random(g.OutputLength, 22).Select(v => (float)v).ToArray();
         (float[], int[], float[]) Run(int threads) => WithThreads.Run(threads, () =>
@@ -97,14 +97,14 @@ public class MaxPool2dKernelTests
     [Fact]
     public void Geometry_validates()
     {
-        var g = new MaxPool2dGeometry(64, 32, 28, 28, 2, 2, 2, 2);
+        var g = new Pool2dGeometry("max_pool2d", 64, 32, 28, 28, 2, 2, 2, 2);
         Assert.Equal((14, 14), (g.OutHeight, g.OutWidth));
-        Assert.Contains("half", Assert.Throws<ArgumentException>(() => new MaxPool2dGeometry(1, 1, 5, 5, 2, 2, 2, 2, 2, 2)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MaxPool2dGeometry(1, 1, 5, 5, 2, 2, 0, 2));
-        Assert.Contains("larger", Assert.Throws<ArgumentException>(() => new MaxPool2dGeometry(1, 1, 2, 5, 3, 3, 1, 1)).Message);
+        Assert.Contains("half", Assert.Throws<ArgumentException>(() => new Pool2dGeometry("max_pool2d", 1, 1, 5, 5, 2, 2, 2, 2, 2, 2)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Pool2dGeometry("max_pool2d", 1, 1, 5, 5, 2, 2, 0, 2));
+        Assert.Contains("larger", Assert.Throws<ArgumentException>(() => new Pool2dGeometry("max_pool2d", 1, 1, 2, 5, 3, 3, 1, 1)).Message);
     }
 
-    private static void Check<T>(MaxPool2dGeometry g, Values mode) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Check<T>(Pool2dGeometry g, Values mode) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = new Random(g.InputLength);
         var values = mode switch

@@ -67,7 +67,7 @@ public class EdgeCaseDifferenceTests
 
     [Theory]
     [InlineData("conv2d with an empty batch", "Convolution batch")]
-    [InlineData("max_pool2d with an empty batch", "Max pooling batch")]
+    [InlineData("max_pool2d with an empty batch", "max_pool2d: batch must be at least 1")]
     public void AnEmptyBatchIsAClearErrorWherePyTorchReturnsAnEmptyResult(string name, string message)
     {
         // The layer geometry requires at least one sample; PyTorch returns an empty [0, C, H', W'] result.
