@@ -50,10 +50,7 @@ public class StateDictNamesTests
 
     private static (string Name, int[] Shape)[] Fixture(out string[] parameters)
     {
-        const string relative = "tests/Backprop.Tests/NN/Fixtures/state_dict_names.json";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, relative))) dir = dir.Parent;
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir?.FullName ?? throw new FileNotFoundException(relative), relative)));
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(RepositoryFiles.Path("tests/Backprop.Tests/NN/Fixtures/state_dict_names.json")));
         parameters = [.. doc.RootElement.GetProperty("parameters").EnumerateArray().Select(p => p.GetString()!)];
         return [.. doc.RootElement.GetProperty("entries").EnumerateArray().Select(e =>
             (e.GetProperty("name").GetString()!, e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray()))];

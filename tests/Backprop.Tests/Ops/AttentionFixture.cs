@@ -9,7 +9,6 @@ namespace Backprop.Tests.Ops;
 /// </summary>
 public static class AttentionFixture
 {
-    private const string Relative = "tests/Backprop.Tests/Ops/Fixtures/attention.json";
     private static readonly Lazy<(string TorchVersion, IReadOnlyList<EdgeCase> Cases)> Loaded = new(Load);
 
     /// <summary>The PyTorch version that produced the fixture.</summary>
@@ -22,34 +21,10 @@ public static class AttentionFixture
     public static EdgeCase Get(string name) =>
         Cases.SingleOrDefault(c => c.Name == name) ?? throw new ArgumentException($"no attention fixture case named '{name}'");
 
-    private static FixtureTensor? ReadTensor(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : new FixtureTensor(
-        e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-        e.GetProperty("values").EnumerateArray().Select(EdgeCaseFixture.Number).ToArray(),
-        e.TryGetProperty("grad", out var g) && g.ValueKind == JsonValueKind.True);
-
-    private static string FixturePath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, Relative);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"{Relative} not found above {AppContext.BaseDirectory}");
-    }
-
     private static (string, IReadOnlyList<EdgeCase>) Load()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(FixturePath()));
+        using var doc = FixtureFile.Open("attention.json");
         var root = doc.RootElement;
-        var cases = root.GetProperty("cases").EnumerateArray().Select(c => new EdgeCase(
-            c.GetProperty("name").GetString()!,
-            c.GetProperty("op").GetString()!,
-            c.GetProperty("params").Clone(),
-            c.GetProperty("inputs").EnumerateArray().Select(i => ReadTensor(i)!).ToArray(),
-            ReadTensor(c.GetProperty("upstream")),
-            ReadTensor(c.GetProperty("output")),
-            c.GetProperty("grads").EnumerateArray().Select(ReadTensor).ToArray(),
-            null)).ToList();
-        return (root.GetProperty("torch_version").GetString()!, cases);
+        return (root.GetProperty("torch_version").GetString()!, root.GetProperty("cases").EnumerateArray().Select(FixtureFile.Case).ToList());
     }
 }

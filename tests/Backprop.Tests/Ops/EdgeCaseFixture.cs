@@ -25,7 +25,7 @@ public sealed record EdgeCase(string Name, string Op, JsonElement Params, Fixtur
 {
     /// <summary>A number parameter; non-finite values are the strings "NaN", "Infinity", "-Infinity".</summary>
     public double Double(string name, double fallback) =>
-        Params.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? EdgeCaseFixture.Number(v) : fallback;
+        Params.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? FixtureFile.Number(v) : fallback;
 
     /// <summary>An integer parameter, or null when absent.</summary>
     public int? Int(string name) => Params.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
@@ -55,51 +55,10 @@ public static class EdgeCaseFixture
     public static EdgeCase Get(string name) =>
         Cases.SingleOrDefault(c => c.Name == name) ?? throw new ArgumentException($"no fixture case named '{name}'");
 
-    internal static double Number(JsonElement v) => v.ValueKind switch
-    {
-        JsonValueKind.Number => v.GetDouble(),
-        JsonValueKind.String => v.GetString() switch
-        {
-            "NaN" => double.NaN,
-            "Infinity" => double.PositiveInfinity,
-            "-Infinity" => double.NegativeInfinity,
-            var s => throw new FormatException($"edge_gradients.json: '{s}' is not a number"),
-        },
-        _ => throw new FormatException($"edge_gradients.json: {v.ValueKind} is not a number"),
-    };
-
-    private static FixtureTensor? ReadTensor(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : new FixtureTensor(
-        e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-        e.GetProperty("values").EnumerateArray().Select(Number).ToArray(),
-        e.TryGetProperty("grad", out var g) && g.ValueKind == JsonValueKind.True);
-
-    private static FixtureTensor? Optional(JsonElement c, string name) => c.TryGetProperty(name, out var e) ? ReadTensor(e) : null;
-
-    // The fixture sits in the source tree; the tests find it from their output directory up to the repository root.
-    private static string FixturePath()
-    {
-        const string relative = "tests/Backprop.Tests/Ops/Fixtures/edge_gradients.json";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
-    }
-
     private static (string, IReadOnlyList<EdgeCase>) Load()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(FixturePath()));
+        using var doc = FixtureFile.Open("edge_gradients.json");
         var root = doc.RootElement;
-        var cases = root.GetProperty("cases").EnumerateArray().Select(c => new EdgeCase(
-            c.GetProperty("name").GetString()!,
-            c.GetProperty("op").GetString()!,
-            c.GetProperty("params").Clone(),
-            c.GetProperty("inputs").EnumerateArray().Select(i => ReadTensor(i)!).ToArray(),
-            Optional(c, "upstream"),
-            Optional(c, "output"),
-            c.TryGetProperty("grads", out var g) ? g.EnumerateArray().Select(ReadTensor).ToArray() : [],
-            c.TryGetProperty("error", out var err) ? err.GetString() : null)).ToList();
-        return (root.GetProperty("torch_version").GetString()!, cases);
+        return (root.GetProperty("torch_version").GetString()!, root.GetProperty("cases").EnumerateArray().Select(FixtureFile.Case).ToList());
     }
 }

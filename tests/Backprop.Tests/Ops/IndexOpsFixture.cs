@@ -37,7 +37,7 @@ public sealed record IndexCase(string Name, string Op, JsonElement Params, bool 
 
     /// <summary>A number parameter (non-finite ones are strings), or the fallback when absent.</summary>
     public double Double(string name, double fallback) =>
-        Params.TryGetProperty(name, out var v) ? EdgeCaseFixture.Number(v) : fallback;
+        Params.TryGetProperty(name, out var v) ? FixtureFile.Number(v) : fallback;
 
     public override string ToString() => Name;
 }
@@ -59,23 +59,12 @@ public static class IndexOpsFixture
 
     private static IndexFixtureTensor? Read(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : new IndexFixtureTensor(
         e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-        e.GetProperty("values").EnumerateArray().Select(EdgeCaseFixture.Number).ToArray(),
+        e.GetProperty("values").EnumerateArray().Select(FixtureFile.Number).ToArray(),
         e.TryGetProperty("dtype", out var d) && d.GetString() == "int32");
-
-    private static string FixturePath()
-    {
-        const string relative = "tests/Backprop.Tests/Ops/Fixtures/ops_index.json";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
-    }
 
     private static (string, IReadOnlyList<IndexCase>) Load()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(FixturePath()));
+        using var doc = FixtureFile.Open("ops_index.json");
         var root = doc.RootElement;
         var cases = root.GetProperty("cases").EnumerateArray().Select(c => new IndexCase(
             c.GetProperty("name").GetString()!,

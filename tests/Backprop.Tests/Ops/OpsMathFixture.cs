@@ -34,38 +34,12 @@ public static class OpsMathFixture
     public static OpsMathCase Get(string name) =>
         Cases.SingleOrDefault(c => c.Case.Name == name) ?? throw new ArgumentException($"no ops_math case named '{name}'");
 
-    private static FixtureTensor? ReadTensor(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : new FixtureTensor(
-        e.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray(),
-        e.GetProperty("values").EnumerateArray().Select(EdgeCaseFixture.Number).ToArray(),
-        e.TryGetProperty("grad", out var g) && g.ValueKind == JsonValueKind.True);
-
-    private static FixtureTensor? Optional(JsonElement c, string name) => c.TryGetProperty(name, out var e) ? ReadTensor(e) : null;
-
-    private static string FixturePath()
-    {
-        const string relative = "tests/Backprop.Tests/Ops/Fixtures/ops_math.json";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, relative);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
-    }
-
     private static (string, IReadOnlyList<OpsMathCase>) Load()
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(FixturePath()));
+        using var doc = FixtureFile.Open("ops_math.json");
         var root = doc.RootElement;
         var cases = root.GetProperty("cases").EnumerateArray().Select(c => new OpsMathCase(
-            new EdgeCase(
-                c.GetProperty("name").GetString()!,
-                c.GetProperty("op").GetString()!,
-                c.GetProperty("params").Clone(),
-                c.GetProperty("inputs").EnumerateArray().Select(i => ReadTensor(i)!).ToArray(),
-                Optional(c, "upstream"),
-                Optional(c, "output"),
-                c.TryGetProperty("grads", out var g) ? g.EnumerateArray().Select(ReadTensor).ToArray() : [],
-                c.TryGetProperty("error", out var err) ? err.GetString() : null),
+            FixtureFile.Case(c),
             c.GetProperty("inputs").EnumerateArray().Select(i => i.GetProperty("dtype").GetString()!).ToArray(),
             c.TryGetProperty("output_dtype", out var od) ? od.GetString() : null)).ToList();
         return (root.GetProperty("torch_version").GetString()!, cases);

@@ -15,10 +15,7 @@ public class ParameterGroupTests
 
     private static AdamWFixture ReadFixture()
     {
-        const string relative = "tests/Backprop.Tests/Optim/Fixtures/adamw_groups.json";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, relative))) dir = dir.Parent;
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(dir?.FullName ?? throw new FileNotFoundException(relative), relative)));
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(RepositoryFiles.Path("tests/Backprop.Tests/Optim/Fixtures/adamw_groups.json")));
         var r = doc.RootElement;
         double[] Numbers(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
         return new AdamWFixture(r.GetProperty("base_lr").GetDouble(), Numbers(r.GetProperty("x")), Numbers(r.GetProperty("y")),

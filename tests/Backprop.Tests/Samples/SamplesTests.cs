@@ -15,15 +15,8 @@ public sealed class SamplesTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(10);
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Backprop.slnx"))) return dir.FullName;
-        throw new InvalidOperationException($"no Backprop.slnx above {AppContext.BaseDirectory}");
-    }
-
     private static string[] SampleFiles() =>
-        [.. Directory.GetFiles(Path.Combine(RepositoryRoot(), "samples"), "*.cs").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        [.. Directory.GetFiles(Path.Combine(RepositoryFiles.Root, "samples"), "*.cs").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
 
     public static TheoryData<string> Samples() => new(SampleFiles());
 
@@ -39,7 +32,7 @@ public sealed class SamplesTests
     [MemberData(nameof(Samples))]
     public async Task RunsInShortModeAndExitsZero(string sample)
     {
-        string root = RepositoryRoot();
+        string root = RepositoryFiles.Root;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
             WorkingDirectory = root,
