@@ -6,7 +6,7 @@
 #   AOT_LEVELS="x86-64-v4" tools/publish-aot.sh    only the levels named (each publish takes minutes on 2 cores)
 #
 # Each level is `dotnet publish src/Backprop.Cli -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet=LEVEL`:
-#   x86-64-v4  AVX-512 F/BW/CD/DQ/VL: the AVX-512 kernels, the JIT's speed and results on such a machine
+#   x86-64-v4  AVX-512 F/BW/CD/DQ/VL: the AVX-512 kernels and results of the JIT on such a machine
 #   x86-64-v3  AVX2, FMA, BMI: the Vector256 kernels, for x86-64 machines without AVX-512
 # NativeAOT cannot put both in one binary: it compiles IsSupported checks for AVX2 or AVX-512 above the binary's
 # level to constant false (Backprop.Cli.csproj says more). Needs a C compiler and linker (clang or gcc).
