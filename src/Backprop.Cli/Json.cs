@@ -31,6 +31,18 @@ public static class Json
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// The "kernels" object of `bench --json` and `train --json`: the GEMM and convolution kernels in use
+    /// (<see cref="Backprop.Kernels.KernelSelection"/>), so a slow build can be told from a slow machine.
+    /// </summary>
+    public static void Kernels(Utf8JsonWriter w)
+    {
+        w.WriteStartObject("kernels");
+        w.WriteString("gemm", Backprop.Kernels.KernelSelection.Gemm);
+        w.WriteString("conv2d", Backprop.Kernels.KernelSelection.Conv2d);
+        w.WriteEndObject();
+    }
+
     /// <summary>A number property in full double precision, or null when it is not finite (or absent).</summary>
     public static void Number(Utf8JsonWriter w, string name, double? value)
     {

@@ -17,7 +17,7 @@ public sealed class BenchCommand : ICommand
     public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS]", 2);
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}"),
+        new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}, after a first {\"name\": \"kernels\", \"kernels\": {...}}"),
         new("threads", "N", "threads for the kernels (default: all cores)"),
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
         new("profile", null, "gpt: also print where an iteration's time goes (forward by section, backward by operator) on stderr"),
@@ -52,6 +52,7 @@ public sealed class BenchCommand : ICommand
             if (args.Positional.Count > 1 && (!int.TryParse(args.Positional[1], System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out iters) || iters < 2))
                 throw new UsageException($"bench gpt: ITERS must be a whole number of at least 2, got '{args.Positional[1]}'");
             Backprop.Kernels.Parallelism.MaxThreads = threads;
+            PrintKernels(json, context.Out);
             string? curvePath = args.Text("curve");
             var curve = curvePath is null ? null : new List<double>();
             Print(GptCharWorkload.Run(iters, context.Cancellation, profile ? context.Error : null, curve), json, context.Out);
@@ -64,6 +65,7 @@ public sealed class BenchCommand : ICommand
         if (what != "all" && !Workloads.Contains(what))
             throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, or gpt [ITERS]");
         Backprop.Kernels.Parallelism.MaxThreads = threads;
+        PrintKernels(json, context.Out);
 
         foreach (var name in Workloads)
         {
@@ -85,6 +87,27 @@ public sealed class BenchCommand : ICommand
         "mlp" => [FashionMnistWorkloads.MlpEpoch(data, cancellation)],
         _ => [FashionMnistWorkloads.Cnn10k(data, cancellation)],
     };
+
+    /// <summary>
+    /// The kernels the figures come from, first: a NativeAOT binary compiled without AVX-512, or a runtime told to
+    /// disable it, measures the narrower kernels, and this line says so.
+    /// </summary>
+    private static void PrintKernels(bool json, TextWriter o)
+    {
+        if (json)
+        {
+            Json.WriteLine(o, w =>
+            {
+                w.WriteString("name", "kernels");
+                Json.Kernels(w);
+            });
+        }
+        else
+        {
+            o.WriteLine($"kernels        gemm: {Backprop.Kernels.KernelSelection.Gemm}; conv2d: {Backprop.Kernels.KernelSelection.Conv2d}");
+        }
+        o.Flush();
+    }
 
     private static void Print(BenchResult r, bool json, TextWriter o)
     {

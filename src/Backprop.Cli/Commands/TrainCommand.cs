@@ -168,6 +168,7 @@ public sealed class TrainCommand : ICommand
                 Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
                 w.WriteNumber("parameters", model.ParameterCount);
                 w.WriteString("checkpoint", checkpointPath);
+                Json.Kernels(w);
             });
         }
         else

@@ -171,6 +171,7 @@ public static class GptTraining
                 Json.Number(w, "tokens_per_second", Math.Round(result.SamplesPerSecond * config.BlockSize, 1));
                 w.WriteNumber("parameters", model.ParameterCount);
                 w.WriteString("checkpoint", checkpointPath);
+                Json.Kernels(w);
             });
         }
         else

@@ -35,8 +35,10 @@ public sealed class TrainCommandTests : IDisposable
         var (code, output, error) = Run([.. Quick, "--epochs", "2", "--out", run, "--json"]);
         Assert.Equal(0, code);
         var root = JsonDocument.Parse(output).RootElement; // throws if anything but one JSON object is on stdout
-        string[] keys = ["data", "model", "epochs", "train_accuracy", "test_accuracy", "test_loss", "seconds", "samples_per_second", "parameters", "checkpoint"];
+        string[] keys = ["data", "model", "epochs", "train_accuracy", "test_accuracy", "test_loss", "seconds", "samples_per_second", "parameters", "checkpoint", "kernels"];
         Assert.Equal(keys, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Backprop.Kernels.KernelSelection.Gemm, root.GetProperty("kernels").GetProperty("gemm").GetString());
+        Assert.Equal(Backprop.Kernels.KernelSelection.Conv2d, root.GetProperty("kernels").GetProperty("conv2d").GetString());
         Assert.Equal("quadrants", root.GetProperty("data").GetString());
         Assert.Equal("mlp:8", root.GetProperty("model").GetString());
         Assert.Equal(2, root.GetProperty("epochs").GetInt32());
