@@ -1,5 +1,6 @@
 using Backprop.NN;
 using Backprop.Onnx.Protobuf;
+using Backprop.Serialization;
 using Google.Protobuf;
 
 namespace Backprop.Onnx;
@@ -16,7 +17,7 @@ namespace Backprop.Onnx;
 /// differs between the two passes depends on the batch and is written as such (Reshape targets get −1 there), and any
 /// other difference (a constant such as a mean's 1/N over the batch, a changed graph) is an
 /// <see cref="OnnxExportException"/> naming the operator and module, rather than a file that is right only at B.
-/// The file is written to a temporary neighbour and moved into place, so an error leaves no partial file.
+/// The model is built in memory first and written with <see cref="AtomicFile"/>, so an error leaves no partial file.
 /// </remarks>
 public static class OnnxExport
 {
@@ -91,19 +92,8 @@ public static class OnnxExport
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var proto = Build(model, samples, inputNames, forward);
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = File.Create(temp))
-                proto.WriteTo(file);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        // Built completely before the file is touched, then written through a temporary neighbour and renamed.
+        AtomicFile.Write(path, stream => proto.WriteTo(stream));
     }
 
     private static Trace Run(Func<Tensor[], Tensor> forward, Tensor[] inputs)
