@@ -94,6 +94,13 @@ internal static class OnnxOperators
                 string[] inputs = l.HasBias ? [x[0], scale, x[^1]] : [x[0], scale];
                 return w.Add("LayerNormalization", inputs, Int("axis", -1), Float("epsilon", l.Eps));
             }
+            case BatchNormEvalOp b:
+            {
+                int channels = node.InputArray[1].ShapeArray[0];
+                string scale = b.Affine ? x[3] : w.Constant(Tensor.Ones([channels], dtype));
+                string shift = b.Affine ? x[4] : w.Constant(Tensor.Zeros([channels], dtype));
+                return w.Add("BatchNormalization", [x[0], scale, shift, x[1], x[2]], Float("epsilon", b.Eps));
+            }
             case EmbeddingOp: return w.Add("Gather", [x[0], extra[0]], Int("axis", 0));
             case IndexSelectOp s: return w.Add("Gather", [x[0], w.Int64s(Array.ConvertAll(s.Indices, i => (long)i))], Int("axis", s.Axis));
             case ReshapeOp: return Reshape(w, x[0], y, u);

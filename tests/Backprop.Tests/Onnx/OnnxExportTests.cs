@@ -29,6 +29,15 @@ public class OnnxExportTests
         Assert.Contains(model.StateDict(), e => e.Key.EndsWith("running_mean", StringComparison.Ordinal) && e.Value.ToFloatArray().Any(v => Math.Abs(v) > 1e-3));
         int calls = 0;
         OnnxRuntimeCheck.ExportAndCompare(model, b => Tensor.Normal([b, 1, 12, 12], 0.5, 2, new Generator((ulong)(200 + calls++))), 3, [2, 6], "cnn+bn");
+
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "cnn.onnx");
+        model.ExportOnnx(path, Tensor.Normal([2, 1, 12, 12], 0, 1, new Generator(20)));
+        var ops = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.OpType).ToList();
+        Assert.Equal(2, ops.Count(o => o == "Conv"));
+        Assert.Equal(2, ops.Count(o => o == "MaxPool"));
+        Assert.Equal(2, ops.Count(o => o == "BatchNormalization"));   // one after each conv, the running statistics as inputs
+        Assert.Equal(2, ops.Count(o => o == "Gemm"));
     }
 
     [Fact]
