@@ -49,6 +49,26 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void GptNodesAreNamedByTheModulesThatMadeThem()
+    {
+        var model = new Gpt(new GptConfig(VocabularySize: 11, BlockSize: 8, Layers: 2, Heads: 2, Embed: 16), new Generator(24));
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "gpt.onnx");
+        model.ExportOnnx(path, Tokens(2, 8, 11, 25));
+        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+        var names = graph.Node.Select(n => n.Name).ToList();
+        Assert.Contains(names, n => n.StartsWith("h.1.ln_2/layer_norm/layernormalization_", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.StartsWith("h.0.c_attn/linear/", StringComparison.Ordinal));
+        // The model's own forward: the embedding lookup is named by the table it reads, the sum of the embeddings by the model.
+        Assert.Contains(names, n => n.StartsWith("wte/embedding/gather_", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.StartsWith("(model)/add/", StringComparison.Ordinal));
+        Assert.Equal((int)TensorProto.Types.DataType.Int32, graph.Input.Single().Type.TensorType.ElemType);
+        // The tied output projection reads the one initializer wte.weight: no copy of the table.
+        Assert.Single(graph.Initializer, t => t.Name == "wte.weight");
+        Assert.Equal(model.StateDict().Count, graph.Initializer.Count(t => !t.Name.StartsWith("constant_", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void TheFileNamesWeightsByTheStateDictAndHasASymbolicBatch()
     {
         var model = ModelSpec.Parse("mlp:8").Build([5], 3, new Generator(4));
