@@ -64,7 +64,18 @@ public static class OnnxExport
         {
             var grown = Grow(samples);
             var first = Run(forward, samples);
-            var second = Run(forward, grown);
+            Trace second;
+            try
+            {
+                second = Run(forward, grown);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // The model itself refuses another batch size (a batch fixed in its code): no dynamic batch to write.
+                throw new OnnxExportException("forward", "(model)",
+                    $"onnx export: the model's forward pass works at batch size {samples[0].ShapeArray[0]} but fails at {grown[0].ShapeArray[0]}, " +
+                    $"so it cannot be exported with a dynamic batch: {e.Message}");
+            }
             var weights = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
             foreach (var (name, tensor) in model.StateDict()) weights.TryAdd(tensor, name);
 

@@ -133,6 +133,16 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void AModelWithAFixedBatchSizeIsRefused()
+    {
+        var model = new Lambda(x => x.Reshape(3, 4).Relu());
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(Path.Combine(dir.Path, "m.onnx"), Tensor.Normal([3, 4], 0, 1, new Generator(26))));
+        Assert.Contains("works at batch size 3 but fails at 4", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void ATwoInputModelExportsBothInputs()
     {
         var model = new TwoInputs();
