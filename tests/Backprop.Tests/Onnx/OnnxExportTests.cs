@@ -21,6 +21,16 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void Float64MlpWithBatchNormRunsInDoubles()
+    {
+        var model = ModelSpec.Parse("mlp:16+bn").Build([6], 3, new Generator(27), DType.Float64);
+        model.Forward(Tensor.Normal([8, 6], 1, 2, new Generator(28), DType.Float64));
+        int calls = 0;
+        // Compared at float32's tolerance (the checker's), which shows the double graph is the same computation.
+        OnnxRuntimeCheck.ExportAndCompare(model, b => Tensor.Normal([b, 6], 0, 1, new Generator((ulong)(400 + calls++)), DType.Float64), 2, [1, 5], "float64 mlp+bn");
+    }
+
+    [Fact]
     public void CnnWithBatchNormAgreesWithOnnxRuntimeAtTwoBatchSizes()
     {
         var model = ModelSpec.Parse("cnn+bn").Build([1, 12, 12], 5, new Generator(2));
