@@ -190,6 +190,20 @@ internal sealed class GraphWriter
         return output;
     }
 
+    /// <summary>Appends a node with <paramref name="outputs"/> outputs; returns their names.</summary>
+    public string[] AddWithOutputs(string opType, int outputs, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    {
+        var names = new string[outputs];
+        for (int i = 0; i < outputs; i++) names[i] = $"{opType.ToLowerInvariant()}_{_next++}";
+        var node = new NodeProto { OpType = opType, Name = $"{_module}/{_op}/{names[0]}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(names);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        _nodeSources.Add(Source());
+        return names;
+    }
+
     /// <summary>A constant initializer holding <paramref name="t"/>.</summary>
     public string Constant(Tensor t)
     {

@@ -131,6 +131,14 @@ internal static class OnnxOperators
             }
             case ExtremeReduceOp e:
                 return w.Add(e.IsMax ? "ReduceMax" : "ReduceMin", [x[0]], Ints("axes", e.Axis), Int("keepdims", y.Rank == node.InputArray[0].Rank ? 1 : 0));
+            case TopKOp t:
+            {
+                // ONNX's TopK keeps equal values in index order, as Backprop does; an unsorted selection has no ONNX order.
+                if (!t.Sorted) throw w.Fail("an unsorted selection (sorted: false) keeps the input's order, which ONNX's TopK does not promise");
+                if (y.Rank == 0) throw w.Fail("expected an input with at least one axis");
+                string k = w.Int64s([y.ShapeArray[t.Axis]]);
+                return w.AddWithOutputs("TopK", 2, [x[0], k], Int("axis", t.Axis), Int("largest", t.Largest ? 1 : 0), Int("sorted", 1))[0];
+            }
             case CumsumOp c: return w.Add("CumSum", [x[0], w.Int64s([c.Axis], scalar: true)]);
             case TriangleOp t: return w.Add("Trilu", [x[0], w.Int64s([t.Diagonal], scalar: true)], Int("upper", t.IsUpper ? 1 : 0));
             case WhereOp: return w.Add("Where", [Condition(w, extra[0]), In(0), In(1)]);

@@ -84,6 +84,9 @@ public class OnnxOperatorExportTests
         ["amax"] = new([3, 4, 5], () => new(x => x.Amax(2))),
         ["max axis"] = new([3, 4, 5], () => new(x => x.Max(1, keepDim: true))),
         ["std"] = new([3, 6], () => new(x => x.Std(1, keepDim: true))),
+        ["topk"] = new([3, 6], () => new(x => x.TopK(3).Values * 2)),
+        ["topk smallest axis 1"] = new([3, 6, 2], () => new(x => x.TopK(2, axis: 1, largest: false).Values)),
+        ["sort"] = new([3, 5], () => new(x => x.Sort(descending: true).Values)),
         ["cumsum"] = new([3, 5], () => new(x => x.Cumsum(1))),
         ["tril"] = new([3, 4, 4], () => new(x => x.Tril())),
         ["triu"] = new([3, 4, 4], () => new(x => x.Triu(1))),
@@ -131,7 +134,7 @@ public class OnnxOperatorExportTests
             "erf", "tanh", "sigmoid", "relu", "silu", "gelu", "softplus", "clamp", "softmax", "log_softmax", "linear", "conv2d", "conv1d",
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
             "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach",
-            "scaled_dot_product_attention", "batch_norm"];
+            "scaled_dot_product_attention", "batch_norm", "topk", "sort"];
         Assert.Empty(mapped.Except(seen));
     }
 
