@@ -23,6 +23,7 @@ public static class CommandLine
         new PredictCommand(),
         new TrainCommand(),
         new GenerateCommand(),
+        new ExportCommand(),
         new BenchCommand(),
         new HelpCommand(),
         new CompletionCommand(),

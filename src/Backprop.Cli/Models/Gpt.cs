@@ -63,9 +63,9 @@ public sealed class Gpt : Module<Tensor, Tensor>
         Tensor x;
         using (GptProfile.Section("forward: embeddings"))
             x = Tensor.Embedding(tokens, TokenEmbedding.Weight) + PositionEmbedding.Weight.Narrow(0, 0, t);
-        foreach (var block in Blocks) x = block.Forward(x);
+        foreach (var block in Blocks) x = ForwardChild(block, x);
         using (GptProfile.Section("forward: layer norm"))
-            x = FinalNorm.Forward(x);
+            x = ForwardChild(FinalNorm, x);
         using (GptProfile.Section("forward: lm_head (tied wte)"))
             return Tensor.Linear(x, TokenEmbedding.Weight);
     }
@@ -117,8 +117,8 @@ public sealed class GptBlock : Module<Tensor, Tensor>
     {
         int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2], hs = c / _heads;
         Tensor a, qkv, y, h;
-        using (GptProfile.Section("forward: layer norm")) a = Norm1.Forward(x);
-        using (GptProfile.Section("forward: c_attn")) qkv = Attention.Forward(a);
+        using (GptProfile.Section("forward: layer norm")) a = ForwardChild(Norm1, x);
+        using (GptProfile.Section("forward: c_attn")) qkv = ForwardChild(Attention, a);
         using (GptProfile.Section("forward: attention"))
         {
             // q, k and v as views of the projection, [1, B, H, T, hs] (no copies): channels 32h..32h+31 of each third are head h.
@@ -127,10 +127,10 @@ public sealed class GptBlock : Module<Tensor, Tensor>
             // The result's memory follows q's, [B, T, H, hs]: back to [B, T, C] is a view too.
             y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true).Permute(0, 1, 3, 2, 4).Reshape(b, t, c);
         }
-        using (GptProfile.Section("forward: attn_proj + residual")) x = x + AttentionProjection.Forward(y);
-        using (GptProfile.Section("forward: layer norm")) a = Norm2.Forward(x);
-        using (GptProfile.Section("forward: c_fc")) h = Expand.Forward(a);
+        using (GptProfile.Section("forward: attn_proj + residual")) x = x + ForwardChild(AttentionProjection, y);
+        using (GptProfile.Section("forward: layer norm")) a = ForwardChild(Norm2, x);
+        using (GptProfile.Section("forward: c_fc")) h = ForwardChild(Expand, a);
         using (GptProfile.Section("forward: GELU")) h = h.Gelu();
-        using (GptProfile.Section("forward: mlp_proj + residual")) return x + Project.Forward(h);
+        using (GptProfile.Section("forward: mlp_proj + residual")) return x + ForwardChild(Project, h);
     }
 }

@@ -17,13 +17,28 @@ internal sealed record NodeOrigin(string? ModulePath, string? SourceLocation);
 internal static class AnomalyDetection
 {
     private static readonly AsyncLocal<int> Depth = new();
+    private static readonly AsyncLocal<int> TraceDepth = new();
     private static readonly AsyncLocal<ModuleFrame?> ModulePath = new();
+
+    // Anomaly scopes and trace scopes (anywhere): while zero, recording reads this one counter and nothing else.
     private static int _activeScopes;
 
     private sealed record ModuleFrame(string Name, ModuleFrame? Parent);
 
     /// <summary>Whether anomaly mode is on in the current async flow.</summary>
     public static bool IsEnabled => Volatile.Read(ref _activeScopes) != 0 && Depth.Value > 0;
+
+    /// <summary>
+    /// Whether a trace (<see cref="Tracing"/>, the ONNX exporter's) is on in the current async flow: every operator
+    /// records its node whether or not an input requires a gradient, and nodes remember their module path.
+    /// </summary>
+    public static bool IsTracing => Volatile.Read(ref _activeScopes) != 0 && TraceDepth.Value > 0;
+
+    /// <summary>Whether modules must announce their forward passes (anomaly mode or a trace wants module paths).</summary>
+    public static bool TracksModules => Volatile.Read(ref _activeScopes) != 0 && (Depth.Value > 0 || TraceDepth.Value > 0);
+
+    /// <summary>Whether anything at all is watching the recording (the cheap first test of the recording path).</summary>
+    public static bool IsWatching => Volatile.Read(ref _activeScopes) != 0;
 
     public static void Enter()
     {
@@ -37,14 +52,30 @@ internal static class AnomalyDetection
         Interlocked.Decrement(ref _activeScopes);
     }
 
-    /// <summary>Marks the start of a child module's forward pass named <paramref name="name"/> (only call while enabled).</summary>
+    public static void EnterTrace()
+    {
+        Interlocked.Increment(ref _activeScopes);
+        TraceDepth.Value++;
+    }
+
+    public static void ExitTrace()
+    {
+        TraceDepth.Value--;
+        Interlocked.Decrement(ref _activeScopes);
+    }
+
+    /// <summary>Marks the start of a child module's forward pass named <paramref name="name"/> (only call while <see cref="TracksModules"/>).</summary>
     public static void EnterModule(string name) => ModulePath.Value = new ModuleFrame(name, ModulePath.Value);
 
     public static void ExitModule() => ModulePath.Value = ModulePath.Value?.Parent;
 
-    /// <summary>Checks a freshly recorded node's output and captures where it was made.</summary>
-    public static NodeOrigin OnRecord(Tensor output, Node node)
+    /// <summary>
+    /// Where a freshly recorded node was made, or null when nothing in this flow watches: in anomaly mode also checks
+    /// its output (and takes the source line); in a trace only the module path is taken.
+    /// </summary>
+    public static NodeOrigin? OnRecord(Tensor output, Node node)
     {
+        if (Depth.Value == 0) return TraceDepth.Value > 0 ? new NodeOrigin(CurrentModulePath(), null) : null;
         var origin = new NodeOrigin(CurrentModulePath(), UserSourceLocation());
         if (FirstNonFinite(output) is { } bad)
         {

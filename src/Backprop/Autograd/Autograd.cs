@@ -40,19 +40,21 @@ public static class Autograd
 
     // Every operator asks here whether to record, with all its inputs: the one place that also refuses an input whose
     // pooled buffer went back to the pool with its TensorScope (an operator must not compute from recycled memory).
+    // A trace (Tracing.Begin, the ONNX exporter's) records every operator, so that ops on data that needs no gradient
+    // (integer tokens, an input in evaluation) appear in the graph too.
 
     /// <summary>Whether an operator applied to this input must be recorded.</summary>
     internal static bool ShouldRecord(Tensor a)
     {
         a.CheckAlive();
-        return a.RequiresGrad && IsGradEnabled;
+        return (a.RequiresGrad && IsGradEnabled) || AnomalyDetection.IsTracing;
     }
 
     internal static bool ShouldRecord(Tensor a, Tensor b)
     {
         a.CheckAlive();
         b.CheckAlive();
-        return (a.RequiresGrad || b.RequiresGrad) && IsGradEnabled;
+        return ((a.RequiresGrad || b.RequiresGrad) && IsGradEnabled) || AnomalyDetection.IsTracing;
     }
 
     internal static bool ShouldRecord(Tensor[] inputs)
@@ -63,7 +65,7 @@ public static class Autograd
             t.CheckAlive();
             any |= t.RequiresGrad;
         }
-        return any && IsGradEnabled;
+        return (any && IsGradEnabled) || AnomalyDetection.IsTracing;
     }
 }
 

@@ -22,7 +22,7 @@ public abstract class Node
     /// <summary>Whether the saved forward values were released by a backward pass.</summary>
     public bool IsReleased { get; private set; }
 
-    /// <summary>Where the node was recorded (module path, source line); captured only in anomaly mode, else null.</summary>
+    /// <summary>Where the node was recorded (module path, source line); captured only in anomaly mode or a trace, else null.</summary>
     internal NodeOrigin? Origin { get; private set; }
 
     /// <summary>
@@ -96,7 +96,7 @@ public abstract class Node
         node._inputs = inputs;
         node._version = StorageVersions.Current;
         output.GradFn = node;
-        if (AnomalyDetection.IsEnabled) node.Origin = AnomalyDetection.OnRecord(output, node);
+        if (AnomalyDetection.IsWatching) node.Origin = AnomalyDetection.OnRecord(output, node);
         return output;
     }
 

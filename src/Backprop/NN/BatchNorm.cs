@@ -75,7 +75,8 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
         }
         if (Weight is not null && Bias is not null)
             y = y * Weight.Reshape(channelShape) + Bias.Reshape(channelShape);
-        return y;
+        // An export trace sees evaluation mode as the one operator ONNX has for it.
+        return IsTraining ? y : Ops.BatchNormEvalOp.Trace(y, input, RunningMean, RunningVar, Weight, Bias, Eps);
     }
 
     private void UpdateRunningStatistics(Tensor mean, Tensor variance, int count)

@@ -67,7 +67,7 @@ public abstract class Module
     {
         ArgumentNullException.ThrowIfNull(child);
         ArgumentNullException.ThrowIfNull(forward);
-        if (!AnomalyDetection.IsEnabled) return forward();
+        if (!AnomalyDetection.TracksModules) return forward();
         AnomalyDetection.EnterModule(PathTo(child) ?? throw new ArgumentException($"{GetType().Name}: ForwardChild of a module that is not a registered child ({child.Describe()})"));
         try
         {
@@ -79,7 +79,7 @@ public abstract class Module
         }
     }
 
-    // The dotted path from this module to a descendant (direct children first), or null; only anomaly mode asks.
+    // The dotted path from this module to a descendant (direct children first), or null; only anomaly mode and traces ask.
     private string? PathTo(Module target)
     {
         foreach (var (key, registered) in _children)
@@ -93,21 +93,21 @@ public abstract class Module
     protected TOut ForwardChild<TIn, TOut>(Module<TIn, TOut> child, TIn input)
     {
         ArgumentNullException.ThrowIfNull(child);
-        return AnomalyDetection.IsEnabled ? RunChild(child, () => child.Forward(input)) : child.Forward(input);
+        return AnomalyDetection.TracksModules ? RunChild(child, () => child.Forward(input)) : child.Forward(input);
     }
 
     /// <summary>Runs a registered two-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
     protected TOut ForwardChild<TIn1, TIn2, TOut>(Module<TIn1, TIn2, TOut> child, TIn1 input1, TIn2 input2)
     {
         ArgumentNullException.ThrowIfNull(child);
-        return AnomalyDetection.IsEnabled ? RunChild(child, () => child.Forward(input1, input2)) : child.Forward(input1, input2);
+        return AnomalyDetection.TracksModules ? RunChild(child, () => child.Forward(input1, input2)) : child.Forward(input1, input2);
     }
 
     /// <summary>Runs a registered three-input child under its entry name (see <see cref="RunChild{T}"/>).</summary>
     protected TOut ForwardChild<TIn1, TIn2, TIn3, TOut>(Module<TIn1, TIn2, TIn3, TOut> child, TIn1 input1, TIn2 input2, TIn3 input3)
     {
         ArgumentNullException.ThrowIfNull(child);
-        return AnomalyDetection.IsEnabled
+        return AnomalyDetection.TracksModules
             ? RunChild(child, () => child.Forward(input1, input2, input3))
             : child.Forward(input1, input2, input3);
     }

@@ -34,12 +34,12 @@ public sealed class Sequential : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        if (!AnomalyDetection.IsEnabled)
+        if (!AnomalyDetection.TracksModules)
         {
             foreach (var layer in _layers) x = layer.Forward(x);
             return x;
         }
-        // Anomaly mode names the layer a bad value came from, so each layer's forward runs under its entry name.
+        // Anomaly mode and traces name the layer an operator came from, so each layer's forward runs under its entry name.
         foreach (var layer in _layers) x = ForwardChild(layer, x);
         return x;
     }

@@ -11,6 +11,11 @@ internal sealed class AdaptiveAvgPool2dOp : Node
     private int _outHeight, _outWidth;
     public override string Name => "adaptive_avg_pool2d";
 
+    /// <summary>The output size (read by the ONNX exporter).</summary>
+    internal int OutHeight => _outHeight;
+
+    internal int OutWidth => _outWidth;
+
     public static Tensor Apply(Tensor x, int outHeight, int outWidth)
     {
         Elementwise.RequireFloat("adaptive_avg_pool2d", x);

@@ -14,6 +14,11 @@ internal sealed class AmaxOp : Node
     private bool _max;
     public override string Name => _max ? "amax" : "amin";
 
+    /// <summary>The reduced axes and max or min (read by the ONNX exporter).</summary>
+    internal int[] Axes => _axes;
+
+    internal bool IsMax => _max;
+
     /// <summary>The extremes along the given normalised, sorted axes, kept as size 1 (the caller drops them).</summary>
     public static Tensor Apply(Tensor x, int[] axes, bool max)
     {

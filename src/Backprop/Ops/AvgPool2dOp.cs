@@ -12,6 +12,9 @@ internal sealed class AvgPool2dOp : Node
     private Pool2dGeometry _geometry;
     public override string Name => "avg_pool2d";
 
+    /// <summary>Kernel, stride and padding (read by the ONNX exporter).</summary>
+    internal Pool2dGeometry Geometry => _geometry;
+
     public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
     {
         Elementwise.RequireFloat("avg_pool2d", x);

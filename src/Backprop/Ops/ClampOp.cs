@@ -9,6 +9,11 @@ internal sealed class ClampOp : Node
     private double _min, _max;
     public override string Name => "clamp";
 
+    /// <summary>The bounds (read by the ONNX exporter).</summary>
+    internal double Min => _min;
+
+    internal double Max => _max;
+
     public static Tensor Apply(Tensor x, double min, double max)
     {
         // A NaN bound has no meaning (PyTorch returns the input but passes no gradient): refused, not guessed.

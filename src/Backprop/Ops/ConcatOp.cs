@@ -9,6 +9,9 @@ internal sealed class ConcatOp : Node
     private int[] _sizes = [];
     public override string Name => "concat";
 
+    /// <summary>The joined axis (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
     public static Tensor Apply(Tensor[] parts, int axis)
     {
         if (parts.Length == 0) throw new ArgumentException("concat: expected at least one tensor");

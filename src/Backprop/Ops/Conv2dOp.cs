@@ -14,6 +14,9 @@ internal sealed class Conv2dOp : Node
     private string _name = "conv2d";
     public override string Name => _name;
 
+    /// <summary>Kernel, stride, padding and dilation (read by the ONNX exporter).</summary>
+    internal Conv2dGeometry Geometry => _geometry;
+
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, int stride, int padding) =>
         Apply(x, weight, bias, stride, stride, padding, padding);
 

@@ -8,6 +8,9 @@ internal sealed class CumsumOp : Node
     private int _axis;
     public override string Name => "cumsum";
 
+    /// <summary>The scanned axis (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
     public static Tensor Apply(Tensor x, int axis)
     {
         Elementwise.RequireFloat("cumsum", x);

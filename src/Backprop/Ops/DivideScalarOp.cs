@@ -8,6 +8,9 @@ internal sealed class DivideScalarOp : Node
     private double _s;
     public override string Name => "div";
 
+    /// <summary>The constant s (read by the ONNX exporter).</summary>
+    internal double Scalar => _s;
+
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("div", x, s, new DivideFunction());

@@ -10,7 +10,14 @@ namespace Backprop.Ops;
 internal sealed class EmbeddingOp : Node
 {
     private Tensor? _indices;
+    private Tensor? _indexSource;
     public override string Name => "embedding";
+
+    /// <summary>
+    /// The indices as passed (not an input of the node: they have no gradient); the ONNX exporter follows them back to
+    /// the graph input they came from.
+    /// </summary>
+    internal Tensor? IndexSource => _indexSource;
 
     public static Tensor Apply(Tensor indices, Tensor weight)
     {
@@ -29,7 +36,7 @@ internal sealed class EmbeddingOp : Node
         var y = gather.Output;
         if (!Autograd.ShouldRecord(weight)) return y;
         // The indices are saved as given, so an in-place change to them before backward is caught by the version check.
-        return Record(y, new EmbeddingOp { _indices = idx }, weight);
+        return Record(y, new EmbeddingOp { _indices = idx, _indexSource = indices }, weight);
     }
 
     internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
@@ -45,7 +52,7 @@ internal sealed class EmbeddingOp : Node
         dx[0] = add.GradTable;
     }
 
-    protected override void ReleaseSaved() => _indices = null;
+    protected override void ReleaseSaved() => _indices = _indexSource = null;
 
     private struct GatherAction : IDTypeAction
     {

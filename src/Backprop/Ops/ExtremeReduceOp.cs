@@ -14,6 +14,11 @@ internal sealed class ExtremeReduceOp : Node
     private bool _max;
     public override string Name => _max ? "max" : "min";
 
+    /// <summary>The reduced axis and max or min (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
+    internal bool IsMax => _max;
+
     public static Tensor Apply(Tensor x, int axis, bool max) => Reduce(x, axis, max, out _);
 
     /// <summary>The extreme values along the axis; <paramref name="argIndex"/> receives their positions along it.</summary>

@@ -14,6 +14,9 @@ internal sealed class ExtremumOp : Node
     private bool _max;
     public override string Name => _max ? "max" : "min";
 
+    /// <summary>Max or min (read by the ONNX exporter).</summary>
+    internal bool IsMax => _max;
+
     public static Tensor Apply(Tensor a, Tensor b, bool max)
     {
         var y = max ? Elementwise.Binary("maximum", a, b, new MaxFunction()) : Elementwise.Binary("minimum", a, b, new MinFunction());

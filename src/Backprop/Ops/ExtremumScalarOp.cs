@@ -13,6 +13,11 @@ internal sealed class ExtremumScalarOp : Node
     private bool _max;
     public override string Name => _max ? "max" : "min";
 
+    /// <summary>The constant and max or min (read by the ONNX exporter).</summary>
+    internal double Scalar => _s;
+
+    internal bool IsMax => _max;
+
     public static Tensor Apply(Tensor x, double s, bool max)
     {
         var y = max ? Elementwise.WithScalar("maximum", x, s, new MaxFunction()) : Elementwise.WithScalar("minimum", x, s, new MinFunction());

@@ -12,6 +12,9 @@ internal sealed class GeluOp : Node
     private GeluApproximation _approximation;
     public override string Name => "gelu";
 
+    /// <summary>Exact (erf) or tanh (read by the ONNX exporter).</summary>
+    internal GeluApproximation Approximation => _approximation;
+
     public static Tensor Apply(Tensor x, GeluApproximation approximation)
     {
         var y = approximation switch

@@ -11,6 +11,11 @@ internal sealed class IndexSelectOp : Node
     private int _axis;
     public override string Name => "index_select";
 
+    /// <summary>The axis and the selected positions (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
+    internal int[] Indices => _indices;
+
     public static Tensor Apply(Tensor x, int axis, int[] indices)
     {
         axis = Shapes.NormalizeAxis("index_select", axis, x.Rank);

@@ -12,7 +12,17 @@ internal sealed class LayerNormOp : Node
 {
     private Tensor? _x, _weight, _mean, _rstd;
     private bool _hasBias;
+    private double _eps;
     public override string Name => "layer_norm";
+
+    /// <summary>The ε added to the variance (read by the ONNX exporter).</summary>
+    internal double Eps => _eps;
+
+    /// <summary>Whether the last input is a bias (with no weight the inputs are [x] or [x, bias]).</summary>
+    internal bool HasBias => _hasBias;
+
+    /// <summary>Whether there is a weight (the second input).</summary>
+    internal bool HasWeight => InputArray.Length == (_hasBias ? 3 : 2);
 
     public static Tensor Apply(Tensor x, Tensor? weight, Tensor? bias, double eps)
     {
@@ -40,7 +50,7 @@ internal sealed class LayerNormOp : Node
             _ => [x, weight!, bias!],
         };
         if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new LayerNormOp { _x = xc, _weight = wc, _mean = forward.Mean, _rstd = forward.Rstd, _hasBias = bias is not null }, inputs);
+        return Record(y, new LayerNormOp { _x = xc, _weight = wc, _mean = forward.Mean, _rstd = forward.Rstd, _hasBias = bias is not null, _eps = eps }, inputs);
     }
 
     private static void CheckParameter(string name, Tensor? p, Tensor x, int cols)

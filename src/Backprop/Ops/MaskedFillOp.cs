@@ -11,7 +11,14 @@ namespace Backprop.Ops;
 internal sealed class MaskedFillOp : Node
 {
     private Tensor? _mask;
+    private Tensor? _maskSource;
+    private double _value;
     public override string Name => "masked_fill";
+
+    /// <summary>The mask as passed (nonzero where the value goes) and the value (read by the ONNX exporter).</summary>
+    internal Tensor? MaskSource => _maskSource;
+
+    internal double Value => _value;
 
     public static Tensor Apply(Tensor x, Tensor mask, double value)
     {
@@ -25,10 +32,10 @@ internal sealed class MaskedFillOp : Node
             selected = nonZero.CastData(x.DType).ExpandData(shape).ContiguousData();
             y = WhereOp.Apply(selected, Tensor.Full([], value, x.DType), x);
         }
-        return Autograd.ShouldRecord(x) ? Record(y, new MaskedFillOp { _mask = selected }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new MaskedFillOp { _mask = selected, _maskSource = mask, _value = value }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Tensor.Where(Saved(_mask), Tensor.Zeros([], g.DType), g);
 
-    protected override void ReleaseSaved() => _mask = null;
+    protected override void ReleaseSaved() => _mask = _maskSource = null;
 }

@@ -13,6 +13,9 @@ internal sealed class MaxPool2dOp : Node
     private int[] _inputShape = [];
     public override string Name => "max_pool2d";
 
+    /// <summary>Kernel, stride and padding (read by the ONNX exporter).</summary>
+    internal Pool2dGeometry Geometry => _geometry;
+
     public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
     {
         Elementwise.RequireFloat("max_pool2d", x);

@@ -8,7 +8,15 @@ namespace Backprop.Ops;
 internal sealed class PadOp : Node
 {
     private int[] _before = [], _after = [];
+    private double _value;
     public override string Name => "pad";
+
+    /// <summary>Padding before and after each axis, and the fill value (read by the ONNX exporter).</summary>
+    internal int[] Before => _before;
+
+    internal int[] After => _after;
+
+    internal double Value => _value;
 
     public static Tensor Apply(Tensor x, int[] pads, double value)
     {
@@ -40,7 +48,7 @@ internal sealed class PadOp : Node
             Place(kept, y, destinationStart);
         }
         if (!Autograd.ShouldRecord(x)) return y;
-        return Record(y, new PadOp { _before = before, _after = after }, x);
+        return Record(y, new PadOp { _before = before, _after = after, _value = value }, x);
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)

@@ -6,6 +6,9 @@ internal sealed class PermuteOp : Node
     private int[] _inverse = [];
     public override string Name => "permute";
 
+    /// <summary>The inverse of the applied axis order (read by the ONNX exporter).</summary>
+    internal int[] Inverse => _inverse;
+
     public static Tensor Apply(Tensor x, int[] order)
     {
         if (order.Length != x.Rank)

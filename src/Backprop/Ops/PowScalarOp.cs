@@ -9,6 +9,9 @@ internal sealed class PowScalarOp : Node
     private double _s;
     public override string Name => "pow";
 
+    /// <summary>The constant exponent (read by the ONNX exporter).</summary>
+    internal double Exponent => _s;
+
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("pow", x, s, new PowFunction());

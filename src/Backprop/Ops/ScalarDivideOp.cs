@@ -6,12 +6,16 @@ namespace Backprop.Ops;
 internal sealed class ScalarDivideOp : Node
 {
     private Tensor? _x, _y;
+    private double _s;
     public override string Name => "div";
+
+    /// <summary>The constant s (read by the ONNX exporter).</summary>
+    internal double Scalar => _s;
 
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("div", x, s, new DivideFunction(), scalarFirst: true);
-        return Autograd.ShouldRecord(x) ? Record(y, new ScalarDivideOp { _x = x, _y = y }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new ScalarDivideOp { _x = x, _y = y, _s = s }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -(g * Saved(_y) / Saved(_x));

@@ -5,12 +5,16 @@ namespace Backprop.Ops;
 /// <summary>s − x for a constant s; local gradient −1.</summary>
 internal sealed class ScalarSubtractOp : Node
 {
+    private double _s;
     public override string Name => "sub";
+
+    /// <summary>The constant s (read by the ONNX exporter).</summary>
+    internal double Scalar => _s;
 
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("sub", x, s, new SubtractFunction(), scalarFirst: true);
-        return Autograd.ShouldRecord(x) ? Record(y, new ScalarSubtractOp(), x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new ScalarSubtractOp { _s = s }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -g;

@@ -16,6 +16,11 @@ internal sealed class ScaledDotProductAttentionOp : Node
     private AttentionShape _shape;
     public override string Name => "scaled_dot_product_attention";
 
+    /// <summary>The scale and whether the mask is causal (read by the ONNX exporter).</summary>
+    internal double Scale => _shape.Scale;
+
+    internal bool Causal => _shape.Causal;
+
     public static Tensor Apply(Tensor q, Tensor k, Tensor v, bool causal, double? scale)
     {
         const string op = "scaled_dot_product_attention";

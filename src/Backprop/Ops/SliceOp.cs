@@ -12,6 +12,13 @@ internal sealed class SliceOp : Node
     private int _axis, _start, _step;
     public override string Name => "slice";
 
+    /// <summary>The sliced axis, first index and step (read by the ONNX exporter; the length is the output's).</summary>
+    internal int Axis => _axis;
+
+    internal int Start => _start;
+
+    internal int Step => _step;
+
     public static Tensor Apply(Tensor x, int axis, int start, int end, int step)
     {
         axis = Shapes.NormalizeAxis("slice", axis, x.Rank);

@@ -12,6 +12,9 @@ internal sealed class SoftmaxOp : Node
     private bool _log;
     public override string Name => _log ? "log_softmax" : "softmax";
 
+    /// <summary>Whether this is log-softmax (read by the ONNX exporter).</summary>
+    internal bool IsLog => _log;
+
     public static Tensor Apply(Tensor x, bool log)
     {
         string name = log ? "log_softmax" : "softmax";

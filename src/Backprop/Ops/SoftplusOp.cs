@@ -12,6 +12,11 @@ internal sealed class SoftplusOp : Node
     private double _beta, _threshold;
     public override string Name => "softplus";
 
+    /// <summary>β and the linear threshold (read by the ONNX exporter).</summary>
+    internal double Beta => _beta;
+
+    internal double Threshold => _threshold;
+
     public static Tensor Apply(Tensor x, double beta, double threshold)
     {
         if (beta == 0 || !double.IsFinite(beta))

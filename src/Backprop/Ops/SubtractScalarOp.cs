@@ -5,12 +5,16 @@ namespace Backprop.Ops;
 /// <summary>x − s for a constant s; the gradient passes unchanged.</summary>
 internal sealed class SubtractScalarOp : Node
 {
+    private double _s;
     public override string Name => "sub";
+
+    /// <summary>The constant s (read by the ONNX exporter).</summary>
+    internal double Scalar => _s;
 
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("sub", x, s, new SubtractFunction());
-        return Autograd.ShouldRecord(x) ? Record(y, new SubtractScalarOp(), x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new SubtractScalarOp { _s = s }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g;

@@ -10,7 +10,15 @@ namespace Backprop.Ops;
 internal sealed class SumOp : Node
 {
     private int[] _inputShape = [];
+    private int _axis;
+    private bool _all;
     public override string Name => "sum";
+
+    /// <summary>The summed axis (kept as size 1), unless <see cref="All"/> (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
+    /// <summary>Whether every element was summed to a 0-d result.</summary>
+    internal bool All => _all;
 
     /// <summary>Sum along <paramref name="axis"/> keeping it as size 1; axis −1 with <paramref name="all"/> sums everything to 0-d.</summary>
     public static Tensor Apply(Tensor x, int axis, bool all)
@@ -33,7 +41,7 @@ internal sealed class SumOp : Node
         var sum = new SumAction { X = c, Y = Storage.Empty(shape, x.DType), Outer = outer, Length = length, Inner = inner };
         DTypeDispatch.Run(x.DType, ref sum);
         var y = sum.Y;
-        return Autograd.ShouldRecord(x) ? Record(y, new SumOp { _inputShape = x.ShapeArray }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new SumOp { _inputShape = x.ShapeArray, _axis = axis, _all = all }, x) : y;
     }
 
     /// <summary>The [outer, length, inner] view of a contiguous tensor for a reduction along <paramref name="axis"/>.</summary>

@@ -12,7 +12,16 @@ internal sealed class TopKOp : Node
 {
     private int[] _positions = [];
     private string _name = "topk";
+    private int _axis;
+    private bool _largest, _sorted;
     public override string Name => _name;
+
+    /// <summary>The axis, and whether the largest come first and in order (read by the ONNX exporter; k is the output's size).</summary>
+    internal int Axis => _axis;
+
+    internal bool Largest => _largest;
+
+    internal bool Sorted => _sorted;
 
     public static (Tensor Values, Tensor Indices) Apply(Tensor x, int k, int axis, bool largest, bool sorted, string name)
     {
@@ -31,7 +40,7 @@ internal sealed class TopKOp : Node
         };
         DTypeDispatch.Run(x.DType, ref select);
         var values = select.Values;
-        if (Autograd.ShouldRecord(x)) values = Record(values, new TopKOp { _positions = select.Positions, _name = name }, x);
+        if (Autograd.ShouldRecord(x)) values = Record(values, new TopKOp { _positions = select.Positions, _name = name, _axis = axis, _largest = largest, _sorted = sorted }, x);
         return (values, select.Indices);
     }
 

@@ -12,6 +12,11 @@ internal sealed class TriangleOp : Node
     private bool _upper;
     public override string Name => _upper ? "triu" : "tril";
 
+    /// <summary>The diagonal and which triangle is kept (read by the ONNX exporter).</summary>
+    internal int Diagonal => _diagonal;
+
+    internal bool IsUpper => _upper;
+
     public static Tensor Apply(Tensor x, int diagonal, bool upper)
     {
         if (x.Rank < 2)

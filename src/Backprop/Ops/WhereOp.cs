@@ -9,7 +9,14 @@ namespace Backprop.Ops;
 internal sealed class WhereOp : Node
 {
     private Tensor? _mask;
+    private Tensor? _condition;
     public override string Name => "where";
+
+    /// <summary>
+    /// The condition as passed (not an input of the node: it has no gradient); the ONNX exporter follows it back to
+    /// where it came from.
+    /// </summary>
+    internal Tensor? Condition => _condition;
 
     public static Tensor Apply(Tensor condition, Tensor a, Tensor b)
     {
@@ -25,7 +32,7 @@ internal sealed class WhereOp : Node
         DTypeDispatch.Run(dtype, ref select);
         var y = select.Y;
         if (!Autograd.ShouldRecord(a, b)) return y;
-        return Record(y, new WhereOp { _mask = mask }, a, b);
+        return Record(y, new WhereOp { _mask = mask, _condition = condition }, a, b);
     }
 
     // A true selection, not a·m + b·(1−m): an infinite value on the unselected side must not turn into NaN.
@@ -50,5 +57,5 @@ internal sealed class WhereOp : Node
         dx[1] = Tensor.Where(mask, zero, g);
     }
 
-    protected override void ReleaseSaved() => _mask = null;
+    protected override void ReleaseSaved() => _mask = _condition = null;
 }

@@ -142,7 +142,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's values but outside the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(this, Offset, ShapeArray, StridesArray) { Name = Name };
+    public Tensor Detach() => Ops.DetachOp.Apply(this, new(this, Offset, ShapeArray, StridesArray) { Name = Name });
 
     /// <summary>A view of this tensor's storage with another layout (shares its version and its scope lease).</summary>
     internal Tensor View(int offset, int[] shape, int[] strides) => new(this, offset, shape, strides);

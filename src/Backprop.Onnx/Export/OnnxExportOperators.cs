@@ -1,0 +1,289 @@
+using Backprop.Onnx.Protobuf;
+using Backprop.Ops;
+using static Backprop.Onnx.GraphWriter;
+
+namespace Backprop.Onnx;
+
+/// <summary>
+/// The ONNX nodes (opset 17) of each recorded Backprop operator: one node where ONNX has the operator (Gemm, Conv,
+/// LayerNormalization, Softmax, ...), a few primitive nodes where it has not (GELU through Erf, SiLU as x·σ(x),
+/// attention as MatMul, Mul, Add of the causal mask, Softmax, MatMul). An operator not listed here is an
+/// <see cref="OnnxExportException"/> naming it and its module. The table in docs/onnx.md follows this file.
+/// </summary>
+internal static class OnnxExportOperators
+{
+    /// <summary>
+    /// Writes the nodes computing <paramref name="y"/> from the already written <paramref name="x"/> (the node's inputs)
+    /// and <paramref name="extra"/> (tensors it reads without a gradient); <paramref name="u"/> is <paramref name="y"/>'s
+    /// counterpart at the other batch size. Returns the name of the ONNX value holding <paramref name="y"/>.
+    /// </summary>
+    public static string Emit(GraphWriter w, Node node, Tensor y, Tensor u, string[] x, string[] extra)
+    {
+        var dtype = y.DType;
+        string In(int i) => CastTo(w, node.InputArray[i], x[i], dtype);
+        string Unary(string op) => w.Add(op, [In(0)]);
+        string Binary(string op) => w.Add(op, [In(0), In(1)]);
+        string C(double v) => w.Scalar(v, dtype);
+
+        switch (node)
+        {
+            case AddOp: return Binary("Add");
+            case SubtractOp: return Binary("Sub");
+            case MultiplyOp: return Binary("Mul");
+            case DivideOp: return Binary("Div");
+            case PowOp: return Binary("Pow");
+            case MatMulOp: return Binary("MatMul");
+            case ExtremumOp e: return Binary(e.IsMax ? "Max" : "Min");
+            case AddScalarOp s: return w.Add("Add", [In(0), C(s.Scalar)]);
+            case SubtractScalarOp s: return w.Add("Sub", [In(0), C(s.Scalar)]);
+            case ScalarSubtractOp s: return w.Add("Sub", [C(s.Scalar), In(0)]);
+            case MultiplyScalarOp s: return w.Add("Mul", [In(0), C(s.Scalar)]);
+            case DivideScalarOp s: return w.Add("Div", [In(0), C(s.Scalar)]);
+            case ScalarDivideOp s: return w.Add("Div", [C(s.Scalar), In(0)]);
+            case PowScalarOp p: return w.Add("Pow", [In(0), C(p.Exponent)]);
+            case ExtremumScalarOp e: return w.Add(e.IsMax ? "Max" : "Min", [In(0), C(e.Scalar)]);
+            case NegateOp: return Unary("Neg");
+            case AbsOp: return Unary("Abs");
+            case ExpOp: return Unary("Exp");
+            case LogOp: return Unary("Log");
+            case SqrtOp or StdOp: return Unary("Sqrt");
+            case SinOp: return Unary("Sin");
+            case CosOp: return Unary("Cos");
+            case ErfOp: return Unary("Erf");
+            case TanhOp: return Unary("Tanh");
+            case SigmoidOp: return Unary("Sigmoid");
+            case ReluOp: return Unary("Relu");
+            case CopyOp or DetachOp: return w.Add("Identity", [x[0]]);
+            case CastOp: return w.Add("Cast", [x[0]], Int("to", ElementType(dtype)));
+            // log(1 + x) rather than a log1p ONNX lacks: exact to float rounding of 1 + x, so relatively coarser for |x| ≪ 1.
+            case Log1pOp: return w.Add("Log", [w.Add("Add", [In(0), C(1)])]);
+            case SiluOp:
+            {
+                string v = In(0);
+                return w.Add("Mul", [v, w.Add("Sigmoid", [v])]);
+            }
+            case GeluOp g: return Gelu(w, In(0), g.Approximation, dtype);
+            case SoftplusOp s: return Softplus(w, In(0), s.Beta, s.Threshold, dtype);
+            case ClampOp c:
+                return w.Add("Clip", [In(0), double.IsNegativeInfinity(c.Min) ? "" : C(c.Min), double.IsPositiveInfinity(c.Max) ? "" : C(c.Max)]);
+            case SoftmaxOp s: return w.Add(s.IsLog ? "LogSoftmax" : "Softmax", [x[0]], Int("axis", -1));
+            case LinearOp: return Linear(w, node, x);
+            case Conv2dOp c:
+            {
+                var g = c.Geometry;
+                return w.Add("Conv", x, Ints("kernel_shape", g.KernelH, g.KernelW), Ints("strides", g.StrideH, g.StrideW),
+                    Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW), Ints("dilations", g.DilationH, g.DilationW));
+            }
+            case MaxPool2dOp p:
+            {
+                var g = p.Geometry;
+                return w.Add("MaxPool", [x[0]], Ints("kernel_shape", g.KernelH, g.KernelW), Ints("strides", g.StrideH, g.StrideW),
+                    Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW));
+            }
+            case AvgPool2dOp p:
+            {
+                var g = p.Geometry;
+                return w.Add("AveragePool", [x[0]], Ints("kernel_shape", g.KernelH, g.KernelW), Ints("strides", g.StrideH, g.StrideW),
+                    Ints("pads", g.PadH, g.PadW, g.PadH, g.PadW), Int("count_include_pad", 1));
+            }
+            case AdaptiveAvgPool2dOp p: return AdaptiveAvgPool(w, node.InputArray[0], x[0], p);
+            case LayerNormOp l:
+            {
+                var input = node.InputArray[0];
+                string scale = l.HasWeight ? x[1] : w.Constant(Tensor.Ones([input.ShapeArray[^1]], dtype));
+                string[] inputs = l.HasBias ? [x[0], scale, x[^1]] : [x[0], scale];
+                return w.Add("LayerNormalization", inputs, Int("axis", -1), Float("epsilon", l.Eps));
+            }
+            case BatchNormEvalOp b:
+            {
+                int channels = node.InputArray[1].ShapeArray[0];
+                string scale = b.Affine ? x[3] : w.Constant(Tensor.Ones([channels], dtype));
+                string shift = b.Affine ? x[4] : w.Constant(Tensor.Zeros([channels], dtype));
+                return w.Add("BatchNormalization", [x[0], scale, shift, x[1], x[2]], Float("epsilon", b.Eps));
+            }
+            case EmbeddingOp: return w.Add("Gather", [x[0], extra[0]], Int("axis", 0));
+            case IndexSelectOp s: return w.Add("Gather", [x[0], w.Int64s(Array.ConvertAll(s.Indices, i => (long)i))], Int("axis", s.Axis));
+            case ReshapeOp: return Reshape(w, x[0], y, u);
+            case PermuteOp p:
+            {
+                var order = new long[p.Inverse.Length];
+                for (int k = 0; k < order.Length; k++) order[p.Inverse[k]] = k;
+                return w.Add("Transpose", [x[0]], Ints("perm", order));
+            }
+            case ConcatOp c: return w.Add("Concat", x.Select((_, i) => In(i)), Int("axis", c.Axis));
+            case SliceOp s: return Slice(w, node.InputArray[0], x[0], y, s);
+            case ExpandOp: return Expand(w, node.InputArray[0], x[0], y, u);
+            case PadOp p:
+            {
+                var pads = p.Before.Concat(p.After).Select(v => (long)v).ToArray();
+                return w.Add("Pad", [x[0], w.Int64s(pads), C(p.Value)]);
+            }
+            case SumOp s:
+                return s.All
+                    ? w.Add("ReduceSum", [x[0]], Int("keepdims", 0))
+                    : w.Add("ReduceSum", [x[0], w.Int64s([s.Axis])], Int("keepdims", 1));
+            case AmaxOp a:
+            {
+                var input = node.InputArray[0];
+                var attributes = new List<AttributeProto> { Int("keepdims", y.Rank == input.Rank ? 1 : 0) };
+                if (a.Axes.Length > 0) attributes.Add(Ints("axes", Array.ConvertAll(a.Axes, v => (long)v)));
+                return w.Add(a.IsMax ? "ReduceMax" : "ReduceMin", [x[0]], [.. attributes]);
+            }
+            case ExtremeReduceOp e:
+                return w.Add(e.IsMax ? "ReduceMax" : "ReduceMin", [x[0]], Ints("axes", e.Axis), Int("keepdims", y.Rank == node.InputArray[0].Rank ? 1 : 0));
+            case TopKOp t:
+            {
+                // ONNX's TopK keeps equal values in index order, as Backprop does; an unsorted selection has no ONNX order.
+                if (!t.Sorted) throw w.Fail("an unsorted selection (sorted: false) keeps the input's order, which ONNX's TopK does not promise");
+                if (y.Rank == 0) throw w.Fail("expected an input with at least one axis");
+                string k = w.Int64s([y.ShapeArray[t.Axis]]);
+                return w.AddWithOutputs("TopK", 2, [x[0], k], Int("axis", t.Axis), Int("largest", t.Largest ? 1 : 0), Int("sorted", 1))[0];
+            }
+            case CumsumOp c: return w.Add("CumSum", [x[0], w.Int64s([c.Axis], scalar: true)]);
+            case TriangleOp t: return w.Add("Trilu", [x[0], w.Int64s([t.Diagonal], scalar: true)], Int("upper", t.IsUpper ? 1 : 0));
+            case WhereOp: return w.Add("Where", [Condition(w, extra[0]), In(0), In(1)]);
+            case MaskedFillOp m: return w.Add("Where", [Condition(w, extra[0]), C(m.Value), In(0)]);
+            case ScaledDotProductAttentionOp a: return Attention(w, node, x, a, dtype);
+            case CrossEntropyOp:
+                throw w.Fail("the loss has no ONNX export here; export the model that computes the logits and apply the loss outside");
+            default:
+                throw w.Fail($"it has no ONNX mapping ({node.GetType().Name}); the exportable operators are listed in docs/onnx.md");
+        }
+    }
+
+    // Backprop promotes mixed dtypes (float32 with float64, int32 with float); ONNX wants one type per node.
+    private static string CastTo(GraphWriter w, Tensor input, string name, DType dtype) =>
+        input.DType == dtype ? name : w.Add("Cast", [name], Int("to", ElementType(dtype)));
+
+    // ONNX's Where takes a bool condition; Backprop's is any nonzero value (Cast to bool: nonzero, NaN included, is true).
+    private static string Condition(GraphWriter w, string condition) =>
+        w.Add("Cast", [condition], Int("to", (int)TensorProto.Types.DataType.Bool));
+
+    private static string Gelu(GraphWriter w, string x, GeluApproximation approximation, DType dtype)
+    {
+        string half = w.Add("Mul", [x, w.Scalar(0.5, dtype)]);
+        string inner;
+        if (approximation == GeluApproximation.Tanh)
+        {
+            // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+            string cube = w.Add("Mul", [w.Add("Mul", [x, x]), x]);
+            string sum = w.Add("Add", [x, w.Add("Mul", [cube, w.Scalar(0.044715, dtype)])]);
+            inner = w.Add("Tanh", [w.Add("Mul", [sum, w.Scalar(Math.Sqrt(2 / Math.PI), dtype)])]);
+        }
+        else
+        {
+            // 0.5·x·(1 + erf(x/√2)): opset 17 has no Gelu (it came in opset 20).
+            inner = w.Add("Erf", [w.Add("Mul", [x, w.Scalar(1 / Math.Sqrt(2), dtype)])]);
+        }
+        return w.Add("Mul", [half, w.Add("Add", [inner, w.Scalar(1, dtype)])]);
+    }
+
+    // ONNX's Softplus has no β and no threshold: log(1 + e^(βx))/β, and x itself where βx exceeds the threshold.
+    private static string Softplus(GraphWriter w, string x, double beta, double threshold, DType dtype)
+    {
+        string scaled = beta == 1 ? x : w.Add("Mul", [x, w.Scalar(beta, dtype)]);
+        string soft = w.Add("Softplus", [scaled]);
+        if (beta != 1) soft = w.Add("Div", [soft, w.Scalar(beta, dtype)]);
+        string linear = w.Add("Greater", [scaled, w.Scalar(threshold, dtype)]);
+        return w.Add("Where", [linear, x, soft]);
+    }
+
+    // y = x·Wᵀ + b: one Gemm for a matrix input; MatMul with the transposed weight (and Add) for any other rank.
+    private static string Linear(GraphWriter w, Node node, string[] x)
+    {
+        if (node.InputArray[0].Rank == 2) return w.Add("Gemm", x, Int("transB", 1));
+        string product = w.Add("MatMul", [x[0], w.Add("Transpose", [x[1]], Ints("perm", 1, 0))]);
+        return x.Length == 3 ? w.Add("Add", [product, x[2]]) : product;
+    }
+
+    private static string AdaptiveAvgPool(GraphWriter w, Tensor input, string x, AdaptiveAvgPool2dOp p)
+    {
+        if (input.Rank != 4) throw w.Fail($"expected an NCHW input, got {Shapes.Format(input.ShapeArray)}");
+        int h = input.ShapeArray[2], wd = input.ShapeArray[3];
+        if (p.OutHeight == 1 && p.OutWidth == 1) return w.Add("GlobalAveragePool", [x]);
+        if (h % p.OutHeight != 0 || wd % p.OutWidth != 0)
+            throw w.Fail($"the {h}×{wd} input does not divide into the {p.OutHeight}×{p.OutWidth} output; ONNX has no adaptive pooling with uneven windows");
+        int kh = h / p.OutHeight, kw = wd / p.OutWidth;
+        return w.Add("AveragePool", [x], Ints("kernel_shape", kh, kw), Ints("strides", kh, kw));
+    }
+
+    // The target shape, with −1 on the one axis that depends on the batch (so the file reshapes any batch correctly).
+    private static string Reshape(GraphWriter w, string x, Tensor y, Tensor u)
+    {
+        var batchAxes = BatchAxes(y, u);
+        var target = Array.ConvertAll(y.ShapeArray, d => (long)d);
+        int dependent = 0;
+        for (int i = 0; i < target.Length; i++)
+            if (batchAxes[i])
+            {
+                target[i] = -1;
+                dependent++;
+            }
+        if (dependent > 1)
+            throw w.Fail($"the target {Shapes.Format(y.ShapeArray)} has {dependent} axes that depend on the batch; ONNX's Reshape can infer only one");
+        // allowzero: a literal 0 in the target is an empty axis, not "copy the input's size".
+        return target.Contains(0)
+            ? w.Add("Reshape", [x, w.Int64s(target)], Int("allowzero", 1))
+            : w.Add("Reshape", [x, w.Int64s(target)]);
+    }
+
+    private static string Slice(GraphWriter w, Tensor input, string x, Tensor y, SliceOp s)
+    {
+        long length = y.ShapeArray[s.Axis], size = input.ShapeArray[s.Axis];
+        long start = s.Start, step = s.Step, end;
+        if (length == 0) end = start;
+        else if (step > 0)
+        {
+            end = start + (length - 1) * step + 1;
+            // Up to the end of the axis is written as "to the end", so a slice over a whole batch axis stays whole.
+            if (end >= size) end = long.MaxValue;
+        }
+        else
+        {
+            end = start + (length - 1) * step - 1;
+            if (end < 0) end = long.MinValue;
+        }
+        return w.Add("Slice", [x, w.Int64s([start]), w.Int64s([end]), w.Int64s([s.Axis]), w.Int64s([step])]);
+    }
+
+    // Expand broadcasts the input against the target, so an axis the input already has at full size is written as 1:
+    // the batch axis is never a literal in the file.
+    private static string Expand(GraphWriter w, Tensor input, string x, Tensor y, Tensor u)
+    {
+        var batchAxes = BatchAxes(y, u);
+        var target = new long[y.Rank];
+        int lead = y.Rank - input.Rank;
+        for (int i = 0; i < y.Rank; i++)
+        {
+            bool kept = i >= lead && input.ShapeArray[i - lead] == y.ShapeArray[i];
+            if (kept) target[i] = 1;
+            else if (batchAxes[i])
+                throw w.Fail($"it broadcasts {Shapes.Format(input.ShapeArray)} to {Shapes.Format(y.ShapeArray)} along an axis that depends on the batch");
+            else target[i] = y.ShapeArray[i];
+        }
+        return w.Add("Expand", [x, w.Int64s(target)]);
+    }
+
+    // softmax(q·kᵀ·scale + mask)·v, with the causal mask as a constant [L, S] of 0 and −∞ (key j is seen by query i when j ≤ i).
+    private static string Attention(GraphWriter w, Node node, string[] x, ScaledDotProductAttentionOp a, DType dtype)
+    {
+        var q = node.InputArray[0];
+        var k = node.InputArray[1];
+        int rank = q.Rank, l = q.ShapeArray[^2], s = k.ShapeArray[^2];
+        var perm = new long[rank];
+        for (int i = 0; i < rank; i++) perm[i] = i;
+        (perm[^1], perm[^2]) = (perm[^2], perm[^1]);
+        string scores = w.Add("MatMul", [x[0], w.Add("Transpose", [x[1]], Ints("perm", perm))]);
+        scores = w.Add("Mul", [scores, w.Scalar(a.Scale, dtype)]);
+        if (a.Causal)
+        {
+            var mask = new double[l * s];
+            for (int i = 0; i < l; i++)
+                for (int j = i + 1; j < s; j++) mask[i * s + j] = double.NegativeInfinity;
+            var maskTensor = Tensor.FromArray(mask, [l, s]).To(dtype);
+            scores = w.Add("Add", [scores, w.Constant(maskTensor)]);
+        }
+        string probabilities = w.Add("Softmax", [scores], Int("axis", -1));
+        return w.Add("MatMul", [probabilities, x[2]]);
+    }
+}
