@@ -6,15 +6,23 @@ namespace Backprop.Ops;
 internal sealed class ScalarDivideOp : Node
 {
     private Tensor? _x, _y;
+    private double _s;
     public override string Name => "div";
 
     public static Tensor Apply(Tensor x, double s)
     {
         var y = Elementwise.WithScalar("div", x, s, new DivideFunction(), scalarFirst: true);
-        return Autograd.ShouldRecord(x) ? Record(y, new ScalarDivideOp { _x = x, _y = y }, x) : y;
+        return Autograd.ShouldRecord(x) ? Record(y, new ScalarDivideOp { _x = x, _y = y, _s = s }, x) : y;
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -(g * Saved(_y) / Saved(_x));
+
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        dx[0] = g * -_s / (x * x);
+    }
 
     protected override void ReleaseSaved() => _x = _y = null;
 }
