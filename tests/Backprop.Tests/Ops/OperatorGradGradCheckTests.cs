@@ -17,7 +17,7 @@ public class OperatorGradGradCheckTests
         "squeeze", "unsqueeze", "permute", "transpose", "expand", "broadcast_to", "sum_to", "t", "narrow", "slice",
         "concat", "stack", "contiguous", "clone", "softmax", "log_softmax", "cross_entropy", "mse", "linear", "gelu",
         "silu", "softplus", "log1p", "erf", "sin", "cos", "masked_fill", "std", "layer_norm", "split", "chunk",
-        "l1", "batch_norm", "bce_with_logits",
+        "l1", "batch_norm", "bce_with_logits", "tril", "triu", "amax", "amin", "max", "min", "pad",
         // A case of an operator whose other cases run fused kernels without a recorded rule.
         "scaled_dot_product_attention [2,4,3] with an additive mask [4,4]",
     ];
