@@ -29,7 +29,7 @@ internal static class BackwardEngine
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of the computation has RequiresGrad set, or it was computed under NoGrad)");
         root.CheckAlive();
-        var seed = Seed("Backward", "the output", root, gradient, createGraph);
+        var seed = Seed("Backward", "output", root, gradient, createGraph);
         var pass = BackwardPass.Rent();
         try
         {
@@ -80,12 +80,12 @@ internal static class BackwardEngine
         {
             if (output.Numel != 1)
                 throw new InvalidOperationException(
-                    $"{api}: {which} has shape {Shapes.Format(output.ShapeArray)}, so it needs an explicit gradient of that shape (only a one-element output gets the implicit gradient 1)");
+                    $"{api}: the {which} has shape {Shapes.Format(output.ShapeArray)}, so it needs an explicit gradient of that shape (only a one-element output gets the implicit gradient 1)");
             return Storage.Empty(output.ShapeArray, output.DType).FillData(1);
         }
         if (!Shapes.Equal(gradient.ShapeArray, output.ShapeArray))
             throw new ArgumentException(
-                $"{api}: gradient shape {Shapes.Format(gradient.ShapeArray)} does not match the shape {Shapes.Format(output.ShapeArray)} of {which}");
+                $"{api}: gradient shape {Shapes.Format(gradient.ShapeArray)} does not match the {which} shape {Shapes.Format(output.ShapeArray)}");
         if (gradient.DType == output.DType) return gradient;
         if (!createGraph) return gradient.Detach().To(output.DType);
         using (RecordingFor(createGraph)) return gradient.To(output.DType);

@@ -121,9 +121,9 @@ public class DoubleBackwardTests
         var x = Leaf(1, 2);
         var y = x * 2.0;
         var nonScalar = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(y, x));
-        Assert.Contains("Autograd.Grad: output 0 has shape [2]", nonScalar.Message);
+        Assert.Contains("Autograd.Grad: the output 0 has shape [2]", nonScalar.Message);
         var shape = Assert.Throws<ArgumentException>(() => Backprop.Autograd.Grad(y, x, Tensor.Ones([3], DType.Float64)));
-        Assert.Contains("gradient shape [3] does not match the shape [2] of output 0", shape.Message);
+        Assert.Contains("gradient shape [3] does not match the output 0 shape [2]", shape.Message);
         var constant = Tensor.FromArray(new[] { 1.0 }, 1);
         var input = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(y.Sum(), constant));
         Assert.Contains("input 0 [1] does not require a gradient", input.Message);
