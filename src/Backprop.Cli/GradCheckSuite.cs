@@ -13,6 +13,9 @@ public sealed record GradCheckCase(string Operator, string Description, Func<Ten
 {
     /// <summary>Runs the check.</summary>
     public GradCheckResult Run() => GradCheck.Check(Function, Inputs(), Epsilon, AbsoluteTolerance, RelativeTolerance);
+
+    /// <summary>Runs the second-order check (<see cref="GradGradCheck"/>) on the same function and inputs.</summary>
+    public GradGradCheckResult RunSecondOrder() => GradGradCheck.Check(Function, Inputs(), Epsilon, AbsoluteTolerance, RelativeTolerance);
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 namespace Backprop;
 
 /// <summary>Switches gradient recording on and off.</summary>
-public static class Autograd
+public static partial class Autograd
 {
     // AsyncLocal rather than ThreadStatic: a no-grad scope must follow an async flow across threads, and
     // must not leak into other threads' work.
@@ -21,6 +21,19 @@ public static class Autograd
     }
 
     internal static void ExitNoGrad() => NoGradDepth.Value--;
+
+    /// <summary>Turns recording fully on (whatever NoGrad scopes enclose the call) and returns the depth to restore.</summary>
+    internal static int SuspendNoGrad()
+    {
+        int depth = NoGradDepth.Value;
+        if (depth != 0) NoGradDepth.Value = 0;
+        return depth;
+    }
+
+    internal static void RestoreNoGrad(int depth)
+    {
+        if (NoGradDepth.Value != depth) NoGradDepth.Value = depth;
+    }
 
     /// <summary>
     /// Within the returned scope every operator that records the graph checks its output, and the backward pass checks
@@ -74,6 +87,28 @@ public readonly struct NoGradScope : IDisposable
 {
     /// <inheritdoc/>
     public void Dispose() => Autograd.ExitNoGrad();
+}
+
+/// <summary>
+/// Recording on (for a backward pass that creates the graph) or off (for an ordinary one) until disposed, then as before.
+/// </summary>
+internal readonly struct RecordingScope : IDisposable
+{
+    private readonly int _restoreDepth;
+    private readonly bool _record;
+
+    public RecordingScope(bool record)
+    {
+        _record = record;
+        if (record) _restoreDepth = Autograd.SuspendNoGrad();
+        else Autograd.NoGrad();
+    }
+
+    public void Dispose()
+    {
+        if (_record) Autograd.RestoreNoGrad(_restoreDepth);
+        else Autograd.ExitNoGrad();
+    }
 }
 
 /// <summary>The scope returned by <see cref="Autograd.DetectAnomaly"/>; disposing it ends anomaly mode (the default value does nothing).</summary>

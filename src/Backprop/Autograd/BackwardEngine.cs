@@ -23,80 +23,131 @@ internal static class BackwardEngine
     // add up instead of losing updates. Striped by the leaf's identity: no lock object per tensor.
     private static readonly Lock[] LeafLocks = CreateLocks(64);
 
-    public static void Run(Tensor root, Tensor? gradient, bool retainGraph, IBackwardObserver? observer)
+    public static void Run(Tensor root, Tensor? gradient, bool retainGraph, bool createGraph, IBackwardObserver? observer)
     {
         if (!root.RequiresGrad)
             throw new InvalidOperationException(
                 "Backward: this tensor does not require a gradient (no input of the computation has RequiresGrad set, or it was computed under NoGrad)");
         root.CheckAlive();
-        if (gradient is null)
-        {
-            if (root.Numel != 1)
-                throw new InvalidOperationException(
-                    $"Backward: the output has shape {Shapes.Format(root.ShapeArray)}, so it needs an explicit gradient of that shape (only a one-element output gets the implicit gradient 1)");
-            gradient = Storage.Empty(root.ShapeArray, root.DType).FillData(1);
-        }
-        else if (!Shapes.Equal(gradient.ShapeArray, root.ShapeArray))
-        {
-            throw new ArgumentException(
-                $"Backward: gradient shape {Shapes.Format(gradient.ShapeArray)} does not match the output shape {Shapes.Format(root.ShapeArray)}");
-        }
-        else if (gradient.DType != root.DType)
-        {
-            gradient = gradient.Detach().To(root.DType);
-        }
-
-        bool anomaly = AnomalyDetection.IsEnabled;
+        var seed = Seed("Backward", "output", root, gradient, createGraph);
         var pass = BackwardPass.Rent();
-        Tensor?[] scratch = new Tensor?[4];
-        using var _ = Autograd.NoGrad();
         try
         {
-            pass.Walk(root, gradient);
-            for (int i = pass.OrderCount - 1; i >= 0; i--)
-            {
-                int slot = pass.OrderAt(i);
-                var t = pass.TensorAt(slot);
-                var g = pass.TakePending(slot);
-                if (g is null) continue;
-                var node = t.GradFn;
-                if (node is null || t.RetainsGrad)
-                {
-                    AccumulateLeaf(t, g);
-                    observer?.OnLeaf(t, g);
-                    if (node is null) continue;
-                }
-                if (node.IsReleased)
-                    throw new InvalidOperationException(
-                        $"backward through '{node.Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
-                if (t.IsScopeEnded)
-                    throw new InvalidOperationException(
-                        $"backward through '{node.Name}' (output {Shapes.Format(t.ShapeArray)}): its forward pass ran in a TensorScope that has ended, " +
-                        "so the values it saved were recycled; expected Backward() inside that scope");
-
-                var inputs = node.InputArray;
-                if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
-                var grads = scratch.AsSpan(0, inputs.Length);
-                grads.Clear();
-                node.Backward(g, grads);
-                for (int k = 0; k < inputs.Length; k++)
-                {
-                    var input = inputs[k];
-                    if (grads[k] is not { } gk || !input.RequiresGrad) { grads[k] = null; continue; }
-                    grads[k] = ReduceToInput(gk, input);
-                }
-                if (anomaly) AnomalyDetection.CheckGradients(node, g, grads);
-                observer?.OnStep(t, node, g, grads);
-                for (int k = 0; k < inputs.Length; k++)
-                    if (grads[k] is { } gk) pass.AddPending(inputs[k], gk);
-                if (!retainGraph) node.Release();
-            }
+            pass.Walk(root, seed);
+            Execute(pass, retainGraph, createGraph, observer, targets: null, leadsToTargets: null, captured: null);
         }
         finally
         {
             // Success or failure, nothing of this pass stays on the tensors: a failed pass leaves no gradient parked
             // for the next one to add in, and every claim is released for other passes.
             pass.Return();
+        }
+    }
+
+    /// <summary>
+    /// The gradients of <paramref name="outputs"/> (weighted by <paramref name="seeds"/>) with respect to
+    /// <paramref name="inputs"/>, without touching any <see cref="Tensor.Grad"/>: runs only the nodes whose gradients
+    /// lead to an input. An input the pass does not reach gets null.
+    /// </summary>
+    public static Tensor?[] Gradients(Tensor[] outputs, Tensor[] seeds, Tensor[] inputs, bool retainGraph, bool createGraph)
+    {
+        var pass = BackwardPass.Rent();
+        try
+        {
+            foreach (var output in outputs) pass.Walk(output);
+            for (int i = 0; i < outputs.Length; i++)
+                using (RecordingFor(createGraph)) pass.AddPending(outputs[i], seeds[i]);
+            var targets = new int[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++) targets[i] = pass.SlotOf(inputs[i]);
+            var captured = new Tensor?[inputs.Length];
+            Execute(pass, retainGraph, createGraph, null, targets, pass.LeadsToTargets(targets), captured);
+            return captured;
+        }
+        finally
+        {
+            pass.Return();
+        }
+    }
+
+    /// <summary>
+    /// The gradient a pass starts from at <paramref name="output"/>: 1 for a one-element output, else the caller's,
+    /// checked against the output's shape and converted to its dtype (detached unless the pass records the graph, where
+    /// a graph-connected seed is part of what is differentiated).
+    /// </summary>
+    internal static Tensor Seed(string api, string which, Tensor output, Tensor? gradient, bool createGraph)
+    {
+        if (gradient is null)
+        {
+            if (output.Numel != 1)
+                throw new InvalidOperationException(
+                    $"{api}: the {which} has shape {Shapes.Format(output.ShapeArray)}, so it needs an explicit gradient of that shape (only a one-element output gets the implicit gradient 1)");
+            return Storage.Empty(output.ShapeArray, output.DType).FillData(1);
+        }
+        if (!Shapes.Equal(gradient.ShapeArray, output.ShapeArray))
+            throw new ArgumentException(
+                $"{api}: gradient shape {Shapes.Format(gradient.ShapeArray)} does not match the {which} shape {Shapes.Format(output.ShapeArray)}");
+        if (gradient.DType == output.DType) return gradient;
+        if (!createGraph) return gradient.Detach().To(output.DType);
+        using (RecordingFor(createGraph)) return gradient.To(output.DType);
+    }
+
+    /// <summary>
+    /// A pass records its own operators exactly when it creates the graph, whatever the caller's scope: PyTorch's
+    /// engine, too, sets gradient mode to create_graph for the pass.
+    /// </summary>
+    private static RecordingScope RecordingFor(bool createGraph) => new(createGraph);
+
+    private static void Execute(BackwardPass pass, bool retainGraph, bool createGraph, IBackwardObserver? observer,
+        int[]? targets, bool[]? leadsToTargets, Tensor?[]? captured)
+    {
+        bool anomaly = AnomalyDetection.IsEnabled;
+        Tensor?[] scratch = new Tensor?[4];
+        using var recording = RecordingFor(createGraph);
+        for (int i = pass.OrderCount - 1; i >= 0; i--)
+        {
+            int slot = pass.OrderAt(i);
+            var t = pass.TensorAt(slot);
+            var g = pass.TakePending(slot);
+            if (g is null) continue;
+            var node = t.GradFn;
+            if (targets is not null)
+            {
+                // Autograd.Grad: hand the gradient to the caller, never to .Grad, and go on only towards other inputs.
+                for (int k = 0; k < targets.Length; k++)
+                    if (targets[k] == slot) captured![k] = g;
+                if (node is null || !leadsToTargets![slot]) continue;
+            }
+            else if (node is null || t.RetainsGrad)
+            {
+                AccumulateLeaf(t, g, createGraph);
+                observer?.OnLeaf(t, g);
+                if (node is null) continue;
+            }
+            if (node.IsReleased)
+                throw new InvalidOperationException(
+                    $"backward through '{node.Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+            if (t.IsScopeEnded)
+                throw new InvalidOperationException(
+                    $"backward through '{node.Name}' (output {Shapes.Format(t.ShapeArray)}): its forward pass ran in a TensorScope that has ended, " +
+                    "so the values it saved were recycled; expected Backward() inside that scope");
+
+            var inputs = node.InputArray;
+            if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
+            var grads = scratch.AsSpan(0, inputs.Length);
+            grads.Clear();
+            if (createGraph) node.RecordedBackward(g, grads);
+            else node.Backward(g, grads);
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var input = inputs[k];
+                if (grads[k] is not { } gk || !input.RequiresGrad) { grads[k] = null; continue; }
+                grads[k] = ReduceToInput(gk, input);
+            }
+            if (anomaly) AnomalyDetection.CheckGradients(node, g, grads);
+            observer?.OnStep(t, node, g, grads);
+            for (int k = 0; k < inputs.Length; k++)
+                if (grads[k] is { } gk) pass.AddPending(inputs[k], gk);
+            if (!retainGraph) node.Release();
         }
     }
 
@@ -115,12 +166,21 @@ internal static class BackwardEngine
         return grad;
     }
 
-    private static void AccumulateLeaf(Tensor leaf, Tensor g)
+    private static void AccumulateLeaf(Tensor leaf, Tensor g, bool createGraph)
     {
         lock (LeafLocks[(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(leaf) & int.MaxValue) % LeafLocks.Length])
         {
             var existing = leaf.Grad;
-            if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
+            if ((createGraph && g.RequiresGrad) || existing is { RequiresGrad: true })
+            {
+                // The gradient is part of a graph (or the one already there is): summed out of place with recorded
+                // operators, so the leaf's gradient stays differentiable and no graph sees a value change under it.
+                // A copy, not g itself, which may be another tensor's gradient too.
+                leaf.Grad = existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType
+                    ? g.Clone()
+                    : existing + g;
+            }
+            else if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
             {
                 // A private copy (g may be shared with other tensors' gradients or be the caller's own tensor), in a
                 // buffer outside any TensorScope: a leaf's gradient outlives the step that computed it.

@@ -52,6 +52,32 @@ internal sealed class BackwardPass
 
     }
 
+    /// <summary>
+    /// For a pass that computes the gradients of some tensors only (<see cref="Autograd.Grad(Tensor[], Tensor[], Tensor?[], bool, bool?, bool)"/>):
+    /// which slots lead to one of <paramref name="targetSlots"/> through their node's inputs, so the pass runs only the
+    /// nodes whose gradients reach a target. Indexed by slot.
+    /// </summary>
+    public bool[] LeadsToTargets(ReadOnlySpan<int> targetSlots)
+    {
+        var isTarget = new bool[_count];
+        foreach (int slot in targetSlots)
+            if (slot >= 0) isTarget[slot] = true;
+        var leads = new bool[_count];
+        // Topological order puts every tensor after the inputs of its node, so their answers are known here.
+        for (int i = 0; i < _orderCount; i++)
+        {
+            int slot = _order[i];
+            var inputs = _tensors[slot].GradFn?.InputArray;
+            if (inputs is null) continue;
+            foreach (var input in inputs)
+            {
+                int child = input.RequiresGrad ? SlotOf(input) : -1;
+                if (child >= 0 && (isTarget[child] || leads[child])) { leads[slot] = true; break; }
+            }
+        }
+        return leads;
+    }
+
     /// <summary>The number of tensors in topological order.</summary>
     public int OrderCount => _orderCount;
 
@@ -76,7 +102,8 @@ internal sealed class BackwardPass
         _pending[slot] = _pending[slot] is { } sum ? sum + g : g;
     }
 
-    private int SlotOf(Tensor t)
+    /// <summary>The slot of a tensor this pass reached, or −1.</summary>
+    public int SlotOf(Tensor t)
     {
         if (t.PassOwner == _token) return t.PassSlot;
         return _shared is not null && _shared.TryGetValue(t, out int slot) ? slot : -1;
@@ -104,9 +131,19 @@ internal sealed class BackwardPass
     /// </summary>
     public void Walk(Tensor root, Tensor rootGradient)
     {
+        Walk(root);
+        _pending[0] = rootGradient;
+    }
+
+    /// <summary>
+    /// Adds the tensors reachable from one more root to the topological order (those already reached stay where they
+    /// are), so several outputs share one pass.
+    /// </summary>
+    public void Walk(Tensor root)
+    {
+        if (SlotOf(root) >= 0) return;
         int depth = 0;
         _stack[depth++] = (Claim(root), 0);
-        _pending[0] = rootGradient;
         while (depth > 0)
         {
             var (slot, next) = _stack[--depth];

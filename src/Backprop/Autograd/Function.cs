@@ -57,7 +57,7 @@ public abstract class Function
 
     /// <summary>
     /// Runs <see cref="Forward"/> on <paramref name="inputs"/> and, when recording is on and some input requires a
-    /// gradient, records the operation on the output so that <see cref="Tensor.Backward(Tensor?, bool)"/> reaches
+    /// gradient, records the operation on the output so that <see cref="Tensor.Backward(Tensor?, bool?, bool)"/> reaches
     /// <see cref="Backward"/>. An integer output is never recorded (it carries no gradient).
     /// </summary>
     /// <exception cref="ArgumentException">An input is null, or <see cref="Forward"/> returned null.</exception>

@@ -82,40 +82,50 @@ public static class GradCheck
         {
             if (!x[i].DType.IsFloatingPoint()) continue;
             var analytic = x[i].Grad?.ToDoubleArray() ?? new double[x[i].Numel];
-            var data = x[i].Array<double>();
-            double maxAbs = 0, maxRel = 0, worstScore = double.NegativeInfinity, worstA = 0, worstN = 0;
-            int worst = 0;
-            bool passed = true;
-            for (int j = 0; j < data.Length; j++)
-            {
-                double saved = data[j];
-                data[j] = saved + epsilon;
-                double plus = Objective(record: false);
-                data[j] = saved - epsilon;
-                double minus = Objective(record: false);
-                data[j] = saved;
-                double numeric = (plus - minus) / (2 * epsilon);
-                // Non-finite on either side: nothing to compare, so the error is infinite (not NaN, which would
-                // compare false with everything and pass); written so that no NaN reaches a comparison.
-                bool finite = double.IsFinite(analytic[j]) && double.IsFinite(numeric);
-                double err = finite ? Math.Abs(analytic[j] - numeric) : double.PositiveInfinity;
-                double rel = finite ? err / Math.Max(Math.Abs(numeric), 1e-8) : double.PositiveInfinity;
-                double allowed = finite ? absoluteTolerance + relativeTolerance * Math.Abs(numeric) : 0;
-                if (!(err <= allowed)) passed = false;
-                maxAbs = Math.Max(maxAbs, err);
-                maxRel = Math.Max(maxRel, rel);
-                double score = finite ? err - allowed : double.PositiveInfinity;
-                if (score > worstScore)
-                {
-                    worstScore = score;
-                    worst = j;
-                    worstA = analytic[j];
-                    worstN = numeric;
-                }
-            }
-            reports.Add(new GradCheckInputReport(i, x[i].Shape.ToArray(), maxAbs, maxRel, Unravel(worst, x[i].ShapeArray), worstA, worstN, passed));
+            reports.Add(CompareElements(i, x[i], analytic, () => Objective(record: false), epsilon, absoluteTolerance, relativeTolerance));
         }
         return new GradCheckResult(reports.All(r => r.Passed), reports);
+    }
+
+    /// <summary>
+    /// Compares an analytic gradient of a float64 tensor <paramref name="x"/> with central differences of
+    /// <paramref name="objective"/>, perturbing each element of <paramref name="x"/> in place (and restoring it).
+    /// </summary>
+    internal static GradCheckInputReport CompareElements(int input, Tensor x, double[] analytic, Func<double> objective,
+        double epsilon, double absoluteTolerance, double relativeTolerance)
+    {
+        var data = x.Array<double>();
+        double maxAbs = 0, maxRel = 0, worstScore = double.NegativeInfinity, worstA = 0, worstN = 0;
+        int worst = 0;
+        bool passed = true;
+        for (int j = 0; j < analytic.Length; j++)
+        {
+            double saved = data[j];
+            data[j] = saved + epsilon;
+            double plus = objective();
+            data[j] = saved - epsilon;
+            double minus = objective();
+            data[j] = saved;
+            double numeric = (plus - minus) / (2 * epsilon);
+            // Non-finite on either side: nothing to compare, so the error is infinite (not NaN, which would
+            // compare false with everything and pass); written so that no NaN reaches a comparison.
+            bool finite = double.IsFinite(analytic[j]) && double.IsFinite(numeric);
+            double err = finite ? Math.Abs(analytic[j] - numeric) : double.PositiveInfinity;
+            double rel = finite ? err / Math.Max(Math.Abs(numeric), 1e-8) : double.PositiveInfinity;
+            double allowed = finite ? absoluteTolerance + relativeTolerance * Math.Abs(numeric) : 0;
+            if (!(err <= allowed)) passed = false;
+            maxAbs = Math.Max(maxAbs, err);
+            maxRel = Math.Max(maxRel, rel);
+            double score = finite ? err - allowed : double.PositiveInfinity;
+            if (score > worstScore)
+            {
+                worstScore = score;
+                worst = j;
+                worstA = analytic[j];
+                worstN = numeric;
+            }
+        }
+        return new GradCheckInputReport(input, x.Shape.ToArray(), maxAbs, maxRel, Unravel(worst, x.ShapeArray), worstA, worstN, passed);
     }
 
     private static int[] Unravel(int flat, int[] shape)

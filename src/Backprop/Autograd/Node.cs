@@ -33,6 +33,38 @@ public abstract class Node
     /// </summary>
     internal abstract void Backward(Tensor gradOutput, Span<Tensor?> gradInputs);
 
+    /// <summary>
+    /// The same gradients as <see cref="Backward"/>, computed with the library's own recorded operators from the
+    /// node's inputs (never from detached saved copies), so they are graph-connected and can be differentiated again.
+    /// The engine calls it with recording on when a pass is asked to create the graph (<c>createGraph: true</c>).
+    /// An operator without such a rule refuses, rather than hand back a gradient whose own derivative would be wrong.
+    /// </summary>
+    internal virtual void RecordedBackward(Tensor gradOutput, Span<Tensor?> gradInputs) =>
+        throw new NotSupportedException(
+            $"double backward through '{Name}' is not supported yet: its backward rule is not written with differentiable operators, " +
+            "so createGraph: true (Autograd.Grad, Backward) cannot record it; see docs/architecture.md for the operators that support it");
+
+    /// <summary>
+    /// Input <paramref name="index"/> as a rule with <see cref="RecordedBackward"/> reads it: the graph-connected tensor
+    /// itself, checked as a saved value is (released by an earlier pass, or written in place since the forward pass).
+    /// </summary>
+    protected Tensor Input(int index) => IsReleased ? Saved(null) : Saved(_inputs[index]);
+
+    /// <summary>
+    /// <see cref="RecordedBackward"/> for an element-wise operator whose local derivative is piecewise constant (relu,
+    /// abs, clamp, max/min): the slopes are its ordinary backward of a gradient of ones, constants of the graph, and
+    /// each input's gradient is g times its slopes — differentiable in g, with the second derivative 0 it has.
+    /// </summary>
+    protected void LocallyLinearBackward(Tensor g, Span<Tensor?> gradInputs)
+    {
+        using (Autograd.NoGrad()) Backward(Tensor.OnesLike(g), gradInputs);
+        for (int k = 0; k < gradInputs.Length; k++)
+            if (gradInputs[k] is { } slopes) gradInputs[k] = g * slopes;
+    }
+
+    /// <summary>Whether input <paramref name="index"/> needs a gradient.</summary>
+    protected bool Wants(int index) => _inputs[index].RequiresGrad;
+
     /// <summary>Drops references to saved forward values so their buffers can be reclaimed.</summary>
     protected virtual void ReleaseSaved() { }
 

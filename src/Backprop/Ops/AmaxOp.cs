@@ -47,5 +47,8 @@ internal sealed class AmaxOp : Node
         dx[0] = g / count * mask;
     }
 
+    // The rule above divides g by constant counts and multiplies it by a constant mask: already recorded operators.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => Backward(g, dx);
+
     protected override void ReleaseSaved() => (_x, _y) = (null, null);
 }

@@ -13,4 +13,7 @@ internal sealed class CastOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g;
+
+    // The rule above is already written with recorded operators (on the gradient and constants only).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => Backward(g, dx);
 }

@@ -60,4 +60,14 @@ internal sealed class ConcatOp : Node
             start += _sizes[i];
         }
     }
+
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        int start = 0;
+        for (int i = 0; i < _sizes.Length; i++)
+        {
+            if (Wants(i)) dx[i] = g.Narrow(_axis, start, _sizes[i]);
+            start += _sizes[i];
+        }
+    }
 }

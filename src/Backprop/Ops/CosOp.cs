@@ -16,5 +16,8 @@ internal sealed class CosOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new CosFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = -(g * Input(0).Sin());
+
     protected override void ReleaseSaved() => _x = null;
 }

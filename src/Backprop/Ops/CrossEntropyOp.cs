@@ -141,6 +141,36 @@ internal sealed class CrossEntropyOp : Node
         dx[0] = backward.Output;
     }
 
+    // Per row the gradient is affine in the probabilities, u·(p ⊙ a − b), a and b set by the label, the class weights
+    // and the smoothing. The fused kernel itself gives the constant parts (its result at p = 1 and at p = 0), so the
+    // recorded rule is (softmax(x)·slope + offset)·g: the same values, differentiable in the logits and in g.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var offset = KernelGradient(0);
+        Tensor slope;
+        using (Autograd.NoGrad()) slope = KernelGradient(1) - offset;
+        var p = SoftmaxOp.Apply(Input(0), log: false);
+        var upstream = _reduction == Reduction.None ? g.Reshape([.. g.ShapeArray, 1]) : g;
+        dx[0] = (p * slope + offset) * upstream;
+    }
+
+    /// <summary>The fused backward at probabilities all equal to <paramref name="probability"/>, for an upstream gradient of 1.</summary>
+    private Tensor KernelGradient(double probability)
+    {
+        var shape = Saved(_probabilities).ShapeArray;
+        var dtype = _probabilities!.DType;
+        var labels = Saved(_labels);
+        var backward = new BackwardAction
+        {
+            Probabilities = Tensor.Full(shape, probability, dtype), Labels = labels, Weight = _weight is null ? null : Saved(_weight),
+            Output = Storage.Empty(shape, dtype), Smoothing = _smoothing, IgnoreIndex = _ignoreIndex,
+            RowUpstream = _reduction == Reduction.None ? Tensor.Ones(labels.ShapeArray, dtype) : null,
+            Upstream = _reduction switch { Reduction.Mean => 1 / _denominator, Reduction.Sum => 1, _ => 0 },
+        };
+        DTypeDispatch.Run(dtype, ref backward);
+        return backward.Output;
+    }
+
     private struct BackwardAction : IDTypeAction
     {
         public Tensor Probabilities, Labels, Output;

@@ -21,5 +21,13 @@ internal sealed class DivideOp : Node
         if (InputArray[1].RequiresGrad) dx[1] = -(g * Saved(_y) / b);
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var b = Input(1);
+        if (Wants(0)) dx[0] = g / b;
+        if (Wants(1)) dx[1] = -(g * Input(0)) / (b * b);
+    }
+
     protected override void ReleaseSaved() => _b = _y = null;
 }

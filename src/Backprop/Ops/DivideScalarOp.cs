@@ -18,4 +18,7 @@ internal sealed class DivideScalarOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g * (1.0 / _s);
+
+    // The rule above is already written with recorded operators (on the gradient and constants only).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => Backward(g, dx);
 }

@@ -16,5 +16,12 @@ internal sealed class ErfOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new ErfFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        dx[0] = g * ((x * x).Neg().Exp() * 1.1283791670955126); // 2/√π
+    }
+
     protected override void ReleaseSaved() => _x = null;
 }

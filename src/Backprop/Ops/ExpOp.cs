@@ -15,5 +15,8 @@ internal sealed class ExpOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new ExpFunction());
+
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Input(0).Exp();
     protected override void ReleaseSaved() => _y = null;
 }

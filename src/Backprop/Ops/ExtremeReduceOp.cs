@@ -47,6 +47,21 @@ internal sealed class ExtremeReduceOp : Node
         dx[0] = scatter.Result;
     }
 
+    // g spread over the reduced axis times a constant one-hot mask at the extreme (the rule above for a gradient of ones).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        Tensor mask;
+        using (Autograd.NoGrad()) mask = MaskOf(g);
+        dx[0] = ExpandOp.Apply(g, _inputShape) * mask;
+    }
+
+    private Tensor MaskOf(Tensor g)
+    {
+        Span<Tensor?> ones = [null];
+        Backward(Tensor.OnesLike(g), ones);
+        return ones[0]!;
+    }
+
     /// <summary>The forward (values to extremes and their positions) or the backward (the gradient to those positions).</summary>
     private struct ReduceAction : IDTypeAction
     {

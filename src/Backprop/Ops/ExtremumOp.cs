@@ -31,6 +31,9 @@ internal sealed class ExtremumOp : Node
         if (InputArray[1].RequiresGrad) dx[1] = GradientOf(g, b, a, _max);
     }
 
+    // A piecewise-constant local derivative: the gradient is g times constant slopes (zero second derivative).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => LocallyLinearBackward(g, dx);
+
     /// <summary>
     /// The gradient of max(self, other) (or min) for <paramref name="self"/>, in the broadcast shape: g where self
     /// wins, g/2 on a tie, 0 where it loses — selected, not multiplied, so a loser gets 0 even from an infinite g.

@@ -26,5 +26,8 @@ internal sealed class ExtremumScalarOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new ConstantExtremumGradient(_s, _max));
 
+    // A piecewise-constant local derivative: the gradient is g times constant slopes (zero second derivative).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => LocallyLinearBackward(g, dx);
+
     protected override void ReleaseSaved() => _x = null;
 }

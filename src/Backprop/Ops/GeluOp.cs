@@ -30,5 +30,26 @@ internal sealed class GeluOp : Node
         ? Elementwise.Gradient(g, Saved(_x), new GeluTanhFunction())
         : Elementwise.Gradient(g, Saved(_x), new GeluFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    // Exact: Φ(x) + x·φ(x). Tanh form: ½(1 + tanh u) + ½x(1 − tanh²u)·u′ with u = √(2/π)(x + 0.044715x³).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        if (_approximation == GeluApproximation.Tanh)
+        {
+            const double c = 0.7978845608028654, k = 0.044715; // √(2/π)
+            var t = ((x + x * x * x * k) * c).Tanh();
+            var slope = (t + 1.0) * 0.5 + x * (1.0 - t * t) * ((x * x * (3 * k) + 1.0) * (0.5 * c));
+            dx[0] = g * slope;
+        }
+        else
+        {
+            const double invSqrt2 = 0.7071067811865476, invSqrt2Pi = 0.3989422804014327;
+            var cdf = ((x * invSqrt2).Erf() + 1.0) * 0.5;
+            var pdf = (x * x * -0.5).Exp() * invSqrt2Pi;
+            dx[0] = g * (cdf + x * pdf);
+        }
+    }
+
     protected override void ReleaseSaved() => _x = null;
 }

@@ -11,7 +11,7 @@ namespace Backprop.Ops;
 internal sealed class LayerNormOp : Node
 {
     private Tensor? _x, _weight, _mean, _rstd;
-    private bool _hasBias;
+    private bool _hasWeight, _hasBias;
     private double _eps;
     public override string Name => "layer_norm";
 
@@ -22,7 +22,7 @@ internal sealed class LayerNormOp : Node
     internal bool HasBias => _hasBias;
 
     /// <summary>Whether there is a weight (the second input).</summary>
-    internal bool HasWeight => InputArray.Length == (_hasBias ? 3 : 2);
+    internal bool HasWeight => _hasWeight;
 
     public static Tensor Apply(Tensor x, Tensor? weight, Tensor? bias, double eps)
     {
@@ -50,7 +50,10 @@ internal sealed class LayerNormOp : Node
             _ => [x, weight!, bias!],
         };
         if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new LayerNormOp { _x = xc, _weight = wc, _mean = forward.Mean, _rstd = forward.Rstd, _hasBias = bias is not null, _eps = eps }, inputs);
+        return Record(y, new LayerNormOp
+        {
+            _x = xc, _weight = wc, _mean = forward.Mean, _rstd = forward.Rstd, _hasWeight = weight is not null, _hasBias = bias is not null, _eps = eps,
+        }, inputs);
     }
 
     private static void CheckParameter(string name, Tensor? p, Tensor x, int cols)
@@ -102,6 +105,23 @@ internal sealed class LayerNormOp : Node
         dx[0] = backward.Dx;
         if (weightSlot > 0) dx[weightSlot] = backward.Dw;
         if (biasSlot > 0) dx[biasSlot] = backward.Db;
+    }
+
+    // Recomputed from the input with recorded operators: x̂ = (x − μ)·r, r = 1/√(σ² + ε), and with gw = g·w
+    // dx = r·(gw − mean(gw) − x̂·mean(gw·x̂)), dw = Σ g·x̂, db = Σ g over the rows.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        int last = x.Rank - 1, cols = x.ShapeArray[^1];
+        var centered = x - x.Mean(last, keepDim: true);
+        var rstd = 1.0 / ((centered * centered).Mean(last, keepDim: true) + _eps).Sqrt();
+        var normalized = centered * rstd;
+        int biasIndex = _hasWeight ? 2 : 1;
+        var gw = _hasWeight ? g * Input(1) : g;
+        if (Wants(0))
+            dx[0] = rstd * (gw - gw.Mean(last, keepDim: true) - normalized * (gw * normalized).Mean(last, keepDim: true));
+        if (_hasWeight && Wants(1)) dx[1] = (g * normalized).Reshape(-1, cols).Sum(0);
+        if (_hasBias && Wants(biasIndex)) dx[biasIndex] = g.Reshape(-1, cols).Sum(0);
     }
 
     private struct BackwardAction : IDTypeAction

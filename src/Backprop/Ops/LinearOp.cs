@@ -72,6 +72,14 @@ internal sealed class LinearOp : Node
         if (inputs.Length == 3) dx[2] = backward.GradB;
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        if (Wants(0)) dx[0] = MatMulOp.Apply(g, Input(1));
+        if (Wants(1)) dx[1] = MatMulOp.Apply(g.Transpose(0, 1), Input(0));
+        if (InputArray.Length == 3 && Wants(2)) dx[2] = g.Sum(0);
+    }
+
     private struct BackwardAction : IDTypeAction
     {
         public Tensor G, X, W;

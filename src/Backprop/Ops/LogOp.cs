@@ -15,5 +15,8 @@ internal sealed class LogOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new LogFunction());
+
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = g / Input(0);
     protected override void ReleaseSaved() => _x = null;
 }

@@ -37,5 +37,8 @@ internal sealed class MaskedFillOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Tensor.Where(Saved(_mask), Tensor.Zeros([], g.DType), g);
 
+    // The rule above is already written with recorded operators (on the gradient and constants only).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => Backward(g, dx);
+
     protected override void ReleaseSaved() => _mask = _maskSource = null;
 }

@@ -44,6 +44,16 @@ internal sealed class MatMulOp : Node
         }
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    // The batch axes of a broadcast operand are summed back by the engine, with recorded sums.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var a = Input(0);
+        var b = Input(1);
+        if (Wants(0)) dx[0] = Apply(g, b.Transpose(-2, -1));
+        if (Wants(1)) dx[1] = Apply(a.Transpose(-2, -1), g);
+    }
+
     /// <summary>A contiguous [..., r, c] tensor viewed as one [(...)·r, c] matrix.</summary>
     private static Tensor FoldBatch(Tensor t) => t.ViewData([t.Numel / t.ShapeArray[^1], t.ShapeArray[^1]]);
 

@@ -20,5 +20,12 @@ internal sealed class MultiplyOp : Node
         if (InputArray[1].RequiresGrad) dx[1] = g * Saved(_a);
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        if (Wants(0)) dx[0] = g * Input(1);
+        if (Wants(1)) dx[1] = g * Input(0);
+    }
+
     protected override void ReleaseSaved() => _a = _b = null;
 }

@@ -60,6 +60,19 @@ internal sealed class PadOp : Node
         dx[0] = result;
     }
 
+    // The gradient of a pad is the opposite pad (a crop, or zeros where the forward cropped), recorded.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        int rank = _before.Length;
+        var pads = new int[2 * rank];
+        for (int pair = 0; pair < rank; pair++)
+        {
+            pads[2 * pair] = -_before[rank - 1 - pair];
+            pads[2 * pair + 1] = -_after[rank - 1 - pair];
+        }
+        dx[0] = Apply(g, pads, 0);
+    }
+
     /// <summary>
     /// The block of the input that survives (its shape, where it starts in the input and where in the output); false
     /// when it is empty.

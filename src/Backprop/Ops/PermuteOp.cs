@@ -29,4 +29,6 @@ internal sealed class PermuteOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g.PermuteData(_inverse);
+
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = g.Permute(_inverse);
 }

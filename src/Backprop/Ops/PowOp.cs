@@ -37,6 +37,27 @@ internal sealed class PowOp : Node
         dx[1] = db;
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    // The same special values as the rule above, by selection on constant masks.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var a = Input(0);
+        var b = Input(1);
+        var zero = Tensor.Zeros([], g.DType);
+        if (Wants(0))
+        {
+            Tensor exponentZero;
+            using (Autograd.NoGrad()) exponentZero = b.Eq(0);
+            dx[0] = Tensor.Where(exponentZero, zero, g * (b * a.Pow(b - 1)));
+        }
+        if (Wants(1))
+        {
+            Tensor constantBase;
+            using (Autograd.NoGrad()) constantBase = a.Eq(0).To(g.DType) * b.Ge(0).To(g.DType);
+            dx[1] = g * Tensor.Where(constantBase, zero, a.Pow(b) * a.Log());
+        }
+    }
+
     /// <summary>Both local-gradient products in one pass; an empty span is a gradient nobody needs.</summary>
     private static void Gradients<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, Span<T> da, Span<T> db)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -22,5 +22,9 @@ internal sealed class PowScalarOp : Node
     internal override void Backward(Tensor g, Span<Tensor?> dx) =>
         dx[0] = _s == 0 ? Tensor.ZerosLike(Saved(_x)) : g * (Saved(_x).Pow(_s - 1) * _s);
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) =>
+        dx[0] = _s == 0 ? Tensor.ZerosLike(Input(0)) : g * (Input(0).Pow(_s - 1) * _s);
+
     protected override void ReleaseSaved() => _x = null;
 }

@@ -16,5 +16,8 @@ internal sealed class ReluOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
 
+    // A piecewise-constant local derivative: the gradient is g times constant slopes (zero second derivative).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => LocallyLinearBackward(g, dx);
+
     protected override void ReleaseSaved() => _y = null;
 }

@@ -43,4 +43,6 @@ internal sealed class ReshapeOp : Node
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g.ContiguousData().ViewData(_inputShape);
+
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = g.Reshape(_inputShape);
 }

@@ -20,5 +20,12 @@ internal sealed class ScalarDivideOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = -(g * Saved(_y) / Saved(_x));
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        dx[0] = g * -_s / (x * x);
+    }
+
     protected override void ReleaseSaved() => _x = _y = null;
 }

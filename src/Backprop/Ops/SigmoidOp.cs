@@ -16,5 +16,12 @@ internal sealed class SigmoidOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new SigmoidFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var s = Input(0).Sigmoid();
+        dx[0] = g * (s * (1.0 - s));
+    }
+
     protected override void ReleaseSaved() => _y = null;
 }

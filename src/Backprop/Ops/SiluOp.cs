@@ -16,5 +16,13 @@ internal sealed class SiluOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new SiluFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        var s = x.Sigmoid();
+        dx[0] = g * (s * (1.0 + x * (1.0 - s)));
+    }
+
     protected override void ReleaseSaved() => _x = null;
 }

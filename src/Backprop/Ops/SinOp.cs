@@ -16,5 +16,8 @@ internal sealed class SinOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new SinFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = g * Input(0).Cos();
+
     protected override void ReleaseSaved() => _x = null;
 }

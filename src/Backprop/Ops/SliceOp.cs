@@ -40,16 +40,22 @@ internal sealed class SliceOp : Node
         return Record(y, new SliceOp { _inputShape = x.ShapeArray, _axis = axis, _start = start, _step = step }, x);
     }
 
-    internal override void Backward(Tensor g, Span<Tensor?> dx)
+    internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Place(g, _inputShape, _axis, _start, _step);
+
+    /// <summary>A zero tensor of <paramref name="shape"/> with <paramref name="g"/> written at the sliced positions.</summary>
+    internal static Tensor Place(Tensor g, int[] shape, int axis, int start, int step)
     {
-        var result = Storage.Zeros(_inputShape, g.DType);
+        var result = Storage.Zeros(shape, g.DType);
         var strides = (int[])result.StridesArray.Clone();
-        int offset = _start * strides[_axis];
-        strides[_axis] *= _step;
+        int offset = start * strides[axis];
+        strides[axis] *= step;
         var scatter = new ScatterAction { Source = g.ContiguousData(), Destination = result, Offset = offset, Shape = g.ShapeArray, Strides = strides };
         DTypeDispatch.RunAny(g.DType, ref scatter);
-        dx[0] = result;
+        return result;
     }
+
+    // The placement into zeros is an operator of its own, whose gradient is this slice again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = SliceBackwardOp.Apply(g, _inputShape, _axis, _start, _step);
 
     /// <summary>A contiguous source written into a strided region of a destination tensor.</summary>
     internal struct ScatterAction : IAnyDTypeAction

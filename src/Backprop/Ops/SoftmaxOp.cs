@@ -45,6 +45,15 @@ internal sealed class SoftmaxOp : Node
         DTypeDispatch.Run(y.DType, ref backward);
     }
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    // softmax: y ⊙ (g − Σ g·y); log-softmax: g − softmax(x)·Σ g, with y recomputed from the input.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var p = Apply(Input(0), log: false);
+        int last = p.Rank - 1;
+        dx[0] = _log ? g - p * g.Sum(last, keepDim: true) : p * (g - (g * p).Sum(last, keepDim: true));
+    }
+
     /// <summary>The forward (no <see cref="Gradient"/>: Input is x) or the backward (Input is the saved output y).</summary>
     private struct SoftmaxAction : IDTypeAction
     {

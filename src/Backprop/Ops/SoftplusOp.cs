@@ -29,5 +29,15 @@ internal sealed class SoftplusOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_x), new SoftplusFunction(_beta, _threshold));
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    // σ(βx) below the threshold, 1 above it (where the forward is x itself), as PyTorch.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var z = Input(0) * _beta;
+        Tensor smooth;
+        using (Autograd.NoGrad()) smooth = z.Le(_threshold);
+        dx[0] = g * Tensor.Where(smooth, z.Sigmoid(), Tensor.Ones([], g.DType));
+    }
+
     protected override void ReleaseSaved() => _x = null;
 }

@@ -20,5 +20,14 @@ internal sealed class StdOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new StdGradient());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var variance = Input(0);
+        Tensor constant;
+        using (Autograd.NoGrad()) constant = Saved(_y).Eq(0);
+        dx[0] = Tensor.Where(constant, Tensor.Zeros([], g.DType), g / (variance.Sqrt() * 2));
+    }
+
     protected override void ReleaseSaved() => _y = null;
 }

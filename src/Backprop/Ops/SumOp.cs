@@ -55,6 +55,9 @@ internal sealed class SumOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = g.ExpandData(_inputShape);
 
+    // Spreading is itself recorded (an expand), so its own gradient sums back.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = ExpandOp.Apply(g, _inputShape);
+
     private struct SumAction : IDTypeAction
     {
         public Tensor X, Y;

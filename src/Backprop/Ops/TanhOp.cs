@@ -16,5 +16,12 @@ internal sealed class TanhOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Elementwise.Gradient(g, Saved(_y), new TanhFunction());
 
+    // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var t = Input(0).Tanh();
+        dx[0] = g * (1.0 - t * t);
+    }
+
     protected override void ReleaseSaved() => _y = null;
 }

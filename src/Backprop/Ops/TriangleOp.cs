@@ -28,6 +28,9 @@ internal sealed class TriangleOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Triangle(g, _diagonal, _upper);
 
+    // Masking is linear and its own transpose: the recorded gradient is the same operator applied to g.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = Apply(g, _diagonal, _upper);
+
     private static Tensor Triangle(Tensor x, int diagonal, bool upper)
     {
         var action = new TriangleAction { X = x.ContiguousData(), Y = Storage.Empty(x.ShapeArray, x.DType), Diagonal = diagonal, Upper = upper };

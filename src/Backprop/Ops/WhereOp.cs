@@ -57,5 +57,8 @@ internal sealed class WhereOp : Node
         dx[1] = Tensor.Where(mask, zero, g);
     }
 
+    // The rule above is already written with recorded operators (on the gradient and constants only).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => Backward(g, dx);
+
     protected override void ReleaseSaved() => _mask = _condition = null;
 }

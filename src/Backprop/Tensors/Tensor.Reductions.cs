@@ -34,9 +34,10 @@ public sealed partial class Tensor
     public Tensor Var(int[]? axes = null, int correction = 1, bool keepDim = false)
     {
         axes ??= [];
-        // The mean is detached: its gradient path is exactly zero (Σ(x − mean) = 0), so the gradient is PyTorch's
-        // 2(x − mean)/(N − correction) — and a non-finite element cannot spread NaN to all the others through it.
-        var centered = this - Mean(axes, keepDim: true).Detach();
+        // The mean's first-order gradient path is exactly zero (Σ(x − mean) = 0), so the ordinary backward skips it: the
+        // gradient is PyTorch's 2(x − mean)/(N − correction), and a non-finite element cannot spread NaN to all the others
+        // through it. A backward that creates the graph keeps the path, which second derivatives need.
+        var centered = this - Ops.FirstOrderConstantOp.Apply(Mean(axes, keepDim: true));
         double n = Count(axes) - correction;
         return (centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0));
     }

@@ -4,7 +4,7 @@ namespace Backprop;
 
 /// <summary>
 /// An n-dimensional array of float32, float64 or int32 values that can record the operators applied to it,
-/// so that <see cref="Backward(Tensor?, bool)"/> can compute gradients by reverse-mode differentiation.
+/// so that <see cref="Backward(Tensor?, bool?, bool)"/> can compute gradients by reverse-mode differentiation.
 /// A scalar is a 0-d tensor. Views (reshape, transpose, slices, expand) share storage with their source.
 /// </summary>
 public sealed partial class Tensor
@@ -114,7 +114,7 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool)"/>; null before.</summary>
+    /// <summary>The accumulated gradient of a leaf after <see cref="Backward(Tensor?, bool?, bool)"/>; null before.</summary>
     public Tensor? Grad { get; set; }
 
     /// <summary>The operator that produced this tensor, or null for a leaf.</summary>

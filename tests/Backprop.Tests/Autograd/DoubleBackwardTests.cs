@@ -1,0 +1,210 @@
+namespace Backprop.Tests.Autograd;
+
+/// <summary>Autograd.Grad and createGraph: the functional backward, gradients of gradients, and their errors.</summary>
+public class DoubleBackwardTests
+{
+    private static Tensor Leaf(params double[] values)
+    {
+        var t = Tensor.FromArray(values, values.Length);
+        t.RequiresGrad = true;
+        return t;
+    }
+
+    private static void AssertClose(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 12);
+    }
+
+    [Fact]
+    public void GradReturnsTheGradientWithoutTouchingGrad()
+    {
+        var x = Leaf(1, 2, 3);
+        var y = (x * x * x).Sum();
+        var g = Backprop.Autograd.Grad(y, x)!;
+        Assert.Equal(new[] { 3.0, 12, 27 }, g.ToDoubleArray());
+        Assert.Null(x.Grad);
+        Assert.Null(g.GradFn);
+    }
+
+    [Fact]
+    public void CreateGraphGivesAGradientThatDifferentiatesAgain()
+    {
+        // y = Σ x³: ∂y/∂x = 3x², ∂²y/∂x² = 6x (diagonal), so the Hessian-vector product with v is 6x·v.
+        var x = Leaf(1, -2, 0.5);
+        var g = Backprop.Autograd.Grad((x * x * x).Sum(), x, createGraph: true)!;
+        Assert.NotNull(g.GradFn);
+        Assert.Equal(new[] { 3.0, 12, 0.75 }, g.ToDoubleArray());
+        var v = Tensor.FromArray(new[] { 1.0, 0.5, -2 }, 3);
+        var hv = Backprop.Autograd.Grad((g * v).Sum(), x)!;
+        AssertClose([6.0, -6, -6], hv.ToDoubleArray());
+    }
+
+    [Fact]
+    public void BackwardWithCreateGraphLeavesAGraphConnectedGrad()
+    {
+        var x = Leaf(2, 3);
+        x.Pow(3).Sum().Backward(createGraph: true);
+        var grad = x.Grad!;
+        Assert.NotNull(grad.GradFn);
+        Assert.Equal(new[] { 12.0, 27 }, grad.ToDoubleArray());
+        // Differentiating the leaf's gradient again: Σ 3x² → 6x.
+        var second = Backprop.Autograd.Grad(grad.Sum(), x)!;
+        AssertClose([12.0, 18], second.ToDoubleArray());
+    }
+
+    [Fact]
+    public void AccumulationIntoAGraphConnectedGradIsRecordedToo()
+    {
+        var x = Leaf(2);
+        (x * x).Sum().Backward(createGraph: true);
+        (x * x * x).Sum().Backward(createGraph: true);
+        // grad = 2x + 3x² = 16; its derivative 2 + 6x = 14.
+        Assert.Equal(16.0, x.Grad!.ToDoubleArray()[0], 12);
+        Assert.Equal(14.0, Backprop.Autograd.Grad(x.Grad!.Sum(), x)!.ToDoubleArray()[0], 12);
+    }
+
+    [Fact]
+    public void PerturbationConfusionIsAvoided()
+    {
+        // d/dx [x · d/dy (x + y)] = d/dx [x · 1] = 1 at every x (a shared tangent would give 2).
+        foreach (double at in new[] { -1.5, 0.0, 3.0 })
+        {
+            var x = Tensor.Scalar(at, requiresGrad: true);
+            var y = Tensor.Scalar(0.7, requiresGrad: true);
+            var inner = Backprop.Autograd.Grad(x + y, y, createGraph: true)!;
+            var outer = Backprop.Autograd.Grad(x * inner, x)!;
+            Assert.Equal(1.0, outer.Item());
+        }
+    }
+
+    [Fact]
+    public void NestedGradientsOfTheSameVariable()
+    {
+        // d/dx [x · d/dx (x²)] = d/dx [2x²] = 4x; the inner derivative must be taken with the graph kept.
+        var x = Tensor.Scalar(1.5, requiresGrad: true);
+        var inner = Backprop.Autograd.Grad(x * x, x, createGraph: true)!;
+        var outer = Backprop.Autograd.Grad(x * inner, x)!;
+        Assert.Equal(6.0, outer.Item(), 12);
+    }
+
+    [Fact]
+    public void GradientWithRespectToAnIntermediateAndSeveralOutputs()
+    {
+        var x = Leaf(1, 2);
+        var h = x * 3.0;
+        var a = (h * h).Sum();
+        var b = h.Sum();
+        var grads = Backprop.Autograd.Grad([a, b], [h, x]);
+        Assert.Equal(new[] { 7.0, 13 }, grads[0]!.ToDoubleArray()); // 2h + 1
+        Assert.Equal(new[] { 21.0, 39 }, grads[1]!.ToDoubleArray());
+        Assert.Null(x.Grad);
+    }
+
+    [Fact]
+    public void AnUnusedInputIsAnErrorUnlessAllowed()
+    {
+        var x = Leaf(1, 2);
+        var z = Leaf(3);
+        var y = (x * x).Sum();
+        var e = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(y, [x, z], retainGraph: true));
+        Assert.Contains("input 1 [1] appears not to have been used", e.Message);
+        Assert.Contains("allowUnused", e.Message);
+        var grads = Backprop.Autograd.Grad(y, [x, z], allowUnused: true);
+        Assert.Equal(new[] { 2.0, 4 }, grads[0]!.ToDoubleArray());
+        Assert.Null(grads[1]);
+    }
+
+    [Fact]
+    public void BadArgumentsAreClearErrors()
+    {
+        var x = Leaf(1, 2);
+        var y = x * 2.0;
+        var nonScalar = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(y, x));
+        Assert.Contains("Autograd.Grad: the output 0 has shape [2]", nonScalar.Message);
+        var shape = Assert.Throws<ArgumentException>(() => Backprop.Autograd.Grad(y, x, Tensor.Ones([3], DType.Float64)));
+        Assert.Contains("gradient shape [3] does not match the output 0 shape [2]", shape.Message);
+        var constant = Tensor.FromArray(new[] { 1.0 }, 1);
+        var input = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(y.Sum(), constant));
+        Assert.Contains("input 0 [1] does not require a gradient", input.Message);
+        var count = Assert.Throws<ArgumentException>(() => Backprop.Autograd.Grad([y.Sum()], [x], [null, null]));
+        Assert.Contains("2 gradOutputs for 1 outputs", count.Message);
+    }
+
+    [Fact]
+    public void DifferentiatingAGradientComputedWithoutCreateGraphIsAClearError()
+    {
+        var x = Leaf(1, 2);
+        var g = Backprop.Autograd.Grad((x * x).Sum(), x)!;
+        var e = Assert.Throws<InvalidOperationException>(() => Backprop.Autograd.Grad(g.Sum(), x));
+        Assert.Contains("does not require a gradient", e.Message);
+        Assert.Contains("createGraph: true", e.Message);
+    }
+
+    [Fact]
+    public void AnOperatorWithoutADifferentiableRuleRefusesClearly()
+    {
+        var x = Tensor.Normal([1, 1, 4, 4], 0, 1, new Generator(3), DType.Float64);
+        x.RequiresGrad = true;
+        var y = Tensor.MaxPool2d(x, 2).Sum();
+        var e = Assert.Throws<NotSupportedException>(() => Backprop.Autograd.Grad(y, x, createGraph: true));
+        Assert.StartsWith("double backward through 'max_pool2d' is not supported yet", e.Message);
+        // Without createGraph the ordinary backward is unaffected.
+        Assert.Equal(16, Backprop.Autograd.Grad(y, x)!.Numel);
+    }
+
+    [Fact]
+    public void CreateGraphRecordsEvenInsideNoGrad()
+    {
+        var x = Leaf(2);
+        var y = (x * x * x).Sum();
+        Tensor g;
+        using (Backprop.Autograd.NoGrad()) g = Backprop.Autograd.Grad(y, x, createGraph: true)!;
+        Assert.NotNull(g.GradFn);
+        Assert.Equal(12.0, Backprop.Autograd.Grad(g.Sum(), x)!.Item(), 12);
+    }
+
+    [Fact]
+    public void TheOrdinaryBackwardIsUnchanged()
+    {
+        var x = Leaf(1, 2);
+        (x * x).Sum().Backward();
+        Assert.Equal(new[] { 2.0, 4 }, x.Grad!.ToDoubleArray());
+        Assert.Null(x.Grad!.GradFn);
+        (x * x).Sum().Backward();
+        Assert.Equal(new[] { 4.0, 8 }, x.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void GradientPenaltyDifferentiatesWithRespectToTheWeights()
+    {
+        // L = Σ tanh(W·x); P = ‖∂L/∂x‖², and ∂P/∂W against central differences of P (itself computed with Autograd.Grad).
+        var x = Tensor.FromArray(new[] { 0.3, -0.8, 1.1 }, 3);
+        x.RequiresGrad = true;
+        double Penalty(Tensor w, bool differentiate, out Tensor? gradient)
+        {
+            var gx = Backprop.Autograd.Grad(Tensor.MatMul(w, x).Tanh().Sum(), x, createGraph: differentiate)!;
+            var p = (gx * gx).Sum();
+            gradient = differentiate ? Backprop.Autograd.Grad(p, w) : null;
+            return p.Item();
+        }
+        var w0 = Tensor.Normal([2, 3], 0, 1, new Generator(5), DType.Float64);
+        w0.RequiresGrad = true;
+        Penalty(w0, true, out var analytic);
+        var values = w0.ToDoubleArray();
+        const double eps = 1e-6;
+        for (int j = 0; j < values.Length; j++)
+        {
+            double Shifted(double by)
+            {
+                var shifted = (double[])values.Clone();
+                shifted[j] += by;
+                var w = Tensor.FromArray(shifted, 2, 3);
+                w.RequiresGrad = true;
+                return Penalty(w, false, out _);
+            }
+            double numeric = (Shifted(eps) - Shifted(-eps)) / (2 * eps);
+            Assert.Equal(numeric, analytic!.ToDoubleArray()[j], 6);
+        }
+    }
+}
