@@ -1,0 +1,331 @@
+using Backprop.Ops;
+
+namespace Backprop.Onnx;
+
+// Linear layers, convolution, pooling, normalization, softmax and losses.
+internal static partial class OnnxOperators
+{
+    // y = α·A'·B' + β·C; PyTorch's Linear exports as Gemm with transB = 1, which is Backprop's fused Linear.
+    private static Tensor Gemm(OnnxNodeContext c)
+    {
+        Tensor a = c.Input(0), b = c.Input(1);
+        var bias = c.OptionalInput(2);
+        double alpha = c.Float("alpha", 1f), beta = c.Float("beta", 1f);
+        bool transA = c.Int("transA", 0) != 0, transB = c.Int("transB", 0) != 0;
+        if (a.Rank != 2 || b.Rank != 2) throw c.Error($"expected 2-D A and B, got {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)}");
+        if (!transA && transB && alpha == 1 && beta == 1 && a.DType == b.DType
+            && (bias is null || bias.Rank == 1 && bias.ShapeArray[0] == b.ShapeArray[0] && bias.DType == a.DType))
+            return Tensor.Linear(a, b, bias);
+        var y = Tensor.MatMul(transA ? a.T : a, transB ? b.T : b);
+        if (alpha != 1) y = y * alpha;
+        if (bias is not null && beta != 0) y = y + (beta == 1 ? bias : bias * beta);
+        return y;
+    }
+
+    private static int[] SpatialAxes(Tensor x) => [.. Enumerable.Range(2, Math.Max(x.Rank - 2, 0))];
+
+    private static int[] SpatialInts(OnnxNodeContext c, string name, int spatial, int fallback)
+    {
+        if (c.IntList(name) is not { } values) return [.. Enumerable.Repeat(fallback, spatial)];
+        if (values.Length != spatial) throw c.Error($"'{name}' has {values.Length} entries for {spatial} spatial axes");
+        return ToInts(values, c, name);
+    }
+
+    /// <summary>The padding before and after each spatial axis, from 'pads' or 'auto_pad' (SAME_UPPER, SAME_LOWER, VALID).</summary>
+    private static (int[] Begin, int[] End) SpatialPads(OnnxNodeContext c, ReadOnlySpan<int> input, int[] window, int[] strides)
+    {
+        int n = window.Length;
+        string autoPad = c.String("auto_pad") ?? "NOTSET";
+        var begin = new int[n];
+        var end = new int[n];
+        switch (autoPad)
+        {
+            case "NOTSET":
+                if (c.IntList("pads") is { } pads)
+                {
+                    if (pads.Length != 2 * n) throw c.Error($"'pads' has {pads.Length} entries for {n} spatial axes (expected {2 * n})");
+                    var p = ToInts(pads, c, "pad");
+                    if (p.Any(v => v < 0)) throw c.Error($"negative pads [{string.Join(", ", p)}]");
+                    p[..n].CopyTo(begin, 0);
+                    p[n..].CopyTo(end, 0);
+                }
+                break;
+            case "VALID":
+                break;
+            case "SAME_UPPER":
+            case "SAME_LOWER":
+                for (int d = 0; d < n; d++)
+                {
+                    int output = (input[d] + strides[d] - 1) / strides[d];
+                    int total = Math.Max(0, (output - 1) * strides[d] + window[d] - input[d]);
+                    int small = total / 2;
+                    (begin[d], end[d]) = autoPad == "SAME_UPPER" ? (small, total - small) : (total - small, small);
+                }
+                break;
+            default:
+                throw c.Error($"auto_pad '{autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER");
+        }
+        return (begin, end);
+    }
+
+    private static Tensor Conv(OnnxNodeContext c)
+    {
+        Tensor x = c.Input(0), w = c.Input(1);
+        var bias = c.OptionalInput(2);
+        int spatial = x.Rank - 2;
+        if (spatial is not (1 or 2)) throw c.Unsupported($"Conv over {spatial} spatial axes (Backprop has 1-D and 2-D convolution)");
+        if (w.Rank != x.Rank) throw c.Error($"the weight {Shapes.Format(w.ShapeArray)} does not match the input {Shapes.Format(x.ShapeArray)}");
+        var kernel = w.ShapeArray[2..];
+        var strides = SpatialInts(c, "strides", spatial, 1);
+        var dilations = SpatialInts(c, "dilations", spatial, 1);
+        int groups = (int)c.Int("group", 1);
+        var effective = kernel.Select((k, d) => (k - 1) * dilations[d] + 1).ToArray();
+        var (begin, end) = SpatialPads(c, x.ShapeArray.AsSpan(2), effective, strides);
+
+        if (spatial == 1)
+        {
+            // A 1-D convolution is a 2-D one of height 1 (reshapes are views).
+            x = x.Reshape(x.ShapeArray[0], x.ShapeArray[1], 1, x.ShapeArray[2]);
+            w = w.Reshape(w.ShapeArray[0], w.ShapeArray[1], 1, w.ShapeArray[2]);
+            strides = [1, strides[0]];
+            dilations = [1, dilations[0]];
+            begin = [0, begin[0]];
+            end = [0, end[0]];
+        }
+        for (int d = 0; d < 2; d++)
+            if (dilations[d] > 1) w = Dilate(w, 2 + d, dilations[d]);
+        int padH = begin[0], padW = begin[1];
+        if (begin[0] != end[0] || begin[1] != end[1])
+        {
+            x = x.Pad(TorchPads([0, 0, begin[0], begin[1]], [0, 0, end[0], end[1]]));
+            padH = padW = 0;
+        }
+        Tensor y;
+        if (groups == 1) y = Conv2dOp.Apply(x, w, bias, strides[0], strides[1], padH, padW);
+        else
+        {
+            int cin = x.ShapeArray[1], cout = w.ShapeArray[0];
+            if (groups <= 0 || cin % groups != 0 || cout % groups != 0)
+                throw c.Error($"group {groups} does not divide the {cin} input and {cout} output channels");
+            var xs = x.Split(cin / groups, 1);
+            var ws = w.Split(cout / groups, 0);
+            var bs = bias?.Split(cout / groups, 0);
+            y = Tensor.Concat([.. Enumerable.Range(0, groups).Select(g => Conv2dOp.Apply(xs[g], ws[g], bs?[g], strides[0], strides[1], padH, padW))], 1);
+        }
+        return spatial == 1 ? y.Reshape(y.ShapeArray[0], y.ShapeArray[1], y.ShapeArray[3]) : y;
+    }
+
+    // A dilated kernel as a dense one with zeros between its taps: [.., k, ..] → [.., (k − 1)·d + 1, ..], differentiable.
+    private static Tensor Dilate(Tensor w, int axis, int dilation)
+    {
+        var zeros = Tensor.ZerosLike(w);
+        var parts = new Tensor[dilation];
+        parts[0] = w;
+        for (int i = 1; i < dilation; i++) parts[i] = zeros;
+        var stacked = Tensor.Stack(parts, axis + 1);
+        var shape = (int[])w.ShapeArray.Clone();
+        shape[axis] *= dilation;
+        return stacked.Reshape(shape).Slice(axis, 0, (w.ShapeArray[axis] - 1) * dilation + 1);
+    }
+
+    private static Tensor?[] MaxPool(OnnxNodeContext c)
+    {
+        if (c.WantsOutput(1)) throw c.Unsupported("MaxPool's Indices output");
+        return [Pool(c, max: true)];
+    }
+
+    private static Tensor AveragePool(OnnxNodeContext c) => Pool(c, max: false);
+
+    /// <summary>
+    /// Max and average pooling over any number of spatial axes, with ONNX's pads, strides, dilations and ceil mode.
+    /// Square 2-D windows use Backprop's pooling kernels; other shapes take the maximum (or sum) of one strided view
+    /// per window offset, which is exact and differentiable.
+    /// </summary>
+    private static Tensor Pool(OnnxNodeContext c, bool max)
+    {
+        var x = c.Input(0);
+        int spatial = x.Rank - 2;
+        if (spatial < 1) throw c.Error($"expected an input [N, C, spatial...], got {Shapes.Format(x.ShapeArray)}");
+        var kernel = c.IntList("kernel_shape") is { } k ? ToInts(k, c, "kernel size") : throw c.Error("expected 'kernel_shape'");
+        if (kernel.Length != spatial) throw c.Error($"kernel_shape has {kernel.Length} entries for {spatial} spatial axes");
+        var strides = SpatialInts(c, "strides", spatial, 1);
+        var dilations = SpatialInts(c, "dilations", spatial, 1);
+        bool ceil = c.Int("ceil_mode", 0) != 0;
+        bool includePad = c.Int("count_include_pad", 0) != 0;
+        var effective = kernel.Select((kk, d) => (kk - 1) * dilations[d] + 1).ToArray();
+        var input = x.ShapeArray[2..];
+        var (begin, end) = SpatialPads(c, input, effective, strides);
+
+        var output = new int[spatial];
+        var extra = new int[spatial];
+        for (int d = 0; d < spatial; d++)
+        {
+            int span = input[d] + begin[d] + end[d] - effective[d];
+            if (span < 0) throw c.Error($"the window {effective[d]} is larger than the padded axis {input[d] + begin[d] + end[d]}");
+            output[d] = (ceil ? (span + strides[d] - 1) / strides[d] : span / strides[d]) + 1;
+            // In ceil mode a last window that would start in the end padding is dropped, as PyTorch and ONNX's reference do.
+            if (ceil && (output[d] - 1) * strides[d] >= input[d] + begin[d]) output[d]--;
+            extra[d] = Math.Max(0, (output[d] - 1) * strides[d] + effective[d] - (input[d] + begin[d] + end[d]));
+        }
+
+        bool square = spatial == 2 && kernel[0] == kernel[1] && strides[0] == strides[1] && dilations.All(v => v == 1)
+            && begin.Concat(end).All(p => p == begin[0]) && extra.All(v => v == 0) && begin[0] <= kernel[0] / 2;
+        if (square && max) return MaxPool2dOp.Apply(x, kernel[0], strides[0], begin[0]);
+        if (square && (includePad || begin[0] == 0)) return AvgPool2dOp.Apply(x, kernel[0], strides[0], begin[0]);
+
+        var padded = x.Pad(TorchPads([0, 0, .. begin], [0, 0, .. end.Select((e, d) => e + extra[d])]), max ? double.NegativeInfinity : 0);
+        Tensor? result = null;
+        foreach (var offset in WindowOffsets(kernel))
+        {
+            var view = padded;
+            for (int d = 0; d < spatial; d++)
+            {
+                int start = offset[d] * dilations[d];
+                view = view.Slice(2 + d, start, start + (output[d] - 1) * strides[d] + 1, strides[d]);
+            }
+            result = result is null ? view : max ? result.Maximum(view) : result + view;
+        }
+        if (max) return result!;
+
+        // The divisor of each window: its cells inside the input, or also those in the pads (not the ceil-mode overhang).
+        var ones = Tensor.Ones([1, 1, .. input], x.DType, requiresGrad: false);
+        var cover = includePad ? ones.Pad(TorchPads([0, 0, .. begin], [0, 0, .. end]), 1) : ones.Pad(TorchPads([0, 0, .. begin], [0, 0, .. end]));
+        cover = cover.Pad(TorchPads(new int[spatial + 2], [0, 0, .. extra]));
+        Tensor? count = null;
+        foreach (var offset in WindowOffsets(kernel))
+        {
+            var view = cover;
+            for (int d = 0; d < spatial; d++)
+            {
+                int start = offset[d] * dilations[d];
+                view = view.Slice(2 + d, start, start + (output[d] - 1) * strides[d] + 1, strides[d]);
+            }
+            count = count is null ? view : count + view;
+        }
+        return result! / count!.Contiguous();
+    }
+
+    private static IEnumerable<int[]> WindowOffsets(int[] kernel)
+    {
+        var offset = new int[kernel.Length];
+        while (true)
+        {
+            yield return (int[])offset.Clone();
+            int d = kernel.Length - 1;
+            while (d >= 0 && ++offset[d] == kernel[d]) offset[d--] = 0;
+            if (d < 0) yield break;
+        }
+    }
+
+    // Per-channel values [C] shaped to broadcast against [N, C, spatial...].
+    private static Tensor PerChannel(Tensor v, int rank) => v.Reshape([v.Numel, .. Enumerable.Repeat(1, Math.Max(rank - 2, 0))]);
+
+    private static Tensor?[] BatchNormalization(OnnxNodeContext c)
+    {
+        Tensor x = c.Input(0), scale = c.Input(1), bias = c.Input(2), mean = c.Input(3), variance = c.Input(4);
+        if (c.Int("training_mode", 0) != 0) throw c.Unsupported("BatchNormalization with training_mode 1 (batch statistics)");
+        if (c.Opset < 7 && c.Int("is_test", 1) == 0) throw c.Unsupported("BatchNormalization with is_test 0 (batch statistics)");
+        double eps = c.Float("epsilon", 1e-5f);
+        int rank = x.Rank;
+        var factor = PerChannel(scale, rank) / (PerChannel(variance, rank) + eps).Sqrt();
+        return [(x - PerChannel(mean, rank)) * factor + PerChannel(bias, rank)];
+    }
+
+    private static Tensor InstanceNormalization(OnnxNodeContext c)
+    {
+        Tensor x = c.Input(0), scale = c.Input(1), bias = c.Input(2);
+        double eps = c.Float("epsilon", 1e-5f);
+        var axes = SpatialAxes(x);
+        var centered = x - x.Mean(axes, keepDim: true);
+        var variance = (centered * centered).Mean(axes, keepDim: true);
+        return centered / (variance + eps).Sqrt() * PerChannel(scale, x.Rank) + PerChannel(bias, x.Rank);
+    }
+
+    private static Tensor?[] LayerNormalization(OnnxNodeContext c)
+    {
+        Tensor x = c.Input(0), scale = c.Input(1);
+        var bias = c.OptionalInput(2);
+        double eps = c.Float("epsilon", 1e-5f);
+        int axis = c.Axis(c.Int("axis", -1), x.Rank);
+        bool statistics = c.WantsOutput(1) || c.WantsOutput(2);
+        if (!statistics && axis == x.Rank - 1 && scale.Rank == 1 && (bias is null || bias.Rank == 1))
+            return [Tensor.LayerNorm(x, scale, bias, eps)];
+        var axes = Enumerable.Range(axis, x.Rank - axis).ToArray();
+        var mean = x.Mean(axes, keepDim: true);
+        var centered = x - mean;
+        var inverseStd = 1.0 / ((centered * centered).Mean(axes, keepDim: true) + eps).Sqrt();
+        var y = centered * inverseStd * scale;
+        if (bias is not null) y = y + bias;
+        return [y, mean, inverseStd];
+    }
+
+    private static Tensor MeanVarianceNormalization(OnnxNodeContext c)
+    {
+        var x = c.Input(0);
+        var axes = NormalizeAxes(c, c.IntList("axes") ?? [0, 2, 3], x.Rank);
+        var centered = x - x.Mean(axes, keepDim: true);
+        return centered / ((centered * centered).Mean(axes, keepDim: true).Sqrt() + 1e-9);
+    }
+
+    // Before opset 13, softmax normalizes the input flattened to 2-D at the axis; from 13, along the one axis.
+    private static Tensor Softmax(OnnxNodeContext c, bool log)
+    {
+        var x = c.Input(0);
+        if (c.Opset >= 13)
+        {
+            int axis = c.Axis(c.Int("axis", -1), x.Rank);
+            return log ? x.LogSoftmax(axis) : x.Softmax(axis);
+        }
+        int at = c.Axis(c.Int("axis", 1), x.Rank);
+        var flat = x.Flatten(at, -1);
+        if (at == 0) flat = flat.Reshape(1, x.Numel);
+        else flat = flat.Flatten(0, at - 1);
+        var y = log ? flat.LogSoftmax(-1) : flat.Softmax(-1);
+        return y.Reshape(x.ShapeArray);
+    }
+
+    private static Tensor?[] SoftmaxCrossEntropyLoss(OnnxNodeContext c)
+    {
+        var logProb = c.Input(0).LogSoftmax(1);
+        return [NegativeLogLikelihoodLoss(c, logProb), c.WantsOutput(1) ? logProb : null];
+    }
+
+    /// <summary>
+    /// −input[n, target[n], d...]·weight[target], reduced: none, sum, or mean over the summed weights of the counted
+    /// targets (ONNX's and PyTorch's weighted mean). Targets equal to ignore_index count for nothing.
+    /// </summary>
+    private static Tensor NegativeLogLikelihoodLoss(OnnxNodeContext c, Tensor logProb)
+    {
+        var target = c.Input(1);
+        var weight = c.OptionalInput(2);
+        string reduction = c.String("reduction") ?? "mean";
+        long? ignore = c.HasAttribute("ignore_index") ? c.Int("ignore_index", 0) : null;
+        if (logProb.Rank < 2) throw c.Error($"expected input [N, C, ...], got {Shapes.Format(logProb.ShapeArray)}");
+        int classes = logProb.ShapeArray[1];
+        var order = new[] { 0 }.Concat(Enumerable.Range(2, logProb.Rank - 2)).Append(1).ToArray();
+        var rows = logProb.Permute(order).Reshape(-1, classes);
+        if (target.DType != DType.Int32) throw c.Error($"the target must hold integers, got {target.DType}");
+        var labels = target.ToArray<int>();
+        if (labels.Length != rows.ShapeArray[0])
+            throw c.Error($"the target {Shapes.Format(target.ShapeArray)} does not match the input {Shapes.Format(logProb.ShapeArray)}");
+        var classWeights = weight?.To(DType.Float64).ToArray<double>();
+        var safe = new int[labels.Length];
+        var rowWeight = new double[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (ignore == labels[i]) continue;
+            if (labels[i] < 0 || labels[i] >= classes) throw c.Error($"target {labels[i]} is out of range for {classes} classes");
+            safe[i] = labels[i];
+            rowWeight[i] = classWeights?[labels[i]] ?? 1;
+        }
+        var picked = rows.Gather(1, Tensor.FromArray(safe, safe.Length, 1)).Reshape(-1);
+        var loss = -picked * Tensor.FromArray(rowWeight, rowWeight.Length).To(logProb.DType);
+        return reduction switch
+        {
+            "none" => loss.Reshape(target.ShapeArray),
+            "sum" => loss.Sum(),
+            "mean" => loss.Sum() / rowWeight.Sum(),
+            _ => throw c.Error($"reduction '{reduction}' is not one of none, sum, mean"),
+        };
+    }
+}
