@@ -80,6 +80,8 @@ internal static partial class OnnxOperators
     private static Tensor PRelu(OnnxNodeContext c)
     {
         Tensor x = c.Input(0), slope = c.Input(1);
+        // Files from before numpy broadcasting give one slope per channel as [C].
+        if (slope.Rank == 1 && x.Rank > 2 && slope.Numel == x.ShapeArray[1] && slope.Numel != x.ShapeArray[^1]) slope = PerChannel(slope, x.Rank);
         return Tensor.Where(x.Lt(0), x * slope, x);
     }
 

@@ -144,6 +144,13 @@ internal static partial class OnnxOperators
     private static Tensor Pool(OnnxNodeContext c, bool max)
     {
         var x = c.Input(0);
+        // Integer images (uint8) pool exactly in float64.
+        if (x.DType == DType.Int32) return PoolFloat(c, x.To(DType.Float64), max).To(DType.Int32);
+        return PoolFloat(c, x, max);
+    }
+
+    private static Tensor PoolFloat(OnnxNodeContext c, Tensor x, bool max)
+    {
         int spatial = x.Rank - 2;
         if (spatial < 1) throw c.Error($"expected an input [N, C, spatial...], got {Shapes.Format(x.ShapeArray)}");
         var kernel = c.IntList("kernel_shape") is { } k ? ToInts(k, c, "kernel size") : throw c.Error("expected 'kernel_shape'");
@@ -223,10 +230,20 @@ internal static partial class OnnxOperators
     private static Tensor?[] BatchNormalization(OnnxNodeContext c)
     {
         Tensor x = c.Input(0), scale = c.Input(1), bias = c.Input(2), mean = c.Input(3), variance = c.Input(4);
-        if (c.Int("training_mode", 0) != 0) throw c.Unsupported("BatchNormalization with training_mode 1 (batch statistics)");
         if (c.Opset < 7 && c.Int("is_test", 1) == 0) throw c.Unsupported("BatchNormalization with is_test 0 (batch statistics)");
         double eps = c.Float("epsilon", 1e-5f);
         int rank = x.Rank;
+        if (c.Int("training_mode", 0) != 0)
+        {
+            // Batch statistics (the biased variance normalizes) and the running statistics updated by momentum.
+            var axes = new[] { 0 }.Concat(SpatialAxes(x)).ToArray();
+            var batchMean = x.Mean(axes);
+            var centered = x - PerChannel(batchMean, rank);
+            var batchVar = (centered * centered).Mean(axes);
+            var y = centered / (PerChannel(batchVar, rank) + eps).Sqrt() * PerChannel(scale, rank) + PerChannel(bias, rank);
+            double momentum = c.Float("momentum", 0.9f);
+            return [y, mean * momentum + batchMean * (1 - momentum), variance * momentum + batchVar * (1 - momentum)];
+        }
         var factor = PerChannel(scale, rank) / (PerChannel(variance, rank) + eps).Sqrt();
         return [(x - PerChannel(mean, rank)) * factor + PerChannel(bias, rank)];
     }

@@ -266,12 +266,39 @@ internal static partial class OnnxOperators
     {
         var x = c.Input(0);
         string mode = c.String("mode") ?? "constant";
-        if (mode != "constant") throw c.Unsupported($"Pad mode '{mode}' (only constant padding)");
         long[] pads = c.Opset >= 11 ? c.Ints(1) : c.IntList("pads") ?? c.IntList("paddings") ?? throw c.Error("expected pads");
         double value = c.Opset >= 11 ? c.OptionalScalar(2) ?? 0 : c.Float("value", 0);
         if (pads.Length != 2 * x.Rank) throw c.Error($"expected {2 * x.Rank} pads for {Shapes.Format(x.ShapeArray)}, got {pads.Length}");
         var p = ToInts(pads, c, "pad");
-        return x.Pad(TorchPads(p[..x.Rank], p[x.Rank..]), value);
+        return mode switch
+        {
+            "constant" => x.Pad(TorchPads(p[..x.Rank], p[x.Rank..]), value),
+            "edge" or "reflect" => PadByIndex(c, x, p, reflect: mode == "reflect"),
+            _ => throw c.Error($"Pad mode '{mode}' is not one of constant, reflect, edge"),
+        };
+    }
+
+    // Edge and reflect padding pick source indices per axis: edge repeats the border, reflect mirrors without it.
+    private static Tensor PadByIndex(OnnxNodeContext c, Tensor x, int[] pads, bool reflect)
+    {
+        for (int d = 0; d < x.Rank; d++)
+        {
+            int before = pads[d], after = pads[x.Rank + d], size = x.ShapeArray[d];
+            if (before == 0 && after == 0) continue;
+            if (before < 0 || after < 0) throw c.Unsupported("negative pads with mode edge or reflect");
+            if (size == 0 || reflect && (before >= size || after >= size))
+                throw c.Error($"pads {before}, {after} are too large for axis {d} of size {size} in {(reflect ? "reflect" : "edge")} mode");
+            var index = new int[before + size + after];
+            for (int i = 0; i < index.Length; i++)
+            {
+                int k = i - before;
+                index[i] = reflect
+                    ? k < 0 ? -k : k >= size ? 2 * (size - 1) - k : k
+                    : Math.Clamp(k, 0, size - 1);
+            }
+            x = x.IndexSelect(d, index);
+        }
+        return x;
     }
 
     private static Tensor ConstantOfShape(OnnxNodeContext c)

@@ -82,7 +82,7 @@ internal static partial class OnnxOperators
         ["Gather"] = c => [Gather(c)],
         ["GatherElements"] = c => [GatherElements(c)],
         ["Shape"] = c => [Shape(c)],
-        ["Size"] = c => [Tensor.FromArray(new[] { c.Input(0).Numel }, [])],
+        ["Size"] = c => [Tensor.Full([], c.Input(0).Numel, DType.Int32)],
         ["Cast"] = c => [Cast(c.Input(0), c.Int("to", 0), c)],
         ["CastLike"] = c => [c.Input(0).To(c.Input(1).DType)],
         ["Expand"] = c => [Expand(c)],
