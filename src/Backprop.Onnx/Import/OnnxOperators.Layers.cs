@@ -73,14 +73,18 @@ internal static partial class OnnxOperators
         Tensor x = c.Input(0), w = c.Input(1);
         var bias = c.OptionalInput(2);
         int spatial = x.Rank - 2;
-        if (spatial is not (1 or 2)) throw c.Unsupported($"Conv over {spatial} spatial axes (Backprop has 1-D and 2-D convolution)");
+        if (spatial is not (1 or 2 or 3)) throw c.Unsupported($"Conv over {spatial} spatial axes (1-D, 2-D and 3-D are)");
         if (w.Rank != x.Rank) throw c.Error($"the weight {Shapes.Format(w.ShapeArray)} does not match the input {Shapes.Format(x.ShapeArray)}");
         var kernel = w.ShapeArray[2..];
         var strides = SpatialInts(c, "strides", spatial, 1);
         var dilations = SpatialInts(c, "dilations", spatial, 1);
         int groups = (int)c.Int("group", 1);
+        int cin = x.ShapeArray[1], cout = w.ShapeArray[0];
+        if (groups <= 0 || cin % groups != 0 || cout % groups != 0 || w.ShapeArray[1] * groups != cin)
+            throw c.Error($"group {groups} does not fit {cin} input channels, {cout} output channels and the weight {Shapes.Format(w.ShapeArray)}");
         var effective = kernel.Select((k, d) => (k - 1) * dilations[d] + 1).ToArray();
         var (begin, end) = SpatialPads(c, x.ShapeArray.AsSpan(2), effective, strides);
+        if (spatial == 3) return Conv3d(x, w, bias, strides, dilations, begin, end, groups);
 
         if (spatial == 1)
         {
@@ -100,19 +104,42 @@ internal static partial class OnnxOperators
             x = x.Pad(TorchPads([0, 0, begin[0], begin[1]], [0, 0, end[0], end[1]]));
             padH = padW = 0;
         }
-        Tensor y;
-        if (groups == 1) y = Conv2dOp.Apply(x, w, bias, strides[0], strides[1], padH, padW);
-        else
-        {
-            int cin = x.ShapeArray[1], cout = w.ShapeArray[0];
-            if (groups <= 0 || cin % groups != 0 || cout % groups != 0)
-                throw c.Error($"group {groups} does not divide the {cin} input and {cout} output channels");
-            var xs = x.Split(cin / groups, 1);
-            var ws = w.Split(cout / groups, 0);
-            var bs = bias?.Split(cout / groups, 0);
-            y = Tensor.Concat([.. Enumerable.Range(0, groups).Select(g => Conv2dOp.Apply(xs[g], ws[g], bs?[g], strides[0], strides[1], padH, padW))], 1);
-        }
+        var y = GroupedConv2d(x, w, bias, strides[0], strides[1], padH, padW, groups);
         return spatial == 1 ? y.Reshape(y.ShapeArray[0], y.ShapeArray[1], y.ShapeArray[3]) : y;
+    }
+
+    private static Tensor GroupedConv2d(Tensor x, Tensor w, Tensor? bias, int strideH, int strideW, int padH, int padW, int groups)
+    {
+        if (groups == 1) return Conv2dOp.Apply(x, w, bias, strideH, strideW, padH, padW);
+        var xs = x.Split(x.ShapeArray[1] / groups, 1);
+        var ws = w.Split(w.ShapeArray[0] / groups, 0);
+        var bs = bias?.Split(w.ShapeArray[0] / groups, 0);
+        return Tensor.Concat([.. Enumerable.Range(0, groups).Select(g => Conv2dOp.Apply(xs[g], ws[g], bs?[g], strideH, strideW, padH, padW))], 1);
+    }
+
+    // A 3-D convolution as the sum over the kernel's depth taps of 2-D convolutions of strided depth slices, each
+    // slice's depths folded into the batch: exact, differentiable, and on the 2-D kernels.
+    private static Tensor Conv3d(Tensor x, Tensor w, Tensor? bias, int[] strides, int[] dilations, int[] begin, int[] end, int groups)
+    {
+        x = x.Pad(TorchPads([0, 0, .. begin], [0, 0, .. end]));
+        for (int d = 1; d < 3; d++)
+            if (dilations[d] > 1) w = Dilate(w, 2 + d, dilations[d]);
+        int n = x.ShapeArray[0], channels = x.ShapeArray[1], depth = x.ShapeArray[2], height = x.ShapeArray[3], width = x.ShapeArray[4];
+        int outChannels = w.ShapeArray[0], taps = w.ShapeArray[2];
+        int outDepth = (depth - ((taps - 1) * dilations[0] + 1)) / strides[0] + 1;
+        if (outDepth <= 0) throw new ArgumentException($"conv3d: the kernel depth {taps} (dilation {dilations[0]}) exceeds the padded depth {depth}");
+        Tensor? sum = null;
+        for (int k = 0; k < taps; k++)
+        {
+            int start = k * dilations[0];
+            var slices = x.Slice(2, start, start + (outDepth - 1) * strides[0] + 1, strides[0])
+                .Permute(0, 2, 1, 3, 4).Reshape(n * outDepth, channels, height, width);
+            var tap = w.Slice(2, k, k + 1).Reshape(outChannels, w.ShapeArray[1], w.ShapeArray[3], w.ShapeArray[4]);
+            var y = GroupedConv2d(slices, tap, null, strides[1], strides[2], 0, 0, groups);
+            sum = sum is null ? y : sum + y;
+        }
+        var result = sum!.Reshape(n, outDepth, outChannels, sum.ShapeArray[2], sum.ShapeArray[3]).Permute(0, 2, 1, 3, 4);
+        return bias is null ? result : result + bias.Reshape(outChannels, 1, 1, 1);
     }
 
     // A dilated kernel as a dense one with zeros between its taps: [.., k, ..] → [.., (k − 1)·d + 1, ..], differentiable.

@@ -8,7 +8,7 @@ namespace Backprop.Tests.Onnx;
 /// <c>test_data_set_N/input_K.pb</c>, <c>output_K.pb</c>. A case runs the model on the inputs and compares each output
 /// with ONNX's tolerance (numpy's <c>assert_allclose</c> with rtol 1e-3, atol 1e-7, as onnx/backend/test/runner does).
 /// </summary>
-internal static class OnnxConformance
+public static class OnnxConformance
 {
     /// <summary>Where the package puts the cases.</summary>
     public const string DataDirectory = "/usr/share/libonnx-testdata/data";
@@ -24,16 +24,16 @@ internal static class OnnxConformance
     public static bool IsInstalled => Directory.Exists(Path.Combine(DataDirectory, "node"));
 
     /// <summary>One case: its set and name, its op types, and why it cannot run here (null if it can).</summary>
-    public sealed record Case(string Set, string Name, string Directory, IReadOnlyList<string> OpTypes, string? Unsupported)
+    internal sealed record Case(string Set, string Name, string Directory, IReadOnlyList<string> OpTypes, string? Unsupported)
     {
         public string Id => Set + "/" + Name;
     }
 
     private static readonly Lazy<IReadOnlyList<Case>> AllCases = new(Discover);
 
-    public static IReadOnlyList<Case> Cases => AllCases.Value;
+    internal static IReadOnlyList<Case> Cases => AllCases.Value;
 
-    public static Case Find(string id) => Cases.First(c => c.Id == id);
+    internal static Case Find(string id) => Cases.First(c => c.Id == id);
 
     private static List<Case> Discover()
     {
@@ -79,7 +79,7 @@ internal static class OnnxConformance
     }
 
     /// <summary>Runs every data set of the case; returns null when all outputs match, else the first mismatch or error.</summary>
-    public static string? Run(Case testCase)
+    internal static string? Run(Case testCase)
     {
         try
         {
@@ -89,7 +89,7 @@ internal static class OnnxConformance
                 var inputs = ReadAll(dataSet, "input");
                 var expected = ReadAll(dataSet, "output");
                 Tensor[] actual;
-                using (Autograd.NoGrad())
+                using (Backprop.Autograd.NoGrad())
                     actual = model.Run(inputs);
                 if (actual.Length != expected.Length) return $"{actual.Length} outputs, expected {expected.Length}";
                 for (int i = 0; i < expected.Length; i++)
@@ -113,7 +113,7 @@ internal static class OnnxConformance
     }
 
     /// <summary>numpy's assert_allclose: |actual − expected| ≤ atol + rtol·|expected| element-wise, NaN matching NaN; shapes exactly.</summary>
-    public static string? Compare(Tensor expected, Tensor actual)
+    internal static string? Compare(Tensor expected, Tensor actual)
     {
         if (!expected.Shape.SequenceEqual(actual.Shape))
             return $"shape {Shapes.Format(actual.ShapeArray)}, expected {Shapes.Format(expected.ShapeArray)}";
