@@ -7,7 +7,7 @@ namespace Backprop.Onnx;
 /// An ONNX model imported as a Backprop module: its graph runs on Backprop's own operators, so it computes forward
 /// and backward, and its floating-point initializers are parameters (they require gradients, appear in
 /// <see cref="Module.Parameters"/> and <see cref="Module.StateDict"/> under their ONNX names) that any optimizer can
-/// fine-tune. Integer initializers (shapes, indices) are buffers.
+/// fine-tune. Integer initializers (shapes, indices) and BatchNormalization's running statistics are buffers.
 /// </summary>
 /// <example><code>
 /// var model = OnnxModel.Load("mlp.onnx");
@@ -27,6 +27,7 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
         _graph = graph;
         _source = source;
         var overridable = new HashSet<string>(StringComparer.Ordinal);
+        var statistics = RunningStatistics(graph);
         foreach (var proto in graph.Graph.Initializer)
         {
             overridable.Add(proto.Name);
@@ -41,7 +42,7 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
             {
                 continue; // int64 values beyond int32: usable only as a list (a Slice bound), see OnnxNodeContext.Input
             }
-            _initializers[proto.Name] = Register(proto.Name, tensor, parameter: tensor.DType != DType.Int32);
+            _initializers[proto.Name] = Register(proto.Name, tensor, parameter: tensor.DType != DType.Int32 && !statistics.Contains(proto.Name));
         }
         foreach (var node in graph.Nodes)
             if (node.OpType == "Constant")
@@ -156,6 +157,17 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
             result[output.Name] = values.TryGetValue(output.Name, out var t) ? t
                 : throw new InvalidDataException($"onnx: {_source}: the graph output '{output.Name}' holds int64 values beyond int32");
         return result;
+    }
+
+    // BatchNormalization's mean and variance inputs are running statistics, not weights: buffers, as in PyTorch.
+    private static HashSet<string> RunningStatistics(OnnxGraph graph)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+            if (node.OpType == "BatchNormalization")
+                foreach (int i in (ReadOnlySpan<int>)[3, 4])
+                    if (i < node.Input.Count) names.Add(node.Input[i]);
+        return names;
     }
 
     private static void Check(OnnxValueInfo info, Tensor given)
