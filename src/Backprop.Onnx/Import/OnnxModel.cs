@@ -77,8 +77,11 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
     /// <summary>The version of the default ONNX operator set the model imports.</summary>
     public int Opset => _graph.Opset;
 
-    /// <summary>The graph's nodes in the order they run, as (op type, node name).</summary>
-    public IReadOnlyList<(string OpType, string Name)> Nodes => [.. _graph.Nodes.Select(n => (n.OpType, OnnxGraph.Describe(n)))];
+    /// <summary>The graph's nodes in the order they run.</summary>
+    public IReadOnlyList<OnnxNodeInfo> Nodes => [.. _graph.Nodes.Select(n => new OnnxNodeInfo(n.OpType, OnnxGraph.Describe(n), [.. n.Input], [.. n.Output]))];
+
+    /// <summary>The names of the initializers (weights and constants), in the file's order.</summary>
+    public IReadOnlyList<string> InitializerNames => [.. _graph.Graph.Initializer.Select(i => i.Name)];
 
     /// <summary>The producer named in the file, such as "pytorch 1.13.1", or empty.</summary>
     public string Producer => (_graph.Model.ProducerName + " " + _graph.Model.ProducerVersion).Trim();
@@ -105,6 +108,20 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
 
     /// <summary>Runs the graph on named inputs; returns every graph output by name. An initializer may be overridden by name.</summary>
     public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        var values = Evaluate(inputs);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var output in _graph.Graph.Output)
+            result[output.Name] = values.TryGetValue(output.Name, out var t) ? t
+                : throw new InvalidDataException($"onnx: {_source}: the graph output '{output.Name}' holds int64 values beyond int32");
+        return result;
+    }
+
+    /// <summary>
+    /// Runs the graph on named inputs and returns every value it holds by name: inputs, initializers, constants and
+    /// each node's outputs (for inspecting a graph, such as drawing it with the shapes that flow along its edges).
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Evaluate(IReadOnlyDictionary<string, Tensor> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var values = new Dictionary<string, Tensor>(_initializers, StringComparer.Ordinal);
@@ -152,11 +169,7 @@ public sealed class OnnxModel : Module<Tensor[], Tensor[]>
                     throw context.Unsupported($"output {i} ('{node.Output[i]}')");
         }
 
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var output in _graph.Graph.Output)
-            result[output.Name] = values.TryGetValue(output.Name, out var t) ? t
-                : throw new InvalidDataException($"onnx: {_source}: the graph output '{output.Name}' holds int64 values beyond int32");
-        return result;
+        return values;
     }
 
     // BatchNormalization's mean and variance inputs are running statistics, not weights: buffers, as in PyTorch.
