@@ -109,4 +109,38 @@ internal static partial class OnnxOperators
         2 or 3 or 4 or 5 or 6 or 7 or 12 or 13 => x.To(DType.Int32), // UINT8 INT8 UINT16 INT16 INT32 INT64 UINT32 UINT64
         _ => throw c.Unsupported($"Cast to element type {(Protobuf.TensorProto.Types.DataType)to} (Backprop has float32, float64 and int32)"),
     };
+
+    private static Tensor Shrink(OnnxNodeContext c)
+    {
+        var x = c.Input(0);
+        double lambd = c.Float("lambd", 0.5f), bias = c.Float("bias", 0f);
+        var t = x.DType == DType.Int32 ? x.To(DType.Float64) : x;
+        var y = Tensor.Where(t.Lt(-lambd), t + bias, Tensor.Where(t.Gt(lambd), t - bias, Tensor.ZerosLike(t)));
+        return x.DType == DType.Int32 ? y.To(DType.Int32) : y;
+    }
+
+    // 1 at the first maximum along the axis, 0 elsewhere (flattened to 2-D at the axis before opset 13, as Softmax).
+    private static Tensor Hardmax(OnnxNodeContext c)
+    {
+        var x = c.Input(0);
+        if (c.Opset >= 13) return OneAtMaximum(x, c.Axis(c.Int("axis", -1), x.Rank));
+        int at = c.Axis(c.Int("axis", 1), x.Rank);
+        int outer = 1;
+        for (int d = 0; d < at; d++) outer *= x.ShapeArray[d];
+        return OneAtMaximum(x.Reshape(outer, outer == 0 ? 0 : x.Numel / Math.Max(outer, 1)), 1).Reshape(x.ShapeArray);
+    }
+
+    private static Tensor OneAtMaximum(Tensor x, int axis)
+    {
+        var index = x.ArgMax(axis, keepDim: true);
+        return index.Eq(Positions(x.ShapeArray[axis], axis, x.Rank)).To(x.DType);
+    }
+
+    // 0, 1, ..., size − 1 laid along <paramref name="axis"/> of a tensor of rank <paramref name="rank"/>, for comparisons.
+    private static Tensor Positions(int size, int axis, int rank)
+    {
+        var shape = Enumerable.Repeat(1, rank).ToArray();
+        shape[axis] = size;
+        return Tensor.FromArray(Enumerable.Range(0, size).ToArray(), size).Reshape(shape);
+    }
 }

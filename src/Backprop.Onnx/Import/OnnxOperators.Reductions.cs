@@ -43,4 +43,25 @@ internal static partial class OnnxOperators
         var index = max ? reversed.ArgMax(axis, keep) : reversed.ArgMin(axis, keep);
         return (Tensor.Full(index.ShapeArray, size - 1, DType.Float64) - index.To(DType.Float64)).To(DType.Int32);
     }
+
+    // The product of the slices along each axis: exact with zeros and negative values, and differentiable.
+    private static Tensor Product(Tensor x, int[] axes, bool keep)
+    {
+        var y = x;
+        foreach (int axis in axes)
+        {
+            int size = y.ShapeArray[axis];
+            if (size == 0)
+            {
+                var shape = (int[])y.ShapeArray.Clone();
+                shape[axis] = 1;
+                y = Tensor.Full(shape, 1, y.DType);
+                continue;
+            }
+            var product = y.Slice(axis, 0, 1);
+            for (int i = 1; i < size; i++) product = product * y.Slice(axis, i, i + 1);
+            y = product;
+        }
+        return keep ? y : y.Reshape([.. Enumerable.Range(0, x.Rank).Where(d => !axes.Contains(d)).Select(d => x.ShapeArray[d])]);
+    }
 }

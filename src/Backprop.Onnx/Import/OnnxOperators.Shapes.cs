@@ -376,4 +376,34 @@ internal static partial class OnnxOperators
         if (b <= 0 || h % b != 0 || w % b != 0) throw c.Error($"blocksize {b} does not divide {h}×{w}");
         return x.Reshape(n, ch, h / b, b, w / b, b).Permute(0, 3, 5, 1, 2, 4).Reshape(n, ch * b * b, h / b, w / b);
     }
+
+    // values[1] where the position along the new axis equals the index (negative indices count from depth), values[0] elsewhere.
+    private static Tensor OneHot(OnnxNodeContext c)
+    {
+        Tensor indices = c.Input(0), values = c.Input(2);
+        int depth = (int)(c.OptionalScalar(1) ?? throw c.Error("expected the depth input"));
+        if (depth <= 0) throw c.Error($"depth {depth} must be positive");
+        if (values.Numel != 2) throw c.Error($"values must hold [off, on], got {values.Numel} elements");
+        int rank = indices.Rank + 1;
+        int axis = c.Axis(c.Int("axis", -1), rank);
+        var index = indices.To(DType.Float64).ToArray<double>().Select(v => (int)(v < 0 ? v + depth : v)).ToArray();
+        var lifted = Tensor.FromArray(index, index.Length).Reshape(indices.ShapeArray).Unsqueeze(axis);
+        var hot = lifted.Eq(Positions(depth, axis, rank)).To(DType.Float64);
+        var pair = values.To(DType.Float64).ToArray<double>();
+        var y = hot * (pair[1] - pair[0]) + pair[0];
+        return y.To(values.DType);
+    }
+
+    private static Tensor EyeLike(OnnxNodeContext c)
+    {
+        var x = c.Input(0);
+        if (x.Rank != 2) throw c.Error($"expected a 2-D input, got {Shapes.Format(x.ShapeArray)}");
+        int rows = x.ShapeArray[0], cols = x.ShapeArray[1];
+        long k = c.Int("k", 0);
+        var values = new double[rows * cols];
+        for (int r = 0; r < rows; r++)
+            if (r + k >= 0 && r + k < cols) values[r * cols + r + k] = 1;
+        var eye = Tensor.FromArray(values, rows, cols);
+        return c.HasAttribute("dtype") ? Cast(eye, c.Int("dtype", 1), c) : eye.To(x.DType);
+    }
 }

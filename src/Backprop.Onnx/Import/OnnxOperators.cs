@@ -58,6 +58,8 @@ internal static partial class OnnxOperators
         ["Celu"] = c => [Celu(c)],
         ["ThresholdedRelu"] = c => [ThresholdedRelu(c)],
         ["Mish"] = c => [c.Input(0) * c.Input(0).Softplus().Tanh()],
+        ["Shrink"] = c => [Shrink(c)],
+        ["Hardmax"] = c => [Hardmax(c)],
 
         // comparisons and logic (bool is int32 0/1)
         ["Equal"] = c => [c.Input(0).Eq(c.Input(1))],
@@ -93,6 +95,8 @@ internal static partial class OnnxOperators
         ["Trilu"] = c => [Trilu(c)],
         ["CumSum"] = c => [CumSum(c)],
         ["TopK"] = c => TopK(c),
+        ["OneHot"] = c => [OneHot(c)],
+        ["EyeLike"] = c => [EyeLike(c)],
         ["DepthToSpace"] = c => [DepthToSpace(c)],
         ["SpaceToDepth"] = c => [SpaceToDepth(c)],
         ["Constant"] = c => throw c.Error("a Constant node is folded when the model loads"),
@@ -119,6 +123,7 @@ internal static partial class OnnxOperators
         ["ReduceMean"] = c => [Reduce(c, (x, axes, keep) => x.Mean(axes, keep))],
         ["ReduceMax"] = c => [Reduce(c, (x, axes, keep) => x.Amax(axes, keep))],
         ["ReduceMin"] = c => [Reduce(c, (x, axes, keep) => x.Amin(axes, keep))],
+        ["ReduceProd"] = c => [Reduce(c, Product)],
         ["ReduceSumSquare"] = c => [Reduce(c, (x, axes, keep) => (x * x).Sum(axes, keep))],
         ["ReduceL1"] = c => [Reduce(c, (x, axes, keep) => x.Abs().Sum(axes, keep))],
         ["ReduceL2"] = c => [Reduce(c, (x, axes, keep) => (x * x).Sum(axes, keep).Sqrt())],
