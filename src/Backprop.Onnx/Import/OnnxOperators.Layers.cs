@@ -84,6 +84,13 @@ internal static partial class OnnxOperators
             throw c.Error($"group {groups} does not fit {cin} input channels, {cout} output channels and the weight {Shapes.Format(w.ShapeArray)}");
         var effective = kernel.Select((k, d) => (k - 1) * dilations[d] + 1).ToArray();
         var (begin, end) = SpatialPads(c, x.ShapeArray.AsSpan(2), effective, strides);
+        return Convolve(x, w, bias, strides, dilations, begin, end, groups);
+    }
+
+    /// <summary>A 1-, 2- or 3-D convolution with per-axis strides, dilations and (possibly asymmetric) pads, and groups.</summary>
+    private static Tensor Convolve(Tensor x, Tensor w, Tensor? bias, int[] strides, int[] dilations, int[] begin, int[] end, int groups)
+    {
+        int spatial = x.Rank - 2;
         if (spatial == 3) return Conv3d(x, w, bias, strides, dilations, begin, end, groups);
 
         if (spatial == 1)
@@ -106,6 +113,73 @@ internal static partial class OnnxOperators
         }
         var y = GroupedConv2d(x, w, bias, strides[0], strides[1], padH, padW, groups);
         return spatial == 1 ? y.Reshape(y.ShapeArray[0], y.ShapeArray[1], y.ShapeArray[3]) : y;
+    }
+
+    /// <summary>
+    /// The transposed convolution as a convolution: the input spread out by the strides (zeros between its elements),
+    /// padded by the kernel's extent less the pads (negative pads crop), convolved at stride 1 with the kernel flipped
+    /// and its channel axes swapped per group.
+    /// </summary>
+    private static Tensor ConvTranspose(OnnxNodeContext c)
+    {
+        Tensor x = c.Input(0), w = c.Input(1);
+        var bias = c.OptionalInput(2);
+        int spatial = x.Rank - 2;
+        if (spatial is not (1 or 2 or 3)) throw c.Unsupported($"ConvTranspose over {spatial} spatial axes (1-D, 2-D and 3-D are)");
+        if (w.Rank != x.Rank) throw c.Error($"the weight {Shapes.Format(w.ShapeArray)} does not match the input {Shapes.Format(x.ShapeArray)}");
+        int groups = (int)c.Int("group", 1);
+        int cin = x.ShapeArray[1];
+        if (groups <= 0 || cin % groups != 0 || w.ShapeArray[0] != cin)
+            throw c.Error($"group {groups} does not fit {cin} input channels and the weight {Shapes.Format(w.ShapeArray)}");
+        var kernel = w.ShapeArray[2..];
+        var strides = SpatialInts(c, "strides", spatial, 1);
+        var dilations = SpatialInts(c, "dilations", spatial, 1);
+        var outputPadding = SpatialInts(c, "output_padding", spatial, 0);
+        var effective = kernel.Select((k, d) => (k - 1) * dilations[d] + 1).ToArray();
+        var input = x.ShapeArray[2..];
+        string autoPad = c.String("auto_pad") ?? "NOTSET";
+        var begin = new int[spatial];
+        var end = new int[spatial];
+        long[]? outputShape = c.IntList("output_shape");
+        if (outputShape is not null && outputShape.Length > spatial) outputShape = outputShape[^spatial..];
+        if (outputShape is not null || autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            for (int d = 0; d < spatial; d++)
+            {
+                long target = outputShape?[d] ?? (long)input[d] * strides[d];
+                int total = (int)(strides[d] * (input[d] - 1L) + outputPadding[d] + effective[d] - target);
+                int half = (int)Math.Floor(total / 2.0); // floor, as ONNX's reference: a negative total (a larger output) grows the end
+                (begin[d], end[d]) = autoPad == "SAME_UPPER" ? (half, total - half) : (total - half, half);
+            }
+        }
+        else if (autoPad == "NOTSET" && c.IntList("pads") is { } pads)
+        {
+            if (pads.Length != 2 * spatial) throw c.Error($"'pads' has {pads.Length} entries for {spatial} spatial axes (expected {2 * spatial})");
+            var p = ToInts(pads, c, "pad");
+            p[..spatial].CopyTo(begin, 0);
+            p[spatial..].CopyTo(end, 0);
+        }
+
+        var spread = x;
+        for (int d = 0; d < spatial; d++)
+            if (strides[d] > 1) spread = Dilate(spread, 2 + d, strides[d]);
+        var before = new int[spatial];
+        var after = new int[spatial];
+        for (int d = 0; d < spatial; d++)
+        {
+            before[d] = effective[d] - 1 - begin[d];
+            after[d] = effective[d] - 1 - end[d] + outputPadding[d];
+        }
+        spread = spread.Pad(TorchPads([0, 0, .. before], [0, 0, .. after]));
+
+        // [Cin, Cout/g, k...] → per group [Cout/g, Cin/g, k...], flipped along every spatial axis.
+        var flipped = w;
+        for (int d = 0; d < spatial; d++)
+            flipped = flipped.IndexSelect(2 + d, [.. Enumerable.Range(0, kernel[d]).Reverse()]);
+        var perGroup = flipped.Split(cin / groups, 0).Select(g => g.Transpose(0, 1)).ToArray();
+        var weight = perGroup.Length == 1 ? perGroup[0].Contiguous() : Tensor.Concat(perGroup, 0);
+        var ones = Enumerable.Repeat(1, spatial).ToArray();
+        return Convolve(spread, weight, bias, ones, dilations, new int[spatial], new int[spatial], groups);
     }
 
     private static Tensor GroupedConv2d(Tensor x, Tensor w, Tensor? bias, int strideH, int strideW, int padH, int padW, int groups)

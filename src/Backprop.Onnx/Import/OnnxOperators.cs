@@ -105,6 +105,7 @@ internal static partial class OnnxOperators
         ["MatMul"] = c => [Tensor.MatMul(c.Input(0), c.Input(1))],
         ["Gemm"] = c => [Gemm(c)],
         ["Conv"] = c => [Conv(c)],
+        ["ConvTranspose"] = c => [ConvTranspose(c)],
         ["MaxPool"] = c => MaxPool(c),
         ["AveragePool"] = c => [AveragePool(c)],
         ["GlobalAveragePool"] = c => [c.Input(0).Mean(SpatialAxes(c.Input(0)), keepDim: true)],
