@@ -71,12 +71,12 @@ internal sealed class OnnxGraph
         var graph = model.Graph;
         foreach (var node in graph.Node)
         {
-            if (node.Domain is not ("" or "ai.onnx"))
+            if (node.Domain is not ("" or "ai.onnx" or OnnxOperators.TrainingDomain))
                 throw new NotSupportedException(
-                    $"onnx: node '{Describe(node)}' has op type {node.OpType} of domain '{node.Domain}'; only the default ONNX domain is supported");
-            if (!OnnxOperators.IsSupported(node.OpType))
+                    $"onnx: node '{Describe(node)}' has op type {node.OpType} of domain '{node.Domain}'; only the default ONNX domain (and the optimizers of {OnnxOperators.TrainingDomain}) is supported");
+            if (!OnnxOperators.IsSupported(node.Domain, node.OpType))
                 throw new NotSupportedException(
-                    $"onnx: node '{Describe(node)}' has op type {node.OpType}, which Backprop does not implement (supported: {string.Join(", ", OnnxOperators.SupportedOpTypes)})");
+                    $"onnx: node '{Describe(node)}' has op type {node.OpType}{(node.Domain.Length > 0 ? $" of domain '{node.Domain}'" : "")}, which Backprop does not implement (supported: {string.Join(", ", OnnxOperators.SupportedOpTypes)})");
         }
         return new OnnxGraph(model, opset, Sort(graph, source));
     }

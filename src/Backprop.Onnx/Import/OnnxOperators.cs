@@ -136,10 +136,14 @@ internal static partial class OnnxOperators
 
     internal static bool IsSupported(string opType) => Map.ContainsKey(opType);
 
+    /// <summary>Whether an op type of <paramref name="domain"/> is mapped: the default domain, or ONNX's training domain's optimizers.</summary>
+    internal static bool IsSupported(string domain, string opType) =>
+        domain is "" or "ai.onnx" ? Map.ContainsKey(opType) : domain == TrainingDomain && TrainingMap.ContainsKey(opType);
+
     /// <summary>Every op type the importer maps, sorted.</summary>
     internal static IReadOnlyList<string> SupportedOpTypes { get; } = [.. Map.Keys.Order(StringComparer.Ordinal)];
 
-    internal static Tensor?[] Run(OnnxNodeContext c) => Map[c.OpType](c);
+    internal static Tensor?[] Run(OnnxNodeContext c) => (c.Node.Domain == TrainingDomain ? TrainingMap : Map)[c.OpType](c);
 
     /// <summary>The tensor a Constant node holds, from whichever of its value attributes is set.</summary>
     internal static TensorProto ConstantProto(OnnxNodeContext c)

@@ -61,7 +61,7 @@ public static class OnnxConformance
     private static string? WhyUnsupported(ModelProto model, string dir)
     {
         var missing = model.Graph.Node
-            .Where(n => n.Domain is not ("" or "ai.onnx") || !OnnxOperators.IsSupported(n.OpType))
+            .Where(n => !OnnxOperators.IsSupported(n.Domain, n.OpType))
             .Select(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.OpType} ({n.Domain})").Distinct().ToList();
         if (missing.Count > 0) return $"op type{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} not implemented";
         foreach (var value in model.Graph.Input.Concat(model.Graph.Output))
