@@ -426,18 +426,20 @@ internal static partial class OnnxOperators
         var labels = target.ToArray<int>();
         if (labels.Length != rows.ShapeArray[0])
             throw c.Error($"the target {Shapes.Format(target.ShapeArray)} does not match the input {Shapes.Format(logProb.ShapeArray)}");
-        var classWeights = weight?.To(DType.Float64).ToArray<double>();
         var safe = new int[labels.Length];
-        var rowWeight = new double[labels.Length];
+        var counted = new double[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
             if (ignore == labels[i]) continue;
             if (labels[i] < 0 || labels[i] >= classes) throw c.Error($"target {labels[i]} is out of range for {classes} classes");
             safe[i] = labels[i];
-            rowWeight[i] = classWeights?[labels[i]] ?? 1;
+            counted[i] = 1;
         }
+        // Each row's weight is its class's weight (differentiable, when the weights are an input) or 1, and 0 if ignored.
+        var mask = Tensor.FromArray(counted, counted.Length).To(logProb.DType);
+        var rowWeight = weight is null ? mask : weight.IndexSelect(0, safe) * mask;
         var picked = rows.Gather(1, Tensor.FromArray(safe, safe.Length, 1)).Reshape(-1);
-        var loss = -picked * Tensor.FromArray(rowWeight, rowWeight.Length).To(logProb.DType);
+        var loss = -picked * rowWeight;
         return reduction switch
         {
             "none" => loss.Reshape(target.ShapeArray),

@@ -104,7 +104,7 @@ public static class OnnxConformance
         }
     }
 
-    private static Tensor[] ReadAll(string dataSet, string prefix)
+    internal static Tensor[] ReadAll(string dataSet, string prefix)
     {
         var tensors = new List<Tensor>();
         for (int k = 0; File.Exists(Path.Combine(dataSet, $"{prefix}_{k}.pb")); k++)
