@@ -79,20 +79,20 @@ internal static class OnnxTensors
         switch (type)
         {
             case TensorProto.Types.DataType.Float:
-                return Tensor.FromArray(hasRaw ? Raw<float>(raw, n, what) : Typed(proto.FloatData, n, what), shape);
+                return Create(hasRaw ? Raw<float>(raw, n, what) : Typed(proto.FloatData, n, what), shape);
             case TensorProto.Types.DataType.Double:
-                return Tensor.FromArray(hasRaw ? Raw<double>(raw, n, what) : Typed(proto.DoubleData, n, what), shape);
+                return Create(hasRaw ? Raw<double>(raw, n, what) : Typed(proto.DoubleData, n, what), shape);
             case TensorProto.Types.DataType.Int32:
-                return Tensor.FromArray(hasRaw ? Raw<int>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
+                return Create(hasRaw ? Raw<int>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
             case TensorProto.Types.DataType.Int64:
-                return Tensor.FromArray(Narrow(hasRaw ? Raw<long>(raw, n, what) : Typed(proto.Int64Data, n, what), what), shape);
+                return Create(Narrow(hasRaw ? Raw<long>(raw, n, what) : Typed(proto.Int64Data, n, what), what), shape);
             case TensorProto.Types.DataType.Int8:
-                return Tensor.FromArray(hasRaw ? Widen<sbyte>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
+                return Create(hasRaw ? Widen<sbyte>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
             case TensorProto.Types.DataType.Uint8:
             case TensorProto.Types.DataType.Bool:
-                return Tensor.FromArray(hasRaw ? Widen<byte>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
+                return Create(hasRaw ? Widen<byte>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
             case TensorProto.Types.DataType.Int16:
-                return Tensor.FromArray(hasRaw ? Widen<short>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
+                return Create(hasRaw ? Widen<short>(raw, n, what) : Typed(proto.Int32Data, n, what), shape);
             default:
                 throw new InvalidDataException($"onnx: {what} has data type {type}, which Backprop does not have (float, double and integers are supported)");
         }
@@ -120,6 +120,13 @@ internal static class OnnxTensors
             var other => throw new InvalidDataException($"onnx: {what} must hold integers (int64 or int32), got {other}"),
         };
     }
+
+    // The tensor over the values, a 0-d one when the dims are empty (Tensor.FromArray reads an empty shape as 1-D).
+    private static Tensor Create(float[] values, int[] shape) => new(values, shape, DType.Float32);
+
+    private static Tensor Create(double[] values, int[] shape) => new(values, shape, DType.Float64);
+
+    private static Tensor Create(int[] values, int[] shape) => new(values, shape, DType.Int32);
 
     private static T[] Raw<T>(ReadOnlySpan<byte> raw, int n, string what) where T : unmanaged
     {

@@ -9,9 +9,9 @@ namespace Backprop.Cli.Commands;
 public sealed class PredictCommand : ICommand
 {
     public string Name => "predict";
-    public string Summary => "classify CSV rows or IDX images with a checkpoint";
+    public string Summary => "classify CSV rows or IDX images with a checkpoint or an ONNX model";
     public string Description => "Prints, for every sample of FILE, the predicted class and the class probabilities (softmax of the outputs).";
-    public PositionalSpec? Positional { get; } = new("CHECKPOINT", "a model.safetensors written by backprop train", 1);
+    public PositionalSpec? Positional { get; } = new("CHECKPOINT", "a model.safetensors written by backprop train, or an ONNX model (.onnx) taking [batch, features...] and giving class scores", 1);
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("input", "FILE", "a CSV file with one sample per row (features only, or with a label column), or an IDX image file; raw or gzip-compressed"),
@@ -23,7 +23,8 @@ public sealed class PredictCommand : ICommand
     ];
     public string Epilogue => """
         Every row must have as many features as the model's input (e.g. 64 for 8×8 digits). The standardisation
-        saved in the checkpoint, if any, is applied after the scaling.
+        saved in the checkpoint, if any, is applied after the scaling. An ONNX model's features are scaled by
+        --scale only (default 1; IDX pixels /255) and the softmax of its first output gives the probabilities.
 
         """;
 
@@ -39,10 +40,28 @@ public sealed class PredictCommand : ICommand
         if (args.Positional.Count == 0) throw new UsageException("a checkpoint file is needed: backprop predict CHECKPOINT --input FILE");
         if (input is null) throw new UsageException("--input FILE is needed (a CSV file of feature rows or an IDX image file)");
 
-        var trained = TrainedModel.Load(args.Positional[0]);
-        var rows = InputRows.Load(input, trained.FeatureCount, labelColumn, (float)(scale ?? trained.CsvFeatureScale));
-        trained.Standardization?.ApplyInPlace(rows.Features);
-        var probabilities = ClassProbabilities.Compute(trained.Model, rows.Features, rows.Count, trained.InputShape, batchSize, context.Cancellation);
+        ClassProbabilities probabilities;
+        InputRows rows;
+        if (ImportedOnnxModel.IsOnnxPath(args.Positional[0]))
+        {
+            var imported = ImportedOnnxModel.Load(args.Positional[0]);
+            rows = InputRows.Load(input, imported.FeatureCount, labelColumn, (float)(scale ?? 1));
+            // A file that fixes its batch size is run in batches of exactly that size.
+            if (imported.FixedBatch is { } fixedBatch)
+            {
+                if (rows.Count % fixedBatch != 0)
+                    throw new CommandFailedException($"{args.Positional[0]}: the model takes batches of exactly {fixedBatch} samples; {input} has {rows.Count}", ExitCodes.Failure);
+                batchSize = fixedBatch;
+            }
+            probabilities = ClassProbabilities.Compute(imported.Model, rows.Features, rows.Count, imported.InputShape, batchSize, context.Cancellation);
+        }
+        else
+        {
+            var trained = TrainedModel.Load(args.Positional[0]);
+            rows = InputRows.Load(input, trained.FeatureCount, labelColumn, (float)(scale ?? trained.CsvFeatureScale));
+            trained.Standardization?.ApplyInPlace(rows.Features);
+            probabilities = ClassProbabilities.Compute(trained.Model, rows.Features, rows.Count, trained.InputShape, batchSize, context.Cancellation);
+        }
 
         if (json) WriteJson(context.Out, rows, probabilities, top);
         else WriteTable(context.Out, rows, probabilities, top);

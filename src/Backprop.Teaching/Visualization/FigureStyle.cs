@@ -17,5 +17,6 @@ internal static class FigureStyle
 
     /// <summary>The text written above an edge: "x = 18" when the value has a name, else "18".</summary>
     public static string ValueText(GraphEdge edge) =>
-        edge.Name is null ? CompactNumber.Format(edge.Value) : $"{edge.Name} = {CompactNumber.Format(edge.Value)}";
+        edge.Text is not null ? edge.Text
+        : edge.Name is null ? CompactNumber.Format(edge.Value) : $"{edge.Name} = {CompactNumber.Format(edge.Value)}";
 }

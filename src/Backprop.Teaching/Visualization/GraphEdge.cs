@@ -6,4 +6,6 @@ namespace Backprop.Teaching.Visualization;
 /// <param name="Value">The forward value carried by the edge (drawn above it).</param>
 /// <param name="Gradient">d(output)/d(value) flowing back along the edge (drawn below it); null to draw none.</param>
 /// <param name="Name">The variable name of the value, if it has one ("x"); drawn as "x = 18".</param>
-public sealed record GraphEdge(string From, string To, double Value, double? Gradient = null, string? Name = null);
+/// <param name="Text">What to draw above the edge instead of the value, for edges carrying tensors rather than
+/// numbers (an imported ONNX graph labels its edges with shapes, such as "[1, 784]"); null to draw the value.</param>
+public sealed record GraphEdge(string From, string To, double Value, double? Gradient = null, string? Name = null, string? Text = null);
