@@ -53,7 +53,7 @@ internal static class OnnxExportOperators
             case TanhOp: return Unary("Tanh");
             case SigmoidOp: return Unary("Sigmoid");
             case ReluOp: return Unary("Relu");
-            case CopyOp or DetachOp: return w.Add("Identity", [x[0]]);
+            case CopyOp or DetachOp or FirstOrderConstantOp: return w.Add("Identity", [x[0]]);
             case CastOp: return w.Add("Cast", [x[0]], Int("to", ElementType(dtype)));
             // log(1 + x) rather than a log1p ONNX lacks: exact to float rounding of 1 + x, so relatively coarser for |x| ≪ 1.
             case Log1pOp: return w.Add("Log", [w.Add("Add", [In(0), C(1)])]);

@@ -95,6 +95,7 @@ public class OnnxOperatorExportTests
         ["pad"] = new([3, 2, 4], () => new(x => x.Pad([1, 2, 0, 1], 0.5))),
         ["cast"] = new([3, 4], () => new(x => x.To(DType.Float64).Exp().To(DType.Float32))),
         ["copy"] = new([3, 4], () => new(x => x.Clone() + 1)),
+        ["detach"] = new([3, 4], () => new(x => x * x.Detach())),
         ["attention"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh()))),
         ["attention causal scaled"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh(), isCausal: true, scale: 0.3))),
         ["attention with mask"] = new([2, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x, x, Tensor.Ones(5, 5).Tril()))),
@@ -133,7 +134,7 @@ public class OnnxOperatorExportTests
         string[] mapped = ["add", "sub", "mul", "div", "pow", "matmul", "max", "min", "neg", "abs", "exp", "ln", "log1p", "sqrt", "sin", "cos",
             "erf", "tanh", "sigmoid", "relu", "silu", "gelu", "softplus", "clamp", "softmax", "log_softmax", "linear", "conv2d", "conv1d",
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
-            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach",
+            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach", "first_order_constant",
             "scaled_dot_product_attention", "batch_norm", "topk", "sort"];
         Assert.Empty(mapped.Except(seen));
     }
