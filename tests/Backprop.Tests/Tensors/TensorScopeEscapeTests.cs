@@ -104,7 +104,22 @@ public class TensorScopeEscapeTests
     }
 
     [Fact]
-    public Task TheScopeFollowsTheAsyncFlowAcrossThreads() => ScopeAcrossAnAwait();
+    public Task TheScopeFollowsTheAsyncFlowAcrossThreads()
+    {
+        // The flow starts on a thread of its own that stays blocked until the flow is done, so the code after the
+        // await cannot resume there: it surely runs on another thread. (Started on a pool thread, it could resume on
+        // that same idle thread, and a per-thread scope would pass too.) A failure comes back in the returned task.
+        Task? flow = null;
+        var starter = new Thread(() =>
+        {
+            flow = ScopeAcrossAnAwait();
+            try { flow.Wait(); }
+            catch (AggregateException) { }
+        });
+        starter.Start();
+        starter.Join();
+        return flow!;
+    }
 
     private static async Task ScopeAcrossAnAwait()
     {
@@ -115,6 +130,7 @@ public class TensorScopeEscapeTests
         {
             // Resume on a pool thread: the scope must still be the current one there, and pool what is made there.
             await Task.Delay(20).ConfigureAwait(false);
+            Assert.NotEqual(before, Environment.CurrentManagedThreadId);
             Assert.True(TensorScope.IsActive);
             made = Tensor.Zeros(Length) + 1.0;
             // A thread started without this flow's context does not see (and cannot rent into) the scope.
