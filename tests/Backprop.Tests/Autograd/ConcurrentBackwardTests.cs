@@ -31,14 +31,7 @@ public class ConcurrentBackwardTests
         const int models = 4, steps = 40;
         var sequential = Enumerable.Range(0, models).Select(i => Train((ulong)i + 10, steps)).ToArray();
         var concurrent = new float[models][];
-        using var start = new Barrier(models);
-        var threads = Enumerable.Range(0, models).Select(i => new Thread(() =>
-        {
-            start.SignalAndWait();
-            concurrent[i] = Train((ulong)i + 10, steps);
-        })).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) t.Join();
+        OnThreadsAtOnce(models, i => concurrent[i] = Train((ulong)i + 10, steps));
         for (int i = 0; i < models; i++) Assert.Equal(sequential[i], concurrent[i]);
     }
 
@@ -60,20 +53,33 @@ public class ConcurrentBackwardTests
                 Tensor.MatMul(w, Tensor.MatMul(frozen, x).Relu()).Sum().Backward();
         }
 
-        using var start = new Barrier(inputs.Length);
-        var threads = inputs.Select(x => new Thread(() =>
-        {
-            start.SignalAndWait();
-            Passes(x);
-        })).ToArray();
-        foreach (var t in threads) t.Start();
-        foreach (var t in threads) t.Join();
+        OnThreadsAtOnce(inputs.Length, i => Passes(inputs[i]));
 
         // Hand derivation, with F = 2·ones, X = c·ones (c = 1, 2) and H = F·X = 2cn·ones (positive, so relu passes it):
         // ∂L/∂W[i,j] = Σ_col H[j,col] = m·2cn per pass; ∂L/∂H = Wᵀ·1 = n·ones, so ∂L/∂X[k,col] = Σ_j F[j,k]·n = 2n² per pass.
         AssertAllEqual(passes * (m * 2.0 * 1 * n + m * 2.0 * 2 * n), w.Grad!, "W");
         foreach (var x in inputs) AssertAllEqual(passes * 2.0 * n * n, x.Grad!, "X");
         Assert.Null(frozen.Grad);
+    }
+
+    /// <summary>
+    /// Runs body(0) … body(count - 1) on threads of their own, started together; an exception on any of them fails the
+    /// test here (on a bare thread it would end the test process instead).
+    /// </summary>
+    private static void OnThreadsAtOnce(int count, Action<int> body)
+    {
+        var failures = new Exception?[count];
+        using var start = new Barrier(count);
+        var threads = Enumerable.Range(0, count).Select(i => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try { body(i); }
+            catch (Exception e) { failures[i] = e; }
+        })).ToArray();
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+        if (failures.Any(e => e is not null))
+            throw new AggregateException($"{failures.Count(e => e is not null)} of {count} threads failed", failures.OfType<Exception>());
     }
 
     private static void AssertAllEqual(double expected, Tensor actual, string what)

@@ -56,6 +56,45 @@ public class TrainOutputDirectoryTests
     }
 
     [Fact]
+    public async Task ASecondTrainIntoTheDirectoryOfARunningTrainIsRefused()
+    {
+        // The lock held by train itself, not by the test: a long first run, and a second one started while it trains.
+        using var dir = new ScratchDirectory();
+        string run = dir.File("run");
+        using var stop = new CancellationTokenSource();
+        var firstError = new SignallingWriter();
+        var first = Task.Run(() => CommandLine.Run(
+            ["train", "--data", "spiral", "--model", "mlp:32", "--epochs", "100000", "--threads", "1", "--out", run], TextWriter.Null, firstError, stop.Token));
+        try
+        {
+            // Its first line on stderr comes after it took the directory.
+            Assert.True(firstError.Written.Wait(TimeSpan.FromSeconds(60)), "the first train did not start within 60 s");
+            var (code, _, error) = Train("--out", run);
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains($"'{run}' is in use by another training run", error);
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAny(first, Task.Delay(TimeSpan.FromSeconds(60)));
+        }
+        Assert.True(first.IsCompleted, "the first train did not stop within 60 s of its cancellation");
+        Assert.Equal(ExitCodes.Interrupted, await first);
+    }
+
+    /// <summary>A StringWriter that signals its first write (train's first line comes from another thread).</summary>
+    private sealed class SignallingWriter : StringWriter
+    {
+        public ManualResetEventSlim Written { get; } = new();
+
+        public override void Write(char value) { base.Write(value); Written.Set(); }
+        public override void Write(string? value) { base.Write(value); Written.Set(); }
+        public override void Write(char[] buffer, int index, int count) { base.Write(buffer, index, count); Written.Set(); }
+        public override void Write(ReadOnlySpan<char> buffer) { base.Write(buffer); Written.Set(); }
+        public override void WriteLine(ReadOnlySpan<char> buffer) { base.WriteLine(buffer); Written.Set(); }
+    }
+
+    [Fact]
     public void ALockFileLeftByAKilledRunBlocksNothingAndItsTemporariesAreRemoved()
     {
         using var dir = new ScratchDirectory();

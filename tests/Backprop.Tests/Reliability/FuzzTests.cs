@@ -54,24 +54,26 @@ public class FuzzTests
         return bytes;
     }
 
-    // Headers that lie about sizes: each must be refused before anything of that size is allocated.
-    private static readonly byte[][] HostileSafeTensors =
+    // Headers that lie about sizes: each must be refused, before anything of that size is allocated, by the check meant
+    // for it (the message says which), not by a later one that happens to catch it too.
+    private static readonly (byte[] Bytes, string Refusal)[] HostileSafeTensors =
     [
-        WithHeader("""{"a":{"dtype":"F32","shape":[1000000000000],"data_offsets":[0,16]}}"""),
-        WithHeader("""{"a":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,16]}}"""),
-        WithHeader("""{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,4000000000000]}}"""),
-        WithHeader("""{"a":{"dtype":"F32","shape":[2147483648],"data_offsets":[0,16]}}"""),
-        [.. BitConverter.GetBytes(1UL << 63), .. "{}"u8],
-        [.. BitConverter.GetBytes(ulong.MaxValue), .. "{}"u8],
-        WithHeader("[" + new string('[', 100_000)),
+        (WithHeader("""{"a":{"dtype":"F32","shape":[1000000000000],"data_offsets":[0,16]}}"""), "dimension 0 is 1000000000000, larger than 2147483647"),
+        (WithHeader("""{"a":{"dtype":"F64","shape":[1000000,1000000,1000000],"data_offsets":[0,16]}}"""), "cover 16 bytes, but dtype F64 with shape [1000000, 1000000, 1000000] needs 8000000000000000000"),
+        (WithHeader("""{"a":{"dtype":"F64","shape":[2147483647,2147483647,2147483647],"data_offsets":[0,16]}}"""), "shape [2147483647, 2147483647, 2147483647] is too large"),
+        (WithHeader("""{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,4000000000000]}}"""), "data_offsets [0, 4000000000000] are out of range"),
+        (WithHeader("""{"a":{"dtype":"F32","shape":[2147483648],"data_offsets":[0,16]}}"""), "dimension 0 is 2147483648, larger than 2147483647"),
+        ([.. BitConverter.GetBytes(1UL << 63), .. "{}"u8], "the header length (bytes 0..7) is 9223372036854775808"),
+        ([.. BitConverter.GetBytes(ulong.MaxValue), .. "{}"u8], "the header length (bytes 0..7) is 18446744073709551615"),
+        (WithHeader("[" + new string('[', 100_000)), "is not valid JSON"),
     ];
 
     [Fact]
     public void Safetensors_bytes_parse_or_report_a_format_error()
     {
-        var seeds = HostileSafeTensors.Append(SafeTensorsSeed()).ToArray();
-        foreach (byte[] hostile in HostileSafeTensors)
-            Assert.Throws<SafeTensorsFormatException>(() => SafeTensorsFile.Parse(hostile, "hostile"));
+        var seeds = HostileSafeTensors.Select(h => h.Bytes).Append(SafeTensorsSeed()).ToArray();
+        foreach (var (hostile, refusal) in HostileSafeTensors)
+            Assert.Contains(refusal, Assert.Throws<SafeTensorsFormatException>(() => SafeTensorsFile.Parse(hostile, "hostile")).Message);
         var inputs = Gen.Frequency((1, Gen.Byte.Array[0, 64]), (6, Fuzz.Mutated(seeds)));
         Fuzz.Check(inputs, bytes =>
         {
