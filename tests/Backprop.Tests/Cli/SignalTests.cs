@@ -66,6 +66,19 @@ public class SignalTests
         Assert.Equal("", stdout.ToString());
     }
 
+    [Fact]
+    public void InProcessCancellationOfExplainIsExit130()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        int code = CommandLine.Run(["explain", "z = x*x", "--at", "x=3"], stdout, stderr, cancelled.Token);
+        Assert.Equal(ExitCodes.Interrupted, code);
+        Assert.Equal("backprop explain: interrupted", stderr.ToString().Trim());
+        Assert.Equal("", stdout.ToString());
+    }
+
     private static (int Code, string Error) RunUntil(string[] args, string text, string signal)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll");
