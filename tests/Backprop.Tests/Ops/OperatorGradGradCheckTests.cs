@@ -22,16 +22,8 @@ public class OperatorGradGradCheckTests
         "scaled_dot_product_attention [2,4,3] with an additive mask [4,4]",
     ];
 
-    public static TheoryData<int, string> Cases()
-    {
-        var data = new TheoryData<int, string>();
-        for (int i = 0; i < GradCheckSuite.All.Count; i++)
-            data.Add(i, $"{GradCheckSuite.All[i].Operator} {GradCheckSuite.All[i].Description}");
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(OperatorGradCheckTests.Cases), MemberType = typeof(OperatorGradCheckTests))]
     public void SecondDerivativeMatchesCentralDifferencesOrRefuses(int index, string operatorAndShapes)
     {
         var c = GradCheckSuite.All[index];
