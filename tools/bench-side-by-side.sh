@@ -1,50 +1,111 @@
 #!/usr/bin/env bash
-# Runs `backprop bench` and the PyTorch reference script (../shared/bench/torch_reference.py) on this machine,
-# several times each, and writes the medians and ratios as a Markdown table (stdout, or the file given).
-#   tools/bench-side-by-side.sh [RUNS] [OUT.md]       (needs tools/install-reference.sh once)
+# Runs `backprop bench all`, the PyTorch reference (../shared/bench/torch_reference.py) and, when it can be built,
+# the TorchSharp reference (../shared/bench/torchsharp: LibTorch 2.10 with MKL) on this machine, in alternated
+# rounds, and writes a Markdown table of the medians and of Backprop against the best peer (stdout, or OUT.md).
+#   tools/bench-side-by-side.sh [ROUNDS] [OUT.md]       ROUNDS defaults to 5
+# Needs tools/install-reference.sh once (PyTorch). TorchSharp: restored from NuGet (TorchSharp-cpu, about 1.4 GB) and
+# built into $TORCHSHARP_ARTIFACTS (default /tmp/torchsharp-reference) with the one Debian 12 fix of its README;
+# TORCHSHARP=0 leaves it out. BUSY_CORE=1 keeps one core busy with a spinning process for the whole run, the
+# "under load" condition (a busy core should slow a product by its share only).
+# The FMA peak of the day (tools/fma-peak.c, one and all threads) is measured before and after the rounds, and
+# the load average before every run; both go under the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-3}
+rounds=${1:-5}
 out=${2:-/dev/stdout}
-reference=${TORCH_REFERENCE:-../shared/bench/torch_reference.py}
+shared=${SHARED:-../shared}
+reference=${TORCH_REFERENCE:-$shared/bench/torch_reference.py}
+ts=${TORCHSHARP_ARTIFACTS:-/tmp/torchsharp-reference}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+busy=
+cleanup() { [ -n "$busy" ] && kill "$busy" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && echo "runs kept in $work" >&2 && trap '[ -n "$busy" ] && kill "$busy" 2>/dev/null' EXIT
 
 dotnet build src/Backprop.Cli -c Release -v q -nologo >/dev/null
-for i in $(seq 1 "$runs"); do
-  echo "run $i of $runs: backprop" >&2
-  dotnet run --project src/Backprop.Cli -c Release --no-build -- bench all --json >>"$work/backprop.jsonl"
-  echo "run $i of $runs: pytorch" >&2
-  /usr/bin/python3 "$reference" all >>"$work/torch.jsonl"
-done
+impls=(backprop pytorch)
+if [ "${TORCHSHARP:-1}" != 0 ]; then
+  echo "building the TorchSharp reference into $ts (the first restore is large)" >&2
+  if dotnet build -c Release "$shared/bench/torchsharp" --artifacts-path "$ts" -v q -nologo >"$work/ts-build.log" 2>&1; then
+    python3 "$shared/bench/torchsharp/weaken_glibcxx.py" \
+      "$ts/bin/TorchSharpReference/release/runtimes/linux-x64/native/libLibTorchSharp.so" >/dev/null
+    impls+=(torchsharp)
+  else
+    echo "bench-side-by-side: the TorchSharp reference did not build (see below); the table has no TorchSharp column" >&2
+    tail -5 "$work/ts-build.log" >&2
+  fi
+fi
+gcc -O3 -march=native -pthread tools/fma-peak.c -o "$work/fma-peak"
+"$work/fma-peak" >"$work/peak.jsonl"
 
-/usr/bin/python3 - "$work/backprop.jsonl" "$work/torch.jsonl" "$runs" >"$work/table.md" <<'PY'
-import json, statistics, sys, platform, subprocess
-def load(path):
-    by = {}
-    for line in open(path):
-        line = line.strip()
-        if not line.startswith("{"): continue
-        r = json.loads(line)
-        by.setdefault(r["name"], []).append(r)
-    return by
-ours, theirs, runs = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
+if [ "${BUSY_CORE:-0}" = 1 ]; then
+  sh -c 'while :; do :; done' &
+  busy=$!
+  echo "one core kept busy by process $busy" >&2
+fi
+
+run() {  # implementation: its `all` JSON lines, tagged with its name; the load before it in load.txt
+  local impl=$1
+  echo "$(date -u +%H:%M:%S) $impl $(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/load.txt"
+  case $impl in
+    backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench all --json ;;
+    pytorch) /usr/bin/python3 "$reference" all ;;
+    torchsharp) dotnet "$ts/bin/TorchSharpReference/release/TorchSharpReference.dll" all ;;
+  esac | grep '^{' | grep -v -e '"name": *"config"' -e '"name": *"kernels"' | sed "s/^{/{\"side\": \"$impl\", /" >>"$work/runs.jsonl"
+}
+n=${#impls[@]}
+for round in $(seq 1 "$rounds"); do
+  # Rotate who goes first, so no implementation always runs on the heels of the same neighbour.
+  for k in $(seq 0 $((n - 1))); do
+    impl=${impls[$(((round - 1 + k) % n))]}
+    echo "round $round of $rounds: $impl" >&2
+    run "$impl"
+  done
+done
+"$work/fma-peak" >>"$work/peak.jsonl"
+
+/usr/bin/python3 - "$work" "$rounds" "${BUSY_CORE:-0}" >"$work/table.md" <<'PY'
+import json, os, statistics, subprocess, sys
+work, rounds, busy = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+runs = [json.loads(l) for l in open(os.path.join(work, "runs.jsonl"))]
+by = {}
+for r in runs: by.setdefault((r.get("impl") if r["name"].endswith("_numpy") else r["side"], r["name"]), []).append(r)
+impls = [i for i in ("pytorch", "torchsharp", "backprop") if any(k[0] == i for k in by)]
+title = {"pytorch": "PyTorch 1.13", "torchsharp": "TorchSharp 2.10", "backprop": "Backprop"}
+med = lambda impl, name, key="value": statistics.median(r[key] for r in by[(impl, name)])
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
-print(f"Measured on {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; median of {runs} runs each.\n")
-print("| workload | unit | Backprop | PyTorch | Backprop advantage |")
-print("|---|---|---:|---:|---:|")
-for name in ours:
-    if name not in theirs: continue
-    o = statistics.median(r["value"] for r in ours[name]); t = statistics.median(r["value"] for r in theirs[name])
-    unit = ours[name][0]["unit"]
-    higher_better = unit == "GFLOPS"
-    ratio = (o / t) if higher_better else (t / o)
-    extra = ""
-    if "test_accuracy" in ours[name][0]:
-        extra = f" (acc {statistics.median(r['test_accuracy'] for r in ours[name]):.4f} vs {statistics.median(r['test_accuracy'] for r in theirs[name]):.4f})"
-    print(f"| {name} | {unit} | {o:.4g} | {t:.4g} | {ratio:.2f}×{extra} |")
-numpy = [n for n in theirs if n.endswith("_numpy")]
+print(f"Measured on {cpu}, {os.cpu_count()} cores; medians of {rounds} alternated rounds"
+      + ("; one core kept busy by another process throughout" if busy else "") + ".\n")
+print("| workload | unit | " + " | ".join(title[i] for i in impls) + " | Backprop ÷ best peer |")
+print("|---|---|" + "---:|" * len(impls) + "---:|")
+for name in dict.fromkeys(r["name"] for r in runs if r["side"] == "backprop"):
+    if name.endswith("_numpy"): continue
+    have = [i for i in impls if (i, name) in by]
+    peers = [i for i in have if i != "backprop"]
+    if not peers: continue
+    unit = by[("backprop", name)][0]["unit"]
+    cells = [f"{med(i, name):.4g}" if i in have else "–" for i in impls]
+    if unit == "GFLOPS":   # higher is better: our speed over the fastest peer's
+        ratio = med("backprop", name) / max(med(i, name) for i in peers)
+        verdict = f"{ratio:.2f}× ({'faster' if ratio >= 1 else 'slower'})"
+    else:                  # a time: ours over the fastest peer's
+        ratio = med("backprop", name) / min(med(i, name) for i in peers)
+        verdict = f"{ratio:.2f}× the time"
+    print(f"| {name} | {unit} | " + " | ".join(cells) + f" | {verdict} |")
+acc = [(i, med(i, "mlp_epoch", "test_accuracy")) for i in impls if (i, "mlp_epoch") in by and "test_accuracy" in by[(i, "mlp_epoch")][0]]
+if acc:
+    print("\nmlp_epoch test accuracy: " + ", ".join(f"{title[i]} {a:.4f}" for i, a in acc) + ".")
+numpy = sorted({k for k in by if k[1].endswith("_numpy")}, key=lambda k: int(k[1].split("_")[1]))
 if numpy:
-    print("\nnumpy (OpenBLAS) for reference: " + ", ".join(f"{n} {statistics.median(r['value'] for r in theirs[n]):.4g} GFLOPS" for n in numpy))
+    print("numpy (OpenBLAS) for reference: " + ", ".join(f"{n} {med(i, n):.4g} GFLOPS" for i, n in numpy) + ".")
+peaks = [json.loads(l) for l in open(os.path.join(work, "peak.jsonl"))]
+if peaks:
+    fmt = lambda name: " and ".join(f"{p['value']:.0f}" for p in peaks if p["name"] == name)
+    threads = sorted({int(p["name"].rsplit("_", 1)[1]) for p in peaks})
+    print(f"\nFMA peak of the day (tools/fma-peak.c, {peaks[0]['isa']}, before and after the rounds): "
+          + "; ".join(f"{t} thread{'s' if t > 1 else ''} {fmt(f'fma_peak_{t}')} GFLOPS" for t in threads) + ".")
+print("\nLoad average (1, 5, 15 min) before each run:\n")
+for line in open(os.path.join(work, "load.txt")):
+    print("    " + line.rstrip())
 PY
 cat "$work/table.md" >"$out"

@@ -35,6 +35,9 @@ public sealed class BenchCommand : ICommand
                   bytes allocated per step. Minutes long, so not part of all; `gpt ITERS` is the short run
                   gpt_char_ITERS. MOBY_DICK=FILE overrides the bundled text (data/moby-dick.txt.gz).
         Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
+        Side by side with PyTorch 1.13 and TorchSharp 2.10 (LibTorch, MKL) in alternated rounds, with the day's FMA
+        peak: tools/bench-side-by-side.sh [ROUNDS] in the repository. It builds the TorchSharp reference of
+        ../shared/bench/torchsharp when NuGet serves TorchSharp-cpu (TORCHSHARP=0 leaves it out).
 
         """;
 
