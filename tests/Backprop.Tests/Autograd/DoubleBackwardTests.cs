@@ -235,6 +235,23 @@ public class DoubleBackwardTests
     }
 
     [Fact]
+    public void AnExpandToItsOwnShapeKeepsTheGraph()
+    {
+        // The recorded gradient of a sum over a size-1 axis is an expand to the same shape; it once recorded a node on
+        // its own input, cutting the gradient's graph (the second derivative in the upstream gradient came out 0).
+        var t = Tensor.Normal([2, 4, 5], 0, 1, new Generator(8), DType.Float64);
+        var result = GradGradCheck.Check(x => x[0].Reshape(2, 4, 1, 5).Sum([0, 2, 3]), [t]);
+        Assert.True(result.Passed, result.ToString());
+
+        var a = Leaf(1, -2, 3);
+        var y = a * 2.0;
+        var same = y.Expand(3);
+        Assert.Same(y, same);
+        (same * same).Sum().Backward();
+        AssertClose([8, -16, 24], a.Grad!.ToDoubleArray());
+    }
+
+    [Fact]
     public void CreateGraphRecordsEvenInsideNoGrad()
     {
         var x = Leaf(2);
