@@ -50,7 +50,7 @@ internal sealed class MaxPool2dOp : Node
     {
         var argMax = _argMax ?? throw new InvalidOperationException(
             $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
-        var x = Input(0);
+        var x = InputArray[0];
         int outPlane = _geometry.OutHeight * _geometry.OutWidth, plane = _geometry.Height * _geometry.Width;
         var to = new int[_geometry.OutputLength];
         for (int o = 0; o < to.Length; o++) to[o] = o / outPlane * plane + argMax[o];
