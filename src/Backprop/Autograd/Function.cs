@@ -11,8 +11,14 @@ namespace Backprop;
 /// <remarks>
 /// <para>
 /// Both methods run with gradient recording off, so they compute with ordinary <see cref="Tensor"/> operations (or
-/// with the values directly) and no graph is built inside them. The operation is differentiated once: the backward's
-/// own computation is not recorded (as for the built-in operators).
+/// with the values directly) and no graph is built inside them — except the backward of a pass that creates the graph
+/// (<c>Backward(createGraph: true)</c>, <c>Autograd.Grad(..., createGraph: true)</c>): it runs with recording on, so
+/// its Tensor operations are recorded and the gradient it returns can be differentiated again (Hessians, gradient
+/// penalties). That second derivative is right only if the backward is itself differentiable: computed with Tensor
+/// operations from the gradient and the saved tensors (inputs and the output, which stay connected to the graph) —
+/// not from raw values, nor from an intermediate computed in the forward (made without recording, it is a constant
+/// there). For a backward that is not, override <see cref="IsOnceDifferentiable"/> to return true: such a pass is then
+/// refused with a clear <see cref="NotSupportedException"/>.
 /// </para>
 /// <para>
 /// One instance may be applied many times and from several threads at once: keep what belongs to one application in
@@ -42,6 +48,15 @@ public abstract class Function
     public virtual string Name => GetType().Name;
 
     /// <summary>
+    /// Whether <see cref="Backward"/> may be differentiated only once (PyTorch's <c>once_differentiable</c>): true for a
+    /// backward that is not written with Tensor operations on the gradient and the saved tensors (it reads raw values,
+    /// or uses intermediates of the forward). A pass that creates the graph through the function is then refused with a
+    /// <see cref="NotSupportedException"/> rather than handing back a gradient whose own derivative would be wrong.
+    /// False by default: the backward is recorded in such a pass.
+    /// </summary>
+    public virtual bool IsOnceDifferentiable => false;
+
+    /// <summary>
     /// Computes the output from <paramref name="inputs"/> (in <see cref="Apply"/>'s argument order), with gradient
     /// recording off. Save the tensors the backward needs with <see cref="FunctionContext.SaveForBackward"/>.
     /// </summary>
@@ -51,7 +66,8 @@ public abstract class Function
     /// Returns the gradient of the loss with respect to each input, given <paramref name="gradOutput"/>, its gradient
     /// with respect to the output (of the output's shape): one entry per input, null where an input needs none (see
     /// <see cref="FunctionContext.NeedsInputGradient"/>). An entry may have the output's broadcast shape; the engine sums
-    /// it down to the input's shape. Runs with gradient recording off.
+    /// it down to the input's shape. Runs with gradient recording off, except in a pass that creates the graph, where it
+    /// is recorded (see the remarks on <see cref="Function"/>).
     /// </summary>
     protected internal abstract Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput);
 

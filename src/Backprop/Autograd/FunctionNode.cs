@@ -46,6 +46,12 @@ internal abstract class UserFunctionNode : Node
     }
 
     protected override void ReleaseSaved() => Context.Release();
+
+    /// <summary>The refusal of a pass that creates the graph through a function marked once-differentiable.</summary>
+    private protected NotSupportedException OnceDifferentiable(string property) => new(
+        $"double backward through '{Name}' is not supported: the function is marked once-differentiable ({property} is true), " +
+        "so its Backward is not recorded and its gradient cannot be differentiated again; expected createGraph: false, " +
+        $"or a Backward written with Tensor operations on the saved tensors and {property} false");
 }
 
 /// <summary>The graph node of one <see cref="Function"/> application.</summary>
@@ -66,4 +72,12 @@ internal sealed class FunctionNode : UserFunctionNode
 
     internal override void Backward(Tensor gradOutput, Span<Tensor?> gradInputs) =>
         Hand(_function.Backward(Context, gradOutput), gradInputs);
+
+    // The user's own rule, run with recording on: written with Tensor operations on the saved tensors (graph-connected
+    // inputs and output), it is recorded like any other computation and can be differentiated again.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> gradInputs)
+    {
+        if (_function.IsOnceDifferentiable) throw OnceDifferentiable(nameof(Function.IsOnceDifferentiable));
+        Hand(_function.Backward(Context, gradOutput), gradInputs);
+    }
 }

@@ -16,12 +16,20 @@ public abstract class MultiOutputFunction
     /// <summary>The operation's name in error messages and anomaly reports; the class name by default.</summary>
     public virtual string Name => GetType().Name;
 
+    /// <summary>
+    /// Whether <see cref="Backward"/> may be differentiated only once (PyTorch's <c>once_differentiable</c>): a pass
+    /// that creates the graph through this function is then refused with a <see cref="NotSupportedException"/>
+    /// instead of recording the backward (see <see cref="Function.IsOnceDifferentiable"/>). False by default.
+    /// </summary>
+    public virtual bool IsOnceDifferentiable => false;
+
     /// <summary>Computes the outputs (at least one) from <paramref name="inputs"/>, with gradient recording off.</summary>
     protected internal abstract Tensor[] Forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs);
 
     /// <summary>
     /// Returns one gradient (or null) per input, given one gradient per output (zeros for an output the loss does not
-    /// reach, null for an integer output). Runs with gradient recording off; entries may have broadcast shapes.
+    /// reach, null for an integer output). Runs with gradient recording off, except in a pass that creates the graph
+    /// (as for <see cref="Function.Backward"/>); entries may have broadcast shapes.
     /// </summary>
     protected internal abstract Tensor?[] Backward(FunctionContext ctx, ReadOnlySpan<Tensor?> gradOutputs);
 
@@ -99,5 +107,12 @@ internal sealed class MultiOutputFunctionNode : UserFunctionNode
         for (int i = 0; i < grads.Length; i++)
             if (_layout[i] is { } piece) grads[i] = gradOutput.Narrow(0, piece.Offset, Shapes.Numel(piece.Shape)).Reshape(piece.Shape);
         Hand(_function.Backward(Context, grads), gradInputs);
+    }
+
+    // As for Function: the user's rule run with recording on (the unpacking narrows are recorded too).
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> gradInputs)
+    {
+        if (_function.IsOnceDifferentiable) throw OnceDifferentiable(nameof(MultiOutputFunction.IsOnceDifferentiable));
+        Backward(gradOutput, gradInputs);
     }
 }

@@ -26,6 +26,13 @@ internal sealed class AdaptiveAvgPool2dOp : Node
         var s = x.ShapeArray;
         if (s[2] == 0 || s[3] == 0)
             throw new ArgumentException($"adaptive_avg_pool2d: the input {Shapes.Format(s)} has an empty plane, nothing to average");
+        return Pool(x, outHeight, outWidth);
+    }
+
+    /// <summary>The pooling of a checked input (also the adjoint of <see cref="AdaptiveAvgPool2dBackwardOp"/>).</summary>
+    internal static Tensor Pool(Tensor x, int outHeight, int outWidth)
+    {
+        var s = x.ShapeArray;
         var forward = new PoolAction
         {
             Input = x.ContiguousData(), Output = Storage.Empty([s[0], s[1], outHeight, outWidth], x.DType),
@@ -40,14 +47,28 @@ internal sealed class AdaptiveAvgPool2dOp : Node
     internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
     {
         var x = InputArray[0];
-        var s = x.ShapeArray;
+        dx[0] = Spread(gradOutput, x.ShapeArray, x.DType);
+    }
+
+    // The spreading as an operator of its own, whose gradient is this pooling again.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var x = InputArray[0];
+        dx[0] = AdaptiveAvgPool2dBackwardOp.Apply(gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType), x.ShapeArray);
+    }
+
+    /// <summary>The kernel's backward: each output gradient spread evenly over its window of an input of <paramref name="inputShape"/>.</summary>
+    internal static Tensor Spread(Tensor gradOutput, int[] inputShape, DType dtype)
+    {
+        var s = inputShape;
+        var g = gradOutput.ShapeArray;
         var backward = new PoolAction
         {
-            Input = gradOutput.CastData(x.DType).ContiguousData(), Output = Storage.Empty(s, x.DType),
-            Planes = s[0] * s[1], Height = s[2], Width = s[3], OutHeight = _outHeight, OutWidth = _outWidth,
+            Input = gradOutput.CastData(dtype).ContiguousData(), Output = Storage.Empty(s, dtype),
+            Planes = s[0] * s[1], Height = s[2], Width = s[3], OutHeight = g[2], OutWidth = g[3],
         };
-        DTypeDispatch.Run(x.DType, ref backward);
-        dx[0] = backward.Output;
+        DTypeDispatch.Run(dtype, ref backward);
+        return backward.Output;
     }
 
     /// <summary>The forward (x to y) or the backward (the output gradient to the input gradient).</summary>

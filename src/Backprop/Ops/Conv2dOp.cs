@@ -77,6 +77,43 @@ internal sealed class Conv2dOp : Node
         if (wantBias) dx[2] = backward.GradB;
     }
 
+    // The input gradient (a transposed convolution of g with the weight) and the weight gradient (a correlation of the
+    // input with g) as operators of their own, each bilinear, whose gradients are convolutions again; the bias
+    // gradient is a recorded sum.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var x = Input(0);
+        var w = Input(1);
+        var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
+        if (Wants(0)) dx[0] = Conv2dInputGradOp.Apply(g, w, _geometry, _name);
+        if (Wants(1)) dx[1] = Conv2dWeightGradOp.Apply(g, x, _geometry, _name);
+        if (InputArray.Length == 3 && Wants(2)) dx[2] = g.Sum([0, 2, 3]);
+    }
+
+    /// <summary>The convolution of <paramref name="x"/> with <paramref name="weight"/> (no bias) over the same geometry, recorded.</summary>
+    internal static Tensor Apply(Tensor x, Tensor weight, Conv2dGeometry g, string name) =>
+        Apply(x, weight, null, g.StrideH, g.StrideW, g.PadH, g.PadW, name);
+
+    /// <summary>The kernel's input gradient: the transposed convolution of <paramref name="gradOutput"/> with <paramref name="weight"/>.</summary>
+    internal static Tensor InputGradient(Tensor gradOutput, Tensor weight, Conv2dGeometry g)
+    {
+        var gradX = Storage.Empty([g.Batch, g.InChannels, g.Height, g.Width], weight.DType);
+        // X is read only for a weight gradient.
+        var backward = new BackwardAction { GradOutput = gradOutput.ContiguousData(), W = weight.ContiguousData(), X = null!, Geometry = g, GradX = gradX };
+        DTypeDispatch.Run(weight.DType, ref backward);
+        return gradX;
+    }
+
+    /// <summary>The kernel's weight gradient: the correlation of <paramref name="x"/> with <paramref name="gradOutput"/>.</summary>
+    internal static Tensor WeightGradient(Tensor gradOutput, Tensor x, Conv2dGeometry g)
+    {
+        var gradW = Storage.Empty([g.OutChannels, g.InChannels, g.KernelH, g.KernelW], x.DType);
+        // W is read only for an input gradient.
+        var backward = new BackwardAction { GradOutput = gradOutput.ContiguousData(), X = x.ContiguousData(), W = null!, Geometry = g, GradW = gradW };
+        DTypeDispatch.Run(x.DType, ref backward);
+        return gradW;
+    }
+
     private struct ForwardAction : IDTypeAction
     {
         public Tensor X, W, Y;

@@ -21,7 +21,11 @@ internal sealed class CumsumOp : Node
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) => dx[0] = Scan(g, _axis, reverse: true);
 
-    private static Tensor Scan(Tensor x, int axis, bool reverse)
+    // The reversed scan as an operator of its own, whose gradient is this cumulative sum again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) => dx[0] = CumsumBackwardOp.Apply(g, _axis);
+
+    /// <summary>The cumulative sum of <paramref name="x"/> along <paramref name="axis"/>, from the end when <paramref name="reverse"/>.</summary>
+    internal static Tensor Scan(Tensor x, int axis, bool reverse)
     {
         var (outer, length, inner) = x.Rank == 0 ? (1, 1, 1) : SumOp.Split(x.ShapeArray, axis);
         var action = new ScanAction { X = x.ContiguousData(), Y = Storage.Empty(x.ShapeArray, x.DType), Outer = outer, Length = length, Inner = inner, Reverse = reverse };

@@ -12,4 +12,7 @@ internal sealed class DetachOp : Node
     public static Tensor Apply(Tensor x, Tensor detached) => Tracing.IsOn ? Record(detached, new DetachOp(), x) : detached;
 
     internal override void Backward(Tensor g, Span<Tensor?> dx) { }
+
+    // Nothing passes at any order: the detached value is a constant of the graph.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) { }
 }

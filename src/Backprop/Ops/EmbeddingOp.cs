@@ -52,6 +52,20 @@ internal sealed class EmbeddingOp : Node
         dx[0] = add.GradTable;
     }
 
+    // The index-add as a recorded indexed add (each element of an output row to its place in the table row it came
+    // from), whose own gradient is this lookup again.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var idx = Saved(_indices).Span<int>();
+        var weight = InputArray[0];
+        int width = weight.ShapeArray[1];
+        var to = new int[idx.Length * width];
+        for (int i = 0; i < idx.Length; i++)
+            for (int c = 0; c < width; c++) to[i * width + c] = idx[i] * width + c;
+        var g = gradOutput.DType == weight.DType ? gradOutput : gradOutput.To(weight.DType);
+        dx[0] = IndexedAddOp.Apply(g, null, to, weight.ShapeArray, "embedding_backward", Name);
+    }
+
     protected override void ReleaseSaved() => _indices = _indexSource = null;
 
     private struct GatherAction : IDTypeAction

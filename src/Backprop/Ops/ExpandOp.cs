@@ -25,6 +25,10 @@ internal sealed class ExpandOp : Node
             if (own != target[i] && own != 1)
                 throw new ArgumentException($"expand: axis {i - lead} of size {own} cannot be expanded to {target[i]} (shape {Shapes.Format(x.ShapeArray)} to {Shapes.Format(shape)}); only size-1 axes expand");
         }
+        // To its own shape the expand is the tensor itself: recording a node on it would replace the tensor's own
+        // node with one whose input is the tensor (a cycle that cut the graph, as in the recorded gradient of a sum
+        // over a size-1 axis).
+        if (Shapes.Equal(target, x.ShapeArray)) return x;
         var y = x.ExpandData(target);
         return Autograd.ShouldRecord(x) ? Record(y, new ExpandOp(), x) : y;
     }

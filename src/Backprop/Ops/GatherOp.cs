@@ -60,6 +60,10 @@ internal sealed class GatherOp : Node
         dx[0] = addBack.Result;
     }
 
+    // The scatter-add as a recorded operator, whose own gradient is this gather again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) =>
+        dx[0] = IndexedAddOp.Apply(g, null, _positions, _inputShape, "gather_backward", Name);
+
     private struct PickAction : IAnyDTypeAction
     {
         public Tensor X, Y;

@@ -42,6 +42,19 @@ internal sealed class IndexSelectOp : Node
         dx[0] = addBack.Result;
     }
 
+    // The add-back as a recorded indexed add (each output element to the input position it was copied from), whose
+    // own gradient is this selection again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        var (outer, length, inner) = _inputShape.Length == 0 ? (1, 1, 1) : SumOp.Split(_inputShape, _axis);
+        var to = new int[outer * _indices.Length * inner];
+        int at = 0;
+        for (int o = 0; o < outer; o++)
+            foreach (int index in _indices)
+                for (int c = 0; c < inner; c++) to[at++] = (o * length + index) * inner + c;
+        dx[0] = IndexedAddOp.Apply(g, null, to, _inputShape, "index_select_backward", Name);
+    }
+
     private struct CopyAction : IAnyDTypeAction
     {
         public Tensor X, Y;

@@ -44,6 +44,20 @@ internal sealed class MaxPool2dOp : Node
         dx[0] = backward.Output;
     }
 
+    // The routing as a recorded indexed add (each output gradient to its window's arg-max, an in-plane index), whose
+    // own gradient picks the arg-max elements again; so the second derivative is 0 away from ties, as it is.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var argMax = _argMax ?? throw new InvalidOperationException(
+            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+        var x = InputArray[0];
+        int outPlane = _geometry.OutHeight * _geometry.OutWidth, plane = _geometry.Height * _geometry.Width;
+        var to = new int[_geometry.OutputLength];
+        for (int o = 0; o < to.Length; o++) to[o] = o / outPlane * plane + argMax[o];
+        var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
+        dx[0] = IndexedAddOp.Apply(g, null, to, _inputShape, "max_pool2d_backward", Name);
+    }
+
     /// <summary>The forward (x to y, filling the arg-max) or the backward (the output gradient to the input gradient).</summary>
     private struct PoolAction : IDTypeAction
     {

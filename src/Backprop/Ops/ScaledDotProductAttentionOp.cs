@@ -142,6 +142,41 @@ internal sealed class ScaledDotProductAttentionOp : Node
         dx[2] = backward.Dv;
     }
 
+    // The fused kernel is not differentiable again, so the rule recomputes the probabilities from the inputs with
+    // recorded operators, P = softmax(q·kᵀ·scale, causal entries −∞), and writes the attention backward with them:
+    // dv = Pᵀ·g, dS = P ⊙ (g·vᵀ − Σ (g·vᵀ) ⊙ P), dq = dS·k·scale, dk = dSᵀ·q·scale.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var q = Input(0);
+        var k = Input(1);
+        var v = Input(2);
+        if (_shape.QueryLength == 0 || _shape.KeyLength == 0)
+        {
+            // No queries or no keys: every sum that feeds a gradient is empty.
+            for (int i = 0; i < 3; i++) dx[i] = Wants(i) ? Storage.Zeros(InputArray[i].ShapeArray, q.DType) : null;
+            return;
+        }
+        var g = gradOutput.DType == q.DType ? gradOutput : gradOutput.To(q.DType);
+        var scores = Tensor.MatMul(q, k.Transpose(-2, -1)) * _shape.Scale;
+        if (_shape.Causal) scores = scores.MaskedFill(CausalMask(_shape.QueryLength, _shape.KeyLength), double.NegativeInfinity);
+        var p = scores.Softmax();
+        if (Wants(2)) dx[2] = Tensor.MatMul(p.Transpose(-2, -1), g);
+        if (!Wants(0) && !Wants(1)) return;
+        var dp = Tensor.MatMul(g, v.Transpose(-2, -1));
+        var ds = p * (dp - (dp * p).Sum(-1, keepDim: true));
+        if (Wants(0)) dx[0] = Tensor.MatMul(ds, k) * _shape.Scale;
+        if (Wants(1)) dx[1] = Tensor.MatMul(ds.Transpose(-2, -1), q) * _shape.Scale;
+    }
+
+    /// <summary>[L, S] int32: 1 where key j is after query i (excluded by the causal mask), else 0.</summary>
+    private static Tensor CausalMask(int l, int s)
+    {
+        var masked = new int[l * s];
+        for (int i = 0; i < l; i++)
+            for (int j = i + 1; j < s; j++) masked[i * s + j] = 1;
+        return Tensor.FromArray(masked, l, s);
+    }
+
     private struct BackwardAction : IDTypeAction
     {
         public Tensor Q, K, V, P, G;

@@ -68,6 +68,14 @@ internal sealed class ScatterAddOp : Node
         dx[1] = read.Result;
     }
 
+    // x's gradient is g itself; src's, g read back at the targets, is a recorded indexed add whose own gradient adds
+    // into the targets again (the forward's src part).
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
+    {
+        if (Wants(0)) dx[0] = g;
+        if (Wants(1)) dx[1] = IndexedAddOp.Apply(g, _targets, _sources, InputArray[1].ShapeArray, "scatter_add_backward", Name);
+    }
+
     // In index order, so repeated targets add up in a fixed order.
     private struct AddAction : IDTypeAction
     {

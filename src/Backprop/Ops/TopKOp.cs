@@ -51,6 +51,10 @@ internal sealed class TopKOp : Node
         dx[0] = back.Result;
     }
 
+    // The placement as a recorded indexed add (the positions are distinct), whose own gradient picks them again.
+    internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) =>
+        dx[0] = IndexedAddOp.Apply(g, null, _positions, InputArray[0].ShapeArray, Name + "_backward", Name);
+
     private struct SelectAction : IDTypeAction
     {
         public Tensor X, Values, Indices;

@@ -31,6 +31,32 @@ public class DoubleBackwardFixtureTests
                     + b.Softplus() / a.Abs() + (a - b).Erf().Pow(2)).Sum();
         },
         ["log_softmax_silu"] = (x, _) => (Tensor.MatMul(x[0].Silu(), x[1]).LogSoftmax(-1) * x[2]).Sum(),
+        ["conv2d_tanh"] = (x, _) => (Tensor.Conv2d(x[0], x[1], x[2], 2, 1).Tanh() * x[3]).Sum(),
+        ["conv1d_tanh"] = (x, _) => (Tensor.Conv1d(x[0], x[1], x[2], 2, 1).Tanh() * x[3]).Sum(),
+        ["pools"] = (x, _) =>
+        {
+            var y = x[0].Tanh();
+            var a = Tensor.MaxPool2d(y, 3, 2, 1);
+            var b = Tensor.AvgPool2d(y, 3, 2, 1);
+            var d = Tensor.AdaptiveAvgPool2d(y, 3, 2);
+            return (a * b * x[1]).Sum() + (d.Pow(2) * x[2]).Sum();
+        },
+        ["gather_scatter_add"] = (x, labels) =>
+        {
+            var gathered = x[0].Tanh().Gather(1, Tensor.FromArray(labels![..6], 3, 2));
+            var scattered = x[0].Sin().ScatterAdd(0, Tensor.FromArray(labels[6..], 2, 4), x[1] * x[1]);
+            return (gathered.Pow(2) * x[2]).Sum() + (scattered.Tanh() * x[3]).Sum();
+        },
+        ["embedding_index_select_cumsum"] = (x, labels) =>
+        {
+            var e = Tensor.Embedding(Tensor.FromArray(labels![..6], 2, 3), x[0]);
+            var picked = x[1].Tanh().IndexSelect(0, labels[6..]);
+            return (e.Cumsum(1).Sin() * x[2]).Sum() + (picked.Cumsum(0).Pow(2) * x[3]).Sum() + (e.Sum(0) * picked).Sum();
+        },
+        ["topk_sort"] = (x, _) => ((x[0].Tanh() * x[0]).TopK(3).Values.Pow(2) * x[1]).Sum()
+                                  + (x[0].Sin().Sort(0, descending: true).Values * x[0] * x[2]).Sum(),
+        ["attention_causal"] = (x, _) => (Tensor.ScaledDotProductAttention(x[0], x[1], x[2], isCausal: true).Tanh() * x[3]).Sum(),
+        ["attention_scaled"] = (x, _) => (Tensor.ScaledDotProductAttention(x[0], x[1], x[2], scale: 0.7).Tanh() * x[3]).Sum(),
     };
 
     public static TheoryData<string> Cases()

@@ -142,15 +142,113 @@ public class DoubleBackwardTests
     }
 
     [Fact]
-    public void AnOperatorWithoutADifferentiableRuleRefusesClearly()
+    public void AUserFunctionsBackwardIsRecordedAndDifferentiatesAgain()
     {
-        var x = Tensor.Normal([1, 1, 4, 4], 0, 1, new Generator(3), DType.Float64);
-        x.RequiresGrad = true;
-        var y = Tensor.MaxPool2d(x, 2).Sum();
-        var e = Assert.Throws<NotSupportedException>(() => Backprop.Autograd.Grad(y, x, createGraph: true));
-        Assert.StartsWith("double backward through 'max_pool2d' is not supported yet", e.Message);
+        // Σ x³ with the backward g·3x² from the saved input, and Σ eˣ with the backward g·y from the saved output:
+        // second derivatives 6x and eˣ.
+        var x = Leaf(0.5, -1.2, 2);
+        var g = Backprop.Autograd.Grad(new Cube().Apply(x).Sum(), x, createGraph: true)!;
+        Assert.NotNull(g.GradFn);
+        AssertClose([0.75, 4.32, 12], g.ToDoubleArray());
+        AssertClose([3, -7.2, 12], Backprop.Autograd.Grad(g.Sum(), x)!.ToDoubleArray());
+
+        var e = Backprop.Autograd.Grad(new ExpSavingOutput().Apply(x).Sum(), x, createGraph: true)!;
+        AssertClose(x.ToDoubleArray().Select(Math.Exp).ToArray(), Backprop.Autograd.Grad(e.Sum(), x)!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void AMultiOutputFunctionsBackwardIsRecordedToo()
+    {
+        // (sin x, cos x) as one function; Σ sin x · cos x = Σ ½ sin 2x has second derivative −2 sin 2x.
+        var x = Leaf(0.3, -0.9, 1.4);
+        var outputs = new SinCos().Apply(x);
+        var g = Backprop.Autograd.Grad((outputs[0] * outputs[1]).Sum(), x, createGraph: true)!;
+        AssertClose(x.ToDoubleArray().Select(v => Math.Cos(2 * v)).ToArray(), g.ToDoubleArray());
+        AssertClose(x.ToDoubleArray().Select(v => -2 * Math.Sin(2 * v)).ToArray(), Backprop.Autograd.Grad(g.Sum(), x)!.ToDoubleArray());
+    }
+
+    [Fact]
+    public void AOnceDifferentiableFunctionRefusesClearly()
+    {
+        var x = Leaf(0.5, 2);
+        var y = new OnceDifferentiableCube().Apply(x).Sum();
+        var e = Assert.Throws<NotSupportedException>(() => Backprop.Autograd.Grad(y, x, createGraph: true, retainGraph: true));
+        Assert.StartsWith("double backward through 'OnceDifferentiableCube' is not supported: the function is marked once-differentiable (IsOnceDifferentiable is true)", e.Message);
         // Without createGraph the ordinary backward is unaffected.
-        Assert.Equal(16, Backprop.Autograd.Grad(y, x)!.Numel);
+        AssertClose([0.75, 12], Backprop.Autograd.Grad(y, x)!.ToDoubleArray());
+
+        var pair = new OnceDifferentiableSinCos().Apply(x);
+        var m = Assert.Throws<NotSupportedException>(() => Backprop.Autograd.Grad(pair[0].Sum(), x, createGraph: true));
+        Assert.Contains("'OnceDifferentiableSinCos'", m.Message);
+    }
+
+    private class Cube : Function
+    {
+        protected internal override Tensor Forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return inputs[0] * inputs[0] * inputs[0];
+        }
+
+        protected internal override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput)
+        {
+            var x = ctx.SavedTensors[0];
+            return [gradOutput * 3.0 * x * x];
+        }
+    }
+
+    private sealed class OnceDifferentiableCube : Cube
+    {
+        public override bool IsOnceDifferentiable => true;
+    }
+
+    private sealed class ExpSavingOutput : Function
+    {
+        protected internal override Tensor Forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs)
+        {
+            var y = inputs[0].Exp();
+            ctx.SaveForBackward(y);
+            return y;
+        }
+
+        protected internal override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * ctx.SavedTensors[0]];
+    }
+
+    private class SinCos : MultiOutputFunction
+    {
+        protected internal override Tensor[] Forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return [inputs[0].Sin(), inputs[0].Cos()];
+        }
+
+        protected internal override Tensor?[] Backward(FunctionContext ctx, ReadOnlySpan<Tensor?> gradOutputs)
+        {
+            var x = ctx.SavedTensors[0];
+            return [gradOutputs[0]! * x.Cos() - gradOutputs[1]! * x.Sin()];
+        }
+    }
+
+    private sealed class OnceDifferentiableSinCos : SinCos
+    {
+        public override bool IsOnceDifferentiable => true;
+    }
+
+    [Fact]
+    public void AnExpandToItsOwnShapeKeepsTheGraph()
+    {
+        // The recorded gradient of a sum over a size-1 axis is an expand to the same shape; it once recorded a node on
+        // its own input, cutting the gradient's graph (the second derivative in the upstream gradient came out 0).
+        var t = Tensor.Normal([2, 4, 5], 0, 1, new Generator(8), DType.Float64);
+        var result = GradGradCheck.Check(x => x[0].Reshape(2, 4, 1, 5).Sum([0, 2, 3]), [t]);
+        Assert.True(result.Passed, result.ToString());
+
+        var a = Leaf(1, -2, 3);
+        var y = a * 2.0;
+        var same = y.Expand(3);
+        Assert.Same(y, same);
+        (same * same).Sum().Backward();
+        AssertClose([8, -16, 24], a.Grad!.ToDoubleArray());
     }
 
     [Fact]
