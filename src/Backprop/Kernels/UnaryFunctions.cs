@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
@@ -76,7 +77,13 @@ internal readonly struct AbsFunction : IUnaryFunction, ILocalGradient
 internal readonly struct TanhFunction : IUnaryFunction, ILocalGradient
 {
     public T Invoke<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => T.Tanh(x);
-    public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Tanh(x, y);
+
+    // float32 through TanhKernel, whose vectors never go through the stack (it says why that matters).
+    public void Invoke<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) TanhKernel.Map(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y));
+        else TensorPrimitives.Tanh(x, y);
+    }
 
     public T Invoke<T>(T g, T y) where T : unmanaged, IFloatingPointIeee754<T> => (T.One - y * y) * g;
     public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> y) where T : unmanaged, IFloatingPointIeee754<T> => (Vector128<T>.One - y * y) * g;
