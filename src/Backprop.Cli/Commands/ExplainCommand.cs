@@ -49,6 +49,8 @@ public sealed class ExplainCommand : ICommand
     {
         if (ExplainOnnx.Applies(args))
         {
+            if (args.Text("order") is not null)
+                throw new UsageException("--order explains a program's derivatives; an ONNX model is listed as it is, without --order");
             string? onnxOut = args.Text("out");
             return ExplainOnnx.Run(args, context, onnxOut, onnxOut is null ? null : PictureFormat(onnxOut), args.Flag("json"));
         }

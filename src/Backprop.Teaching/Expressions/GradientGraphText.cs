@@ -30,7 +30,7 @@ public static class GradientGraphText
             return text.ToString();
         }
         bool single = inputs.Length == 1;
-        text.Append($"the gradient is a computation graph too: the backward pass, recorded (createGraph), computes ∂{output}/∂({string.Join(", ", inputs)})\n");
+        text.Append($"the gradient is a computation graph too: the backward pass, recorded (createGraph), computes ∂{output}/∂{(single ? inputs[0] : $"({string.Join(", ", inputs)})")}\n");
         text.Append("from the forward pass's values with ordinary operators; g1, g2, ... are the nodes it recorded\n");
         var table = single ? new TextTable(false, false, false, true, false, true) : new TextTable(false, false, false, true, false);
         string secondHeader = single ? $"d(∂{output}/∂{inputs[0]})/d(node)" : "";
@@ -45,7 +45,7 @@ public static class GradientGraphText
             string role = Role(graph, node, output);
             string computed = node.Kind switch
             {
-                GradientGraphNodeKind.Constant => "made by a backward rule",
+                GradientGraphNodeKind.Constant => "a constant (reads no input)",
                 _ when node.Inputs.Count == 0 => "given",
                 _ => $"{node.Operator}({string.Join(", ", Operands(node))})",
             };
