@@ -76,7 +76,7 @@ public static class Minimizer
             {
                 if (NewtonStep(hessian!, gradient, out step) is { } problem)
                     return Stop(SolveStatus.Curvature, $"{problem} at {Point(vary, values)}: {Curvature(outputName, vary, hessian!)}; " +
-                        (vary.Count == 1 ? "Newton's step −f′/f″ needs f″ > 0" : "Newton's step −H⁻¹·∇f needs a positive curvature in every direction") +
+                        (vary.Count == 1 ? $"Newton's step −f′/f″ needs f″ > 0" : $"Newton's step −H⁻¹·∇{outputName} needs a positive curvature in every direction") +
                         " (minimise by gradient descent instead, or start nearer a minimum)");
             }
             else
