@@ -28,8 +28,8 @@ public enum GradientGraphNodeKind
 /// </param>
 /// <param name="SecondInputs">For an operation, what the second backward pass hands to each input (same order as <paramref name="Inputs"/>).</param>
 /// <param name="Constant">
-/// A constant operand the operator holds rather than reads as a tensor (the 2 of g·2, the exponent of x²), with whether it
-/// comes first (s − x, s / x); null for none.
+/// The number a one-input multiply holds rather than reads as a tensor (the 2 of g·2), with whether it comes first;
+/// null for none. Other one-input arithmetic (add, sub, div, pow of a tensor and a number) keeps its number inside.
 /// </param>
 public sealed record GradientGraphNode(
     int Id,

@@ -32,6 +32,8 @@ public static class GradientGraphText
         bool single = inputs.Length == 1;
         text.Append($"the gradient is a computation graph too: the backward pass, recorded (createGraph), computes ∂{output}/∂{(single ? inputs[0] : $"({string.Join(", ", inputs)})")}\n");
         text.Append("from the forward pass's values with ordinary operators; g1, g2, ... are the nodes it recorded\n");
+        if (graph.Nodes.Any(n => n.Kind == GradientGraphNodeKind.Operation && n.Inputs.Count == 1 && n.Constant is null && n.Operator is "add" or "sub" or "div" or "pow" or "max" or "min"))
+            text.Append("(add, sub, div, pow with one operand combine it with a number of the rule that is not a tensor of the graph)\n");
         var table = single ? new TextTable(false, false, false, true, false, true) : new TextTable(false, false, false, true, false);
         string secondHeader = single ? $"d(∂{output}/∂{inputs[0]})/d(node)" : "";
         table.Add(single

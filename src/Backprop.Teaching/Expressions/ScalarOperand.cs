@@ -1,24 +1,19 @@
-using Backprop.Ops;
-
 namespace Backprop.Teaching.Expressions;
 
 /// <summary>
-/// The constant a recorded scalar operator holds (the 2 of g·2 in a backward rule): it is part of the computation but
-/// not a tensor input, so a picture of the graph would otherwise show "mul" with one operand.
+/// The constant a recorded multiply-by-a-number holds (the 2 of g·2 in sqrt's rule g / (2·√x)): it is part of the
+/// computation but not a tensor input, so the graph would otherwise show "mul" with one operand.
 /// </summary>
 internal static class ScalarOperand
 {
-    /// <summary>The constant and whether it is the first operand (s − x, s / x), or null for an operator without one.</summary>
-    public static (double Value, bool First)? Of(Node node) => node switch
+    /// <summary>
+    /// The constant of a one-input "mul" and false (it is the second operand), or null for any other operator. It is
+    /// read through the public API as the node's local gradient: ∂(x·s)/∂x = s, and 1·s is exact.
+    /// </summary>
+    public static (double Value, bool First)? Of(Node node)
     {
-        MultiplyScalarOp op => (op.Scalar, false),
-        AddScalarOp op => (op.Scalar, false),
-        SubtractScalarOp op => (op.Scalar, false),
-        ScalarSubtractOp op => (op.Scalar, true),
-        DivideScalarOp op => (op.Scalar, false),
-        ScalarDivideOp op => (op.Scalar, true),
-        PowScalarOp op => (op.Exponent, false),
-        ExtremumScalarOp op => (op.Scalar, false),
-        _ => null,
-    };
+        if (node.Name != "mul" || node.Inputs.Count != 1 || node.IsReleased)
+            return null;
+        return node.InputGradients(Tensor.Scalar(1.0))[0] is { } local ? (local.Item(), false) : null;
+    }
 }
