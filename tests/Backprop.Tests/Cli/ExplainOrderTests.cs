@@ -92,4 +92,13 @@ public class ExplainOrderTests
         Assert.Equal(0, code);
         Assert.Contains("the program has no inputs, so there is no gradient to draw", output);
     }
+
+    [Fact]
+    public void AnOnnxModelTakesNoOrder()
+    {
+        // The check comes before the file is opened, so the model need not exist.
+        var (code, _, error) = Run("missing-model.onnx", "--order", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--order explains a program's derivatives", error);
+    }
 }
