@@ -69,7 +69,8 @@ public static class Minimizer
                     (newton ? "" : "; try a smaller learning rate"));
             if (index == options.MaxIterations)
                 return Stop(SolveStatus.NotConverged,
-                    $"not converged after {Steps(index)}: |∇{outputName}| = {Show(norm)} at {Point(vary, values)}, above the tolerance {Show(options.GradientTolerance)}");
+                    $"not converged after {Steps(index)}: |∇{outputName}| = {Show(norm)} at {Point(vary, values)}, above the tolerance {Show(options.GradientTolerance)}" +
+                    (StillFalling(iterations) ? $"; {outputName} fell at every step while its gradient did not shrink, so it may have no minimum (a linear output has none)" : ""));
 
             double[] step;
             if (newton)
@@ -181,6 +182,14 @@ public static class Minimizer
             }
         }
         return Enumerable.Range(0, n).Select(i => a[i, i]).Order().ToArray();
+    }
+
+    // A hint for the iteration limit: the output went down at every step and the slope is as steep as at the start.
+    private static bool StillFalling(List<MinimizeIteration> iterations)
+    {
+        for (int i = 1; i < iterations.Count; i++)
+            if (!(iterations[i].Output < iterations[i - 1].Output)) return false;
+        return iterations.Count > 1 && iterations[^1].GradientNorm >= iterations[0].GradientNorm;
     }
 
     private static double Norm(double[] gradient)

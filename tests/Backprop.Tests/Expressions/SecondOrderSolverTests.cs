@@ -174,6 +174,19 @@ public class SecondOrderSolverTests
     }
 
     [Fact]
+    public void ALinearOutputHasNoMinimumAndSaysSo()
+    {
+        // z = 9(2w + 12): ∂z/∂w = 18 at every w, so gradient descent walks down forever.
+        MinimizeResult result = Minimize(Lecture, "w", new MinimizeOptions(MaxIterations: 20), ("w", 3), ("b", 4));
+        Assert.Equal(SolveStatus.NotConverged, result.Status);
+        Assert.Equal(3 - 20 * 0.1 * 18, result.Solution.Single().Value, 10);
+        Assert.Contains("z fell at every step while its gradient did not shrink, so it may have no minimum", result.Message);
+        // A bowl that is merely slow is not called unbounded.
+        MinimizeResult slow = Minimize("f = (w - 3)^2", "w", new MinimizeOptions(LearningRate: 0.01, MaxIterations: 5), ("w", 0));
+        Assert.DoesNotContain("no minimum", slow.Message);
+    }
+
+    [Fact]
     public void AStepOutOfTheDomainIsReported()
     {
         // From x = 3 Newton's step on x − ln x is −(x² − x) = −6, to x = −3.
