@@ -25,7 +25,8 @@ internal static class ExplainSecondOrder
         bool json = args.Flag("json");
         GradientGraph graph = Interruptible.Run(() => ProgramInput.TranslateErrors(() =>
             UserErrors.AtCall(() => GradientGraph.Build(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName)))), context.Cancellation);
-        GraphPicture? picture = outPath is null ? null : GradientGraphPicture.Build(graph);
+        // Built before anything is printed, so a graph too large to draw fails with one line and no half of the output.
+        GraphPicture? picture = outPath is null ? null : UserErrors.AtCall(() => GradientGraphPicture.Build(graph));
         if (picture is { Nodes.Count: 0 })
             throw new CommandFailedException("the output depends on no input, so its gradient graph is empty and there is nothing to draw", ExitCodes.Failure);
         context.Out.Write(json ? ToJson(graph) : GradientGraphText.Render(graph));

@@ -72,8 +72,8 @@ public sealed class GradientGraph
     /// <summary>∂²output/∂inputᵢ∂inputⱼ, in the order of <see cref="Gradients"/>: row i is the gradient graph of input i differentiated again.</summary>
     public double[,] Hessian { get; }
 
-    /// <summary>The most nodes a gradient graph is built with; past that it is too large to read (or draw).</summary>
-    public const int MaxNodes = 1_000;
+    /// <summary>The most nodes a gradient graph is built with; past that it is too large to read.</summary>
+    public const int MaxNodes = 10_000;
 
     /// <summary>Differentiates <paramref name="program"/>'s output with <c>createGraph: true</c> and collects the recorded graph.</summary>
     /// <exception cref="ArgumentException">The gradient graph has more than <see cref="MaxNodes"/> nodes.</exception>

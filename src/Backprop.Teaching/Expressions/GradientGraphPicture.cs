@@ -11,9 +11,14 @@ namespace Backprop.Teaching.Expressions;
 public static class GradientGraphPicture
 {
     /// <summary>Builds the picture; render it with <see cref="GraphSvg"/>, <see cref="GraphDot"/> or <see cref="GraphHtml"/>.</summary>
+    /// <exception cref="ArgumentException">The graph has more than <see cref="ExplainPicture.MaxNodes"/> nodes.</exception>
     public static GraphPicture Build(GradientGraph graph)
     {
         ArgumentNullException.ThrowIfNull(graph);
+        int count = graph.Nodes.Count + graph.Gradients.Count;
+        if (count > ExplainPicture.MaxNodes)
+            throw new ArgumentException(
+                $"gradient graph too large for a picture: {count} nodes, limit {ExplainPicture.MaxNodes}; explain it as text, or pick a smaller part with the output option");
         string output = GradientGraphText.OutputLabel(graph.Program);
         var nodes = new List<GraphNode>();
         var edges = new List<GraphEdge>();

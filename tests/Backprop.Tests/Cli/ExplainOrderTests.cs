@@ -101,4 +101,27 @@ public class ExplainOrderTests
         Assert.Equal(2, code);
         Assert.Contains("--order explains a program's derivatives", error);
     }
+
+    [Fact]
+    public void AGradientGraphTooLargeToDrawFailsBeforePrinting()
+    {
+        // x·x·…·x of 300 factors: ∂²z/∂x² = 300·299 at x = 1, from a gradient graph of more than a thousand nodes.
+        string program = "z = " + string.Join(" * ", Enumerable.Repeat("x", 300));
+        var (code, text, _) = Run(program, "--at", "x=1", "--order", "2");
+        Assert.Equal(0, code);
+        Assert.Contains("∂²z/∂x² = 89700", text);
+        string dir = Directory.CreateTempSubdirectory("explain-order2-").FullName;
+        try
+        {
+            var (drawCode, output, error) = Run(program, "--at", "x=1", "--order", "2", "--out", Path.Combine(dir, "big.svg"));
+            Assert.Equal(1, drawCode);
+            Assert.Equal("", output);
+            Assert.Contains("gradient graph too large for a picture", error);
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
