@@ -17,6 +17,8 @@ public static class ExitCodes
     public const int Domain = 5;
     /// <summary>solve: the error grew without bound.</summary>
     public const int Diverged = 6;
+    /// <summary>solve: a second-order step is undefined — a second derivative of 0, or a Hessian that is singular or not positive definite.</summary>
+    public const int Curvature = 7;
     /// <summary>A bug in backprop (not in the input): the stack trace is on stderr (EX_SOFTWARE of sysexits.h).</summary>
     public const int InternalError = 70;
     /// <summary>Stopped by Ctrl+C, SIGINT (after saving what could be saved): 128 + 2.</summary>

@@ -30,11 +30,13 @@ public sealed class ExplainCommand : ICommand
         .. ProgramInput.Options,
         new("json", null, "print the explanation as one JSON object instead (see docs/cli.md)"),
         new("out", "FILE", "also draw the graph: FILE ending in .svg, .dot or .html"),
+        new("order", "N", "1 (default): the forward and backward pass; 2: the graph of the gradient itself (the nodes the backward pass records with createGraph) and the second derivatives"),
     ];
 
     /// <inheritdoc/>
     public string Epilogue => """
         example: backprop explain "x = 2*w + 3*b; y = 2*b + 1; z = x*y" --at w=3,b=4
+                 backprop explain "A = X + 1; B = A^2; C = ln(B); D = sqrt(C); E = D - 1" --at X=2 --order 2 --out grad.svg
         an ONNX model instead of a program: backprop explain model.onnx [--out graph.svg] lists (and draws) its
         graph with the shape of every value, measured by running it once on zeros of its input shapes
         exit codes: 0 ok, 2 usage or syntax error, 5 a value left an operator's domain (ln of a negative, ...),
@@ -47,13 +49,17 @@ public sealed class ExplainCommand : ICommand
     {
         if (ExplainOnnx.Applies(args))
         {
+            if (args.Text("order") is not null)
+                throw new UsageException("--order explains a program's derivatives; an ONNX model is listed as it is, without --order");
             string? onnxOut = args.Text("out");
             return ExplainOnnx.Run(args, context, onnxOut, onnxOut is null ? null : PictureFormat(onnxOut), args.Flag("json"));
         }
-        ProgramInput input = ProgramInput.Read(args, Console.In);
-        bool json = args.Flag("json");
         string? outPath = args.Text("out");
         string? format = outPath is null ? null : PictureFormat(outPath);
+        if (ExplainSecondOrder.Applies(args))
+            return ExplainSecondOrder.Run(args, context, outPath, format);
+        ProgramInput input = ProgramInput.Read(args, Console.In);
+        bool json = args.Flag("json");
 
         ExplainTrace trace = Interruptible.Run(() => ProgramInput.TranslateErrors(() =>
             ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName))), context.Cancellation);

@@ -13,6 +13,26 @@ public enum SolveStatus
     Domain,
     /// <summary>The error grew without bound or a varied value stopped being finite.</summary>
     Diverged,
+    /// <summary>
+    /// A second-order step is undefined or goes the wrong way: a second derivative of 0 where it divides, or a Hessian
+    /// that is singular or not positive definite when minimising.
+    /// </summary>
+    Curvature,
+}
+
+/// <summary>How <see cref="Solver.Solve"/> steps toward the target; both are root-finding on e(w) = output(w) − target.</summary>
+public enum SolveMethod
+{
+    /// <summary>
+    /// Newton's method on e: Δw = −e / e′, the seed texts' Δw = Δz / (∂z/∂w); for several inputs the smallest step
+    /// whose linearisation hits the target. Needs first derivatives only; the error squares each step near the root.
+    /// </summary>
+    Newton,
+    /// <summary>
+    /// Halley's method on e: Δw = −2·e·e′ / (2·e′² − e·e″), Newton's step corrected by the curvature e″ = ∂²output/∂w²
+    /// (a second differentiation through the engine). The error cubes each step near the root. One varied input.
+    /// </summary>
+    Halley,
 }
 
 /// <summary>Settings of <see cref="Solver.Solve"/>.</summary>
@@ -20,7 +40,9 @@ public enum SolveStatus
 /// <param name="MaxIterations">At most this many steps.</param>
 /// <param name="OutputName">Which value to drive to the target (see <see cref="ProgramEvaluator.Evaluate"/>); null for the last statement.</param>
 /// <param name="DivergenceFactor">Report divergence once the error is this many times the starting error.</param>
-public sealed record SolveOptions(double Tolerance = 1e-9, int MaxIterations = 100, string? OutputName = null, double DivergenceFactor = 1e6);
+/// <param name="Method">Newton (first derivatives) or Halley (first and second).</param>
+public sealed record SolveOptions(double Tolerance = 1e-9, int MaxIterations = 100, string? OutputName = null, double DivergenceFactor = 1e6,
+    SolveMethod Method = SolveMethod.Newton);
 
 /// <summary>One row of a solve: the point, the output there and the gradient used for the next step.</summary>
 /// <param name="Index">0 for the starting point, then 1, 2, ... after each step.</param>
@@ -28,7 +50,9 @@ public sealed record SolveOptions(double Tolerance = 1e-9, int MaxIterations = 1
 /// <param name="Output">The output at this point.</param>
 /// <param name="Error">Output − target.</param>
 /// <param name="Gradient">∂output/∂(each varied input) at this point, same order as <paramref name="Values"/>.</param>
-public sealed record SolveIteration(int Index, IReadOnlyList<double> Values, double Output, double Error, IReadOnlyList<double> Gradient);
+/// <param name="SecondDerivative">∂²output/∂w² at this point for <see cref="SolveMethod.Halley"/>; null for Newton.</param>
+public sealed record SolveIteration(int Index, IReadOnlyList<double> Values, double Output, double Error, IReadOnlyList<double> Gradient,
+    double? SecondDerivative = null);
 
 /// <summary>The outcome of <see cref="Solver.Solve"/>.</summary>
 /// <param name="Status">Why the iteration stopped.</param>
@@ -37,13 +61,15 @@ public sealed record SolveIteration(int Index, IReadOnlyList<double> Values, dou
 /// <param name="Varied">The inputs that were changed.</param>
 /// <param name="Iterations">Every point visited, starting point first.</param>
 /// <param name="Message">For every status but <see cref="SolveStatus.Converged"/>, one line saying what happened and where.</param>
+/// <param name="Method">How each step was made.</param>
 public sealed record SolveResult(
     SolveStatus Status,
     string OutputName,
     double Target,
     IReadOnlyList<string> Varied,
     IReadOnlyList<SolveIteration> Iterations,
-    string? Message)
+    string? Message,
+    SolveMethod Method = SolveMethod.Newton)
 {
     /// <summary>Whether the output reached the target.</summary>
     public bool Converged => Status == SolveStatus.Converged;

@@ -16,14 +16,28 @@ public static class SolveText
         var text = new StringBuilder();
         string output = result.OutputName;
         text.Append($"solving {output} = {Show(result.Target)} by varying {string.Join(", ", result.Varied)}");
-        text.Append(result.Varied.Count == 1
-            ? $"; each step Δ{result.Varied[0]} = ({Show(result.Target)} − {output}) / (∂{output}/∂{result.Varied[0]})\n"
-            : $"; each step θ ← θ + Δ·g/|g|² with Δ = {Show(result.Target)} − {output}, g = ∂{output}/∂({string.Join(", ", result.Varied)})\n");
-        var rightAligned = Enumerable.Repeat(true, result.Varied.Count + 3).ToArray();
+        bool halley = result.Method == SolveMethod.Halley;
+        if (halley)
+        {
+            string w = result.Varied[0];
+            text.Append($"; Halley's method: each step Δ{w} = −2·e·f′ / (2·f′² − e·f″) with e = {output} − {Show(result.Target)}, f′ = ∂{output}/∂{w}, f″ = ∂²{output}/∂{w}²\n");
+        }
+        else
+        {
+            text.Append(result.Varied.Count == 1
+                ? $"; each step Δ{result.Varied[0]} = ({Show(result.Target)} − {output}) / (∂{output}/∂{result.Varied[0]})\n"
+                : $"; each step θ ← θ + Δ·g/|g|² with Δ = {Show(result.Target)} − {output}, g = ∂{output}/∂({string.Join(", ", result.Varied)})\n");
+        }
+        var rightAligned = Enumerable.Repeat(true, result.Varied.Count + (halley ? 5 : 3)).ToArray();
         var table = new TextTable(rightAligned);
-        table.Add(["iter", .. result.Varied, output, "error"]);
+        // Halley's rows also show the two derivatives its step is made of.
+        string[] derivatives = halley ? [$"∂{output}/∂{result.Varied[0]}", $"∂²{output}/∂{result.Varied[0]}²"] : [];
+        table.Add(["iter", .. result.Varied, output, "error", .. derivatives]);
         foreach (SolveIteration row in result.Iterations)
-            table.Add([row.Index.ToString(CultureInfo.InvariantCulture), .. row.Values.Select(Show), Show(row.Output), Error(row.Error)]);
+        {
+            string[] values = halley ? [Show(row.Gradient[0]), Show(row.SecondDerivative ?? double.NaN)] : [];
+            table.Add([row.Index.ToString(CultureInfo.InvariantCulture), .. row.Values.Select(Show), Show(row.Output), Error(row.Error), .. values]);
+        }
         table.WriteTo(text);
         string steps = result.Steps == 1 ? "1 step" : $"{result.Steps} steps";
         string point = string.Join(", ", result.Solution.Select(p => $"{p.Key} = {Show(p.Value)}"));

@@ -6,7 +6,9 @@ namespace Backprop.Teaching.Expressions;
 /// Drives a program's output to a target by following its gradient, one backward pass per step — the "how much
 /// must w change to move z by Δz" question of the lecture notes, repeated. With one varied input the step is
 /// Δw = Δz / (∂z/∂w) (Newton's method); with several it is the smallest step whose linearisation hits the target:
-/// θ ← θ + Δ·g/|g|², where Δ = target − output and g = ∂output/∂θ.
+/// θ ← θ + Δ·g/|g|², where Δ = target − output and g = ∂output/∂θ. With <see cref="SolveMethod.Halley"/> (one input)
+/// the step also uses the second derivative, from differentiating the recorded gradient again:
+/// Δw = −2·e·e′ / (2·e′² − e·e″) with e = output − target.
 /// </summary>
 public static class Solver
 {
@@ -28,23 +30,18 @@ public static class Solver
         options ??= new SolveOptions();
         if (!double.IsFinite(target))
             throw new ArgumentException($"the target must be a finite number, got {target}", nameof(target));
-        if (vary.Count == 0)
-            throw new ProgramInputException("nothing to vary: name at least one input");
-        IReadOnlyList<string> inputs = ProgramEvaluator.RequiredInputs(program, options.OutputName);
-        foreach (string name in vary)
-        {
-            if (!inputs.Contains(name))
-                throw new ProgramInputException($"cannot vary '{name}': the output does not read an input of that name; its inputs are {string.Join(", ", inputs)}");
-        }
-        if (vary.Distinct(StringComparer.Ordinal).Count() != vary.Count)
-            throw new ProgramInputException($"an input is named twice in {string.Join(",", vary)}");
+        VariedInputs.Check(program, options.OutputName, vary);
+        bool halley = options.Method == SolveMethod.Halley;
+        if (halley && vary.Count != 1)
+            throw new ProgramInputException(
+                $"Halley's method varies one input (its step divides by the second derivative of a one-variable function); got {vary.Count}: {string.Join(", ", vary)}");
 
         var values = new Dictionary<string, double>(start, StringComparer.Ordinal);
         double tolerance = options.Tolerance * Math.Max(1, Math.Abs(target));
         var iterations = new List<SolveIteration>();
         string outputName = "";
         double startError = 0;
-        SolveResult Stop(SolveStatus status, string? message) => new(status, outputName, target, vary, iterations, message);
+        SolveResult Stop(SolveStatus status, string? message) => new(status, outputName, target, vary, iterations, message, options.Method);
 
         for (int index = 0; ; index++)
         {
@@ -61,8 +58,19 @@ public static class Solver
             outputName = evaluated.OutputName;
             double output = evaluated.Value;
             double error = output - target;
-            double[] gradient = GradientOver(evaluated, vary);
-            iterations.Add(new SolveIteration(index, vary.Select(name => values[name]).ToArray(), output, error, gradient));
+            double[] gradient;
+            double? second = null;
+            if (halley)
+            {
+                Tensor?[] recorded = ProgramDerivatives.Gradient(evaluated, vary);
+                gradient = ProgramDerivatives.Values(recorded);
+                second = ProgramDerivatives.Hessian(evaluated, vary, recorded)[0, 0];
+            }
+            else
+            {
+                gradient = GradientOver(evaluated, vary);
+            }
+            iterations.Add(new SolveIteration(index, vary.Select(name => values[name]).ToArray(), output, error, gradient, second));
 
             if (Math.Abs(error) <= tolerance)
                 return Stop(SolveStatus.Converged, null);
@@ -81,7 +89,22 @@ public static class Solver
                 return Stop(SolveStatus.ZeroGradient,
                     $"zero gradient at {Point(vary, values)}: ∂{outputName}/∂{Together(vary)} is 0, so no step can move {outputName} = {Show(output)} toward {Show(target)}");
 
-            double[] step = Step(target - output, gradient);
+            double[] step;
+            if (second is { } curvature)
+            {
+                // Halley: the tangent step −e/e′ corrected by the curvature. A zero denominator means the curvature
+                // cancels the slope exactly; the step is undefined there.
+                double slope = gradient[0];
+                double denominator = 2 * slope * slope - error * curvature;
+                if (denominator == 0 || !double.IsFinite(denominator))
+                    return Stop(SolveStatus.Curvature,
+                        $"Halley's step is undefined at {Point(vary, values)}: 2·(∂{outputName}/∂{vary[0]})² − e·∂²{outputName}/∂{vary[0]}² = 2·{Show(slope)}² − {Show(error)}·{Show(curvature)} = {Show(denominator)}");
+                step = [-2 * error * slope / denominator];
+            }
+            else
+            {
+                step = Step(target - output, gradient);
+            }
             for (int i = 0; i < vary.Count; i++)
                 values[vary[i]] += step[i];
             if (vary.Any(name => !double.IsFinite(values[name])))
