@@ -190,6 +190,18 @@ public class FunctionalTransformTests
     }
 
     [Fact]
+    public void TopLevelGradRunsTheOrdinaryBackwardSoEveryOperatorWorks()
+    {
+        // Conv1d has no differentiable backward rule, which only nesting needs: Grad on plain tensors uses the fused one.
+        var x = Tensor.Normal([2, 3, 7], 0, 1, new Generator(16), DType.Float64);
+        var w = Tensor.Normal([4, 3, 3], 0, 1, new Generator(17), DType.Float64);
+        var g = Functional.Grad(t => Tensor.Conv1d(x, t, null).Square().Sum())(w);
+        var leaf = w.Clone();
+        leaf.RequiresGrad = true;
+        Close(Backprop.Autograd.Grad(Tensor.Conv1d(x, leaf, null).Square().Sum(), leaf)!, g);
+    }
+
+    [Fact]
     public void AnOuterNoGradDoesNotReachInside()
     {
         using var _ = Backprop.Autograd.NoGrad();
