@@ -31,8 +31,7 @@ public static class HvpWorkload
         var v = p.Select(t => Tensor.RandnLike(t, gen)).ToArray();
         var x = Tensor.Randn([Batch, 784], gen);
         var labels = Enumerable.Range(0, Batch).Select(_ => gen.NextInt(10)).ToArray();
-        Tensor Loss(Tensor[] w) =>
-            Tensor.Linear(Tensor.Linear(Tensor.Linear(x, w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(labels);
+        Tensor Loss(Tensor[] w) => MlpLoss(x, labels, w);
 
         var leaves = p.Select(t => { var c = t.Clone(); c.RequiresGrad = true; return c; }).ToArray();
         var mlp = Interleaved(10, cancellation,
@@ -63,11 +62,15 @@ public static class HvpWorkload
             ["forward_tangent_ms"] = tangent, ["ratio_to_forward_tangent"] = jvp / tangent,
         });
 
-    // An element-wise chain: exp(tanh(x·sin x)) + sigmoid(x).
-    private static Tensor Chain(Tensor x) => (x * x.Sin()).Tanh().Exp() + x.Sigmoid();
+    /// <summary>The MLP's mean cross-entropy on inputs x with these labels, for weights and biases w (three layers, ReLU between).</summary>
+    public static Tensor MlpLoss(Tensor x, int[] labels, Tensor[] w) =>
+        Tensor.Linear(Tensor.Linear(Tensor.Linear(x, w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(labels);
 
-    // Its tangent along dx by the chain rule, forward: what a dual-number rule per operator would compute.
-    private static Tensor ChainTangent(Tensor x, Tensor dx)
+    /// <summary>An element-wise chain: exp(tanh(x·sin x)) + sigmoid(x).</summary>
+    public static Tensor Chain(Tensor x) => (x * x.Sin()).Tanh().Exp() + x.Sigmoid();
+
+    /// <summary>The chain's value and its tangent along dx by the chain rule, forward: what a dual-number rule per operator would compute.</summary>
+    public static (Tensor Value, Tensor Tangent) ChainTangent(Tensor x, Tensor dx)
     {
         using var _ = Backprop.Autograd.NoGrad();
         var sin = x.Sin();
@@ -77,28 +80,28 @@ public static class HvpWorkload
         var dt = da * (1.0 - t * t);
         var e = t.Exp();
         var s = x.Sigmoid();
-        return e + s + (e * dt + dx * s * (1.0 - s));
+        return (e + s, e * dt + dx * s * (1.0 - s));
     }
 
-    // The MLP loss and its tangent along the weight directions dw, forward.
-    private static Tensor MlpTangent(Tensor x, int[] labels, Tensor[] w, Tensor[] dw)
+    /// <summary>The MLP's mean cross-entropy and its tangent along the weight directions dw, forward.</summary>
+    public static (Tensor Value, Tensor Tangent) MlpTangent(Tensor x, int[] labels, Tensor[] w, Tensor[] dw)
     {
         using var _ = Backprop.Autograd.NoGrad();
         var z1 = Tensor.Linear(x, w[0], w[1]);
         var dz1 = Tensor.Linear(x, dw[0], dw[1]);
         var h1 = z1.Relu();
-        var dh1 = dz1 * z1.Gt(0).To(DType.Float32);
+        var dh1 = dz1 * z1.Gt(0).To(x.DType);
         var z2 = Tensor.Linear(h1, w[2], w[3]);
         var dz2 = Tensor.Linear(dh1, w[2], null) + Tensor.Linear(h1, dw[2], dw[3]);
         var h2 = z2.Relu();
-        var dh2 = dz2 * z2.Gt(0).To(DType.Float32);
+        var dh2 = dz2 * z2.Gt(0).To(x.DType);
         var z3 = Tensor.Linear(h2, w[4], w[5]);
         var dz3 = Tensor.Linear(dh2, w[4], null) + Tensor.Linear(h2, dw[4], dw[5]);
         var loss = z3.CrossEntropy(labels);
         // d(mean cross-entropy) = mean over rows of ⟨softmax(z3) − onehot, dz3⟩.
-        var onehot = Tensor.FromArray(labels, labels.Length).OneHot(10).To(DType.Float32);
+        var onehot = Tensor.FromArray(labels, labels.Length).OneHot(z3.Size(1)).To(x.DType);
         var dloss = ((z3.Softmax() - onehot) * dz3).Sum() * (1.0 / labels.Length);
-        return loss + dloss;
+        return (loss, dloss);
     }
 
     /// <summary>
