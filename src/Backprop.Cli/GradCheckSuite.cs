@@ -16,6 +16,9 @@ public sealed record GradCheckCase(string Operator, string Description, Func<Ten
 
     /// <summary>Runs the second-order check (<see cref="GradGradCheck"/>) on the same function and inputs.</summary>
     public GradGradCheckResult RunSecondOrder() => GradGradCheck.Check(Function, Inputs(), Epsilon, AbsoluteTolerance, RelativeTolerance);
+
+    /// <summary>Runs the forward-mode check (<see cref="JvpCheck"/>) on the same function and inputs.</summary>
+    public GradCheckResult RunForwardMode() => JvpCheck.Check(Function, Inputs(), Epsilon, AbsoluteTolerance, RelativeTolerance);
 }
 
 /// <summary>

@@ -12,9 +12,9 @@ public sealed class BenchCommand : ICommand
     private static readonly string[] Workloads = ["scalar", "tiny", "gemm", "mlp", "cnn"];
 
     public string Name => "bench";
-    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn; gpt) for comparison with PyTorch";
+    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn; gpt; hvp) for comparison with PyTorch";
     public string Description => "Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes.";
-    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS]", 2);
+    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS] | hvp", 2);
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}, after a first {\"name\": \"kernels\", \"kernels\": {...}}"),
@@ -34,6 +34,10 @@ public sealed class BenchCommand : ICommand
                   AdamW on Moby-Dick, as ../shared/bench/GPT.md: median ms per iteration, the losses and the managed
                   bytes allocated per step. Minutes long, so not part of all; `gpt ITERS` is the short run
                   gpt_char_ITERS. MOBY_DICK=FILE overrides the bundled text (data/moby-dick.txt.gz).
+          hvp     hvp_mlp: Hessian-vector product of the 784-256-128-10 ReLU MLP's cross-entropy on a batch of 64
+                  w.r.t. its weights, ms, and its ratio to one forward+backward; jvp_mlp, jvp_elementwise: forward
+                  mode (double VJP) against forward+backward and against a hand-written forward tangent. Not part
+                  of all; tools/hvp_reference.py is the PyTorch side.
         Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
         Side by side with PyTorch 1.13 and TorchSharp 2.10 (LibTorch, MKL) in alternated rounds, with the day's FMA
         peak: tools/bench-side-by-side.sh [ROUNDS] in the repository. It builds the TorchSharp reference of
@@ -65,8 +69,15 @@ public sealed class BenchCommand : ICommand
         }
         if (args.Positional.Count > 1)
             throw new UsageException($"bench {what}: takes no second argument (only gpt takes ITERS)");
+        if (what == "hvp")
+        {
+            Backprop.Kernels.Parallelism.MaxThreads = threads;
+            PrintKernels(json, context.Out);
+            foreach (var result in HvpWorkload.Run(context.Cancellation)) Print(result, json, context.Out);
+            return ExitCodes.Ok;
+        }
         if (what != "all" && !Workloads.Contains(what))
-            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, or gpt [ITERS]");
+            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, gpt [ITERS] or hvp");
         Backprop.Kernels.Parallelism.MaxThreads = threads;
         PrintKernels(json, context.Out);
 

@@ -95,9 +95,7 @@ public static class GradCheck
         double epsilon, double absoluteTolerance, double relativeTolerance)
     {
         var data = x.Array<double>();
-        double maxAbs = 0, maxRel = 0, worstScore = double.NegativeInfinity, worstA = 0, worstN = 0;
-        int worst = 0;
-        bool passed = true;
+        var numeric = new double[analytic.Length];
         for (int j = 0; j < analytic.Length; j++)
         {
             double saved = data[j];
@@ -106,13 +104,26 @@ public static class GradCheck
             data[j] = saved - epsilon;
             double minus = objective();
             data[j] = saved;
-            double numeric = (plus - minus) / (2 * epsilon);
+            numeric[j] = (plus - minus) / (2 * epsilon);
+        }
+        return CompareValues(input, x.Shape.ToArray(), analytic, numeric, absoluteTolerance, relativeTolerance);
+    }
+
+    /// <summary>Compares analytic derivatives with numerical ones element by element (of a tensor of <paramref name="shape"/>).</summary>
+    internal static GradCheckInputReport CompareValues(int input, int[] shape, double[] analytic, double[] numeric,
+        double absoluteTolerance, double relativeTolerance)
+    {
+        double maxAbs = 0, maxRel = 0, worstScore = double.NegativeInfinity, worstA = 0, worstN = 0;
+        int worst = 0;
+        bool passed = true;
+        for (int j = 0; j < analytic.Length; j++)
+        {
             // Non-finite on either side: nothing to compare, so the error is infinite (not NaN, which would
             // compare false with everything and pass); written so that no NaN reaches a comparison.
-            bool finite = double.IsFinite(analytic[j]) && double.IsFinite(numeric);
-            double err = finite ? Math.Abs(analytic[j] - numeric) : double.PositiveInfinity;
-            double rel = finite ? err / Math.Max(Math.Abs(numeric), 1e-8) : double.PositiveInfinity;
-            double allowed = finite ? absoluteTolerance + relativeTolerance * Math.Abs(numeric) : 0;
+            bool finite = double.IsFinite(analytic[j]) && double.IsFinite(numeric[j]);
+            double err = finite ? Math.Abs(analytic[j] - numeric[j]) : double.PositiveInfinity;
+            double rel = finite ? err / Math.Max(Math.Abs(numeric[j]), 1e-8) : double.PositiveInfinity;
+            double allowed = finite ? absoluteTolerance + relativeTolerance * Math.Abs(numeric[j]) : 0;
             if (!(err <= allowed)) passed = false;
             maxAbs = Math.Max(maxAbs, err);
             maxRel = Math.Max(maxRel, rel);
@@ -122,10 +133,10 @@ public static class GradCheck
                 worstScore = score;
                 worst = j;
                 worstA = analytic[j];
-                worstN = numeric;
+                worstN = numeric[j];
             }
         }
-        return new GradCheckInputReport(input, x.Shape.ToArray(), maxAbs, maxRel, Unravel(worst, x.ShapeArray), worstA, worstN, passed);
+        return new GradCheckInputReport(input, shape, maxAbs, maxRel, Unravel(worst, shape), worstA, worstN, passed);
     }
 
     private static int[] Unravel(int flat, int[] shape)
