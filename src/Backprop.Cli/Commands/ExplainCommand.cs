@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Backprop.Teaching.Expressions;
 using Backprop.Serialization;
+using Backprop.Teaching.Player;
 using Backprop.Teaching.Visualization;
 
 namespace Backprop.Cli.Commands;
@@ -29,7 +30,8 @@ public sealed class ExplainCommand : ICommand
     [
         .. ProgramInput.Options,
         new("json", null, "print the explanation as one JSON object instead (see docs/cli.md)"),
-        new("out", "FILE", "also draw the graph: FILE ending in .svg, .dot or .html"),
+        new("out", "FILE", "also draw the graph: FILE ending in .svg or .dot, or .html for the step-through player"),
+        new("check", null, "with --out FILE.html: check every node's gradient against finite differences (a badge per node)"),
     ];
 
     /// <inheritdoc/>
@@ -54,6 +56,9 @@ public sealed class ExplainCommand : ICommand
         bool json = args.Flag("json");
         string? outPath = args.Text("out");
         string? format = outPath is null ? null : PictureFormat(outPath);
+        bool check = args.Flag("check");
+        if (check && format != "html")
+            throw new UsageException("--check needs --out FILE.html: the numerical check is shown in the player");
 
         ExplainTrace trace = Interruptible.Run(() => ProgramInput.TranslateErrors(() =>
             ExplainTrace.Run(ProgramEvaluator.Evaluate(input.Program, input.Values, input.OutputName))), context.Cancellation);
@@ -65,12 +70,10 @@ public sealed class ExplainCommand : ICommand
 
         if (picture is not null && outPath is not null)
         {
-            string title = string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
-                .Select(line => line.Trim()).Where(line => line.Length > 0));
             string contents = Interruptible.Run(() => format switch
             {
                 "dot" => GraphDot.Render(picture),
-                "html" => GraphHtml.Render(picture, title),
+                "html" => Explain.Program(trace, check).ToHtml(),
                 _ => GraphSvg.Render(picture),
             }, context.Cancellation);
             AtomicFile.WriteAllText(outPath, contents);
