@@ -201,7 +201,14 @@ internal static class PlayerAssets
               if (!scalar(s.upstream)) html += '<p>' + view(s.upstream, 'gradient') + '</p>';
               if (s.arrivals.length > 1) html += '<p class="note">' + esc(n.label) + ' feeds ' + s.arrivals.length + ' gates (' +
                 s.arrivals.map(a => esc(name(a.from))).join(', ') + '): the gradients they send are summed — the multivariable chain rule.</p>';
-              if (s.arrivals.length === 1) html += '<p>from ' + esc(name(s.arrivals[0].from)) + ', the only gate that reads ' + esc(n.label) + '</p>';
+              // Each arrival as the gate that sent it computed it: upstream × local.
+              html += s.arrivals.map(a => {
+                const gate = steps[stepOf.get(a.from)];
+                const sent = gate && gate.inputs.find(i => i.id === n.id && i.local !== null && scalar(i.down) && scalar(a.value) && item(i.down) === item(a.value));
+                return '<p>from ' + esc(name(a.from)) + ': ' + (sent && scalar(gate.upstream)
+                  ? paren(item(gate.upstream)) + ' × ' + paren(sent.local) + ' = <span class="gradient">' + fmt(item(a.value)) + '</span>'
+                  : s.arrivals.length > 1 ? view(a.value, 'gradient') : 'the whole gradient above') + '</p>';
+              }).join('');
               html += '<p class="note">stored as its gradient</p>' + check(n);
               return html;
             }
@@ -309,12 +316,12 @@ internal static class PlayerAssets
             });
           }
 
-          // The graph scales down to fit, but not below 3/4 of its size: a wider one scrolls, following the active gate.
+          // The graph scales down to fit, but not below 70 % of its size: a wider one scrolls, following the active gate.
           const figure = document.getElementById('graph');
           const natural = Number(svg.getAttribute('width'));
           function fit() {
-            const small = figure.clientWidth / natural < 0.75;
-            svg.style.width = small ? natural * 0.75 + 'px' : '';
+            const small = figure.clientWidth / natural < 0.7;
+            svg.style.width = small ? natural * 0.7 + 'px' : '';
             svg.style.maxWidth = small ? 'none' : '';
           }
           window.addEventListener('resize', () => { fit(); follow(); });
