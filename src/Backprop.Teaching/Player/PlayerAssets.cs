@@ -325,6 +325,7 @@ internal static class PlayerAssets
             svg.style.maxWidth = small ? 'none' : '';
           }
           window.addEventListener('resize', () => { fit(); follow(); });
+          window.addEventListener('load', () => { fit(); follow(); });
           function follow() {
             const active = svg.querySelector('.node.active');
             if (!active || figure.scrollWidth <= figure.clientWidth) return;
@@ -344,6 +345,7 @@ internal static class PlayerAssets
               : f.phase === 'solve' ? solveDetail(f.index) : doneDetail();
             paintHeats();
             mark(current);
+            fit(); // also here: a phone's viewport may settle only after the script first ran
             follow();
             const count = p => frames.filter(x => x.phase === p).length;
             const within = frames.slice(0, current + 1).filter(x => x.phase === f.phase).length;
