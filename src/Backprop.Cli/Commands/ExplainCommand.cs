@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Backprop.Teaching.Expressions;
 using Backprop.Serialization;
+using Backprop.Teaching.Player;
 using Backprop.Teaching.Visualization;
 
 namespace Backprop.Cli.Commands;
@@ -29,8 +30,9 @@ public sealed class ExplainCommand : ICommand
     [
         .. ProgramInput.Options,
         new("json", null, "print the explanation as one JSON object instead (see docs/cli.md)"),
-        new("out", "FILE", "also draw the graph: FILE ending in .svg, .dot or .html"),
+        new("out", "FILE", "also draw the graph: FILE ending in .svg or .dot, or .html for the step-through player (with --order 2: .svg, .dot or .html picture)"),
         new("order", "N", "1 (default): the forward and backward pass; 2: the graph of the gradient itself (the nodes the backward pass records with createGraph) and the second derivatives"),
+        new("check", null, "with --out FILE.html: check every node's gradient against finite differences (a badge per node)"),
     ];
 
     /// <inheritdoc/>
@@ -56,6 +58,9 @@ public sealed class ExplainCommand : ICommand
         }
         string? outPath = args.Text("out");
         string? format = outPath is null ? null : PictureFormat(outPath);
+        bool check = args.Flag("check");
+        if (check && (format != "html" || ExplainSecondOrder.Applies(args)))
+            throw new UsageException("--check needs --out FILE.html (and --order 1): the numerical check is shown in the player");
         if (ExplainSecondOrder.Applies(args))
             return ExplainSecondOrder.Run(args, context, outPath, format);
         ProgramInput input = ProgramInput.Read(args, Console.In);
@@ -71,12 +76,10 @@ public sealed class ExplainCommand : ICommand
 
         if (picture is not null && outPath is not null)
         {
-            string title = string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
-                .Select(line => line.Trim()).Where(line => line.Length > 0));
             string contents = Interruptible.Run(() => format switch
             {
                 "dot" => GraphDot.Render(picture),
-                "html" => GraphHtml.Render(picture, title),
+                "html" => Explain.Program(trace, check).ToHtml(),
                 _ => GraphSvg.Render(picture),
             }, context.Cancellation);
             AtomicFile.WriteAllText(outPath, contents);

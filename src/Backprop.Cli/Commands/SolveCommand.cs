@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Backprop.Serialization;
 using Backprop.Teaching.Expressions;
+using Backprop.Teaching.Player;
 
 namespace Backprop.Cli.Commands;
 
@@ -32,6 +34,7 @@ public sealed class SolveCommand : ICommand
         new("tol", "E", "stop when |output − target| ≤ E·max(1, |target|); with --minimize when |∇output| ≤ E (default 1e-9)"),
         new("max-iter", "N", "at most N steps (default 100; with --minimize 1000)"),
         new("json", null, "print the iterations as one JSON object instead (see docs/cli.md)"),
+        new("out", "FILE", "also write the step-through player of the solve: FILE ending in .html"),
     ];
 
     /// <inheritdoc/>
@@ -50,7 +53,11 @@ public sealed class SolveCommand : ICommand
     {
         ProgramInput input = ProgramInput.Read(args, Console.In);
         if (args.Flag("minimize"))
+        {
+            if (args.Text("out") is not null)
+                throw new UsageException("--out writes the player of a --target solve; --minimize has no player yet");
             return SolveMinimize.Run(args, input, context);
+        }
         SolveMethod method = SolveMinimize.TargetMethod(args.Text("method"));
         if (args.Text("lr") is not null)
             throw new UsageException("--lr is the step size of gradient descent: it needs --minimize (with --method gradient)");
@@ -59,6 +66,9 @@ public sealed class SolveCommand : ICommand
         double tolerance = args.Double("tol", 1e-9, positive: true);
         int maxIterations = args.Int("max-iter", 100, min: 1);
         bool json = args.Flag("json");
+        string? outPath = args.Text("out");
+        if (outPath is not null && Path.GetExtension(outPath).ToLowerInvariant() is not (".html" or ".htm"))
+            throw new UsageException($"--out {outPath}: the file name must end in .html (the solve's player)");
         if (!double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double targetValue) || !double.IsFinite(targetValue))
             throw new UsageException($"--target expects a number, got '{target}'");
         var varied = vary.Split(',', StringSplitOptions.TrimEntries);
@@ -70,6 +80,13 @@ public sealed class SolveCommand : ICommand
         var options = new SolveOptions(tolerance, maxIterations, input.OutputName, Method: method);
         SolveResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, varied, options)), context.Cancellation);
         context.Out.Write(json ? ToJson(result) : SolveText.Render(result));
+        if (outPath is not null)
+        {
+            // Written for a stalled solve too: stepping through the points shows where it went wrong.
+            string player = Interruptible.Run(() => Explain.Solve(result, input.Program, input.Values, input.OutputName).ToHtml(), context.Cancellation);
+            AtomicFile.WriteAllText(outPath, player);
+            context.Error.WriteLine($"wrote {outPath}");
+        }
         return ExitCode(result.Status, result.Message);
     }
 

@@ -57,7 +57,9 @@ public static class ExplainText
                 : "";
             gradients.Add(gradient, sum);
         }
-        if (program.Inputs.Count == 0)
+        foreach (string unused in trace.UnusedInputs)
+            gradients.Add($"∂{output}/∂{unused} = 0", $"  ({output} does not depend on {unused})");
+        if (program.Inputs.Count == 0 && trace.UnusedInputs.Count == 0)
             gradients.Add("(the program has no inputs)");
         gradients.WriteTo(text);
         return text.ToString();

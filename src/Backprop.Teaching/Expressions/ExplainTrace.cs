@@ -28,9 +28,21 @@ public sealed class ExplainTrace
     /// <summary>∂output/∂node for every node the backward pass reached; null for constants and constant-only gates.</summary>
     public double? GradientOf(ProgramNode node) => _gradients.TryGetValue(node, out double g) ? g : null;
 
-    /// <summary>∂output/∂input for every input, in order of first use (0 for an input the output does not depend on).</summary>
+    /// <summary>
+    /// ∂output/∂input for every input the program reads, in order of first use: 0 for one the output does not depend
+    /// on, whether it lies on no path to the output (a constant program) or in a statement the output never uses
+    /// (<c>v1 = sqrt(1 + v1^2); out = v2 * 3</c> reads v1, and ∂out/∂v1 = 0).
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, double>> InputGradients =>
-        Program.Inputs.Select(input => KeyValuePair.Create(input.Name!, GradientOf(input) ?? 0)).ToList();
+        ProgramResolver.Resolve(Program.Syntax).Inputs
+            .Select(name => KeyValuePair.Create(name, Program.Input(name) is { } input ? GradientOf(input) ?? 0 : 0)).ToList();
+
+    /// <summary>
+    /// The inputs the program reads that the output does not depend on at all (their statements are not evaluated),
+    /// in order of first use; their gradient is 0.
+    /// </summary>
+    public IReadOnlyList<string> UnusedInputs =>
+        ProgramResolver.Resolve(Program.Syntax).Inputs.Where(name => Program.Input(name) is null).ToList();
 
     /// <summary>The step that delivered the gradient of <paramref name="node"/> (its gate step, or its leaf step).</summary>
     public BackwardStep? StepOf(ProgramNode node) => _stepByNode.GetValueOrDefault(node);

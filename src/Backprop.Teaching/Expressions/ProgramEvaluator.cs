@@ -18,13 +18,21 @@ public static class ProgramEvaluator
     /// </param>
     /// <exception cref="ProgramInputException">An input has no value, a value names a non-input, or the output name is unknown.</exception>
     /// <exception cref="ProgramDomainException">An operator was applied outside its domain (ln of a negative, division by zero, ...).</exception>
-    public static EvaluatedProgram Evaluate(ProgramSyntax program, IReadOnlyDictionary<string, double> inputValues, string? outputName = null)
+    public static EvaluatedProgram Evaluate(ProgramSyntax program, IReadOnlyDictionary<string, double> inputValues, string? outputName = null) =>
+        EvaluatePerturbed(program, inputValues, outputName, perturbed: null);
+
+    /// <summary>
+    /// The same evaluation with <paramref name="perturbed"/>'s delta added to the value of one node (by its id) as it is
+    /// made, so everything computed from it sees the changed value: a finite difference at any node of the graph.
+    /// </summary>
+    internal static EvaluatedProgram EvaluatePerturbed(ProgramSyntax program, IReadOnlyDictionary<string, double> inputValues, string? outputName,
+        (int Node, double Delta)? perturbed)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(inputValues);
         ProgramPlan plan = ProgramPlan.Create(program, outputName);
         CheckValues(program, plan, inputValues);
-        var run = new Run(program, inputValues);
+        var run = new Run(program, inputValues, perturbed);
         // Evaluating with gradient recording on is the point: the tensors carry the graph the explanation walks.
         foreach (int index in plan.Statements)
             run.Execute(program.Statements[index]);
@@ -63,7 +71,7 @@ public static class ProgramEvaluator
     }
 
     /// <summary>The state of one forward run: the names bound so far and the nodes made.</summary>
-    private sealed class Run(ProgramSyntax program, IReadOnlyDictionary<string, double> inputValues)
+    private sealed class Run(ProgramSyntax program, IReadOnlyDictionary<string, double> inputValues, (int Node, double Delta)? perturbed)
     {
         private readonly ProgramText _text = new(program.Source);
         private readonly Dictionary<string, ProgramNode> _assigned = new(StringComparer.Ordinal);
@@ -220,6 +228,8 @@ public static class ProgramEvaluator
         private ProgramNode Add(ProgramNodeKind kind, string op, ExpressionNode syntax, Tensor tensor, IReadOnlyList<ProgramNode> inputs)
         {
             string text = kind == ProgramNodeKind.Input ? ((NameReference)syntax).Name : ProgramPlan.ShortTextOf(_text, syntax.Span);
+            if (perturbed is { } p && p.Node == Nodes.Count)
+                tensor = tensor + Tensor.Scalar(p.Delta);
             var node = new ProgramNode(Nodes.Count, kind, op, text, syntax.Span, tensor, inputs);
             // The value of an assignment is named before it is checked, so an error reads "in C = ln(B)".
             if (_current is not null && ReferenceEquals(_current.Value, syntax))

@@ -15,6 +15,24 @@ internal static class FigureStyle
     public const string OutputColor = "#0b4f9c";
     public const string GridColor = "#e6e9ed";
 
+    /// <summary>The total gradient written at an input: "∂ = 63".</summary>
+    public static string TotalText(double gradient) => "∂ = " + CompactNumber.Format(gradient);
+
+    /// <summary>What a pointer over a node shows: its name, what it is, its value and gradient (never an internal id).</summary>
+    public static string Tooltip(GraphNode node)
+    {
+        string what = node.Kind switch
+        {
+            GraphNodeKind.Operator => node.Label,
+            _ => node.Kind.ToString().ToLowerInvariant(),
+        };
+        string name = node.Name ?? node.Label;
+        string text = $"{name} ({what})";
+        if (node.Value is double value) text += $" = {CompactNumber.Format(value)}";
+        if (node.Gradient is double gradient) text += $", gradient {CompactNumber.Format(gradient)}";
+        return text;
+    }
+
     /// <summary>The text written above an edge: "x = 18" when the value has a name, else "18".</summary>
     public static string ValueText(GraphEdge edge) =>
         edge.Text is not null ? edge.Text

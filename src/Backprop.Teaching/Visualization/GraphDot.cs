@@ -53,6 +53,9 @@ public static class GraphDot
                 $"shape=plaintext, label=<{label}>, fontcolor=\"{FigureStyle.ConstantColor}\", fontsize=16",
             GraphNodeKind.Output =>
                 $"shape=plaintext, label=<<b>{label}</b>>, fontcolor=\"{FigureStyle.OutputColor}\"",
+            // An input's total gradient, which no single edge carries where the input feeds several gates (b = 63).
+            _ when node.Gradient is double total =>
+                $"shape=plaintext, label=<<b>{label}</b><br/><font color=\"{FigureStyle.GradientColor}\" point-size=\"13\">{XmlText.Escape(FigureStyle.TotalText(total))}</font>>",
             _ => $"shape=plaintext, label=<<b>{label}</b>>",
         };
     }

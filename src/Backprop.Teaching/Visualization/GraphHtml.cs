@@ -7,7 +7,7 @@ public static class GraphHtml
 {
     /// <summary>
     /// The page: a heading, the picture (inline SVG from <see cref="GraphSvg.Render"/>) and a table with each node's
-    /// name, operation, value and gradient. Needs no external files, scripts or fonts.
+    /// name, operation, value and gradient (the output's value is the row of the gate that computes it). Needs no external files, scripts or fonts.
     /// </summary>
     /// <param name="picture">The graph to show.</param>
     /// <param name="title">Heading and page title, e.g. the program text; escaped.</param>
@@ -33,7 +33,8 @@ public static class GraphHtml
             .Append("</style>\n</head>\n<body>\n");
         html.Append("<h1>").Append(heading).Append("</h1>\n<figure>\n").Append(svg).Append("</figure>\n");
         html.Append("<table>\n<thead><tr><th>name</th><th>op</th><th class=\"value\">value</th><th class=\"gradient\">gradient</th></tr></thead>\n<tbody>\n");
-        foreach (GraphNode node in picture.Nodes)
+        // The output node repeats the value of the gate that computes it (already a row), so it gets none of its own.
+        foreach (GraphNode node in picture.Nodes.Where(node => node.Kind != GraphNodeKind.Output))
         {
             html.Append("<tr><td>").Append(XmlText.Escape(NameOf(node)))
                 .Append("</td><td>").Append(XmlText.Escape(OperationOf(node)))

@@ -21,7 +21,7 @@ public static class GraphSvg
         switch (engine)
         {
             case GraphLayoutEngine.Graphviz:
-                return WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture)));
+                return ReadableTitles(WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture))), picture);
             case GraphLayoutEngine.BuiltIn:
                 return LayeredGraphSvg.Render(picture);
             default:
@@ -29,7 +29,7 @@ public static class GraphSvg
                 {
                     try
                     {
-                        return WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture)));
+                        return ReadableTitles(WithoutProlog(GraphvizRunner.RenderSvg(GraphDot.Render(picture))), picture);
                     }
                     catch (InvalidOperationException)
                     {
@@ -42,6 +42,24 @@ public static class GraphSvg
 
     /// <summary>True when Graphviz <c>dot</c> is on PATH, i.e. when <see cref="GraphLayoutEngine.Auto"/> will try it.</summary>
     public static bool IsGraphvizAvailable => GraphvizRunner.FindDot() is not null;
+
+    // Graphviz titles every node and edge with its DOT id ("n4", "n0->n2"), which a browser shows as the tooltip;
+    // the reader gets the node's name, kind, value and gradient instead (GraphDot numbers the nodes in order).
+    private static string ReadableTitles(string svg, GraphPicture picture)
+    {
+        GraphNode? Node(string dotId) =>
+            dotId.StartsWith('n') && int.TryParse(dotId.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i)
+                && i < picture.Nodes.Count ? picture.Nodes[i] : null;
+        return System.Text.RegularExpressions.Regex.Replace(svg, "<title>([^<]*)</title>", match =>
+        {
+            string id = match.Groups[1].Value;
+            string? text = Node(id) is { } node ? FigureStyle.Tooltip(node)
+                : id.Split("&#45;&gt;") is [string from, string to] && Node(from) is { } a && Node(to) is { } b
+                    ? $"{a.Name ?? a.Label} → {b.Name ?? b.Label}"
+                : null;
+            return text is null ? "" : "<title>" + XmlText.Escape(text) + "</title>";
+        });
+    }
 
     // dot writes an XML declaration, a DOCTYPE and comments before <svg>; inline SVG in HTML must not carry them.
     private static string WithoutProlog(string svg)

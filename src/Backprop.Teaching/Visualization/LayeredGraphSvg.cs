@@ -13,8 +13,18 @@ internal static class LayeredGraphSvg
     private const double NameFontSize = 19;
     private const double ConstantFontSize = 17;
     private const double Margin = 18;
+    private const double TotalFontSize = 13;
 
-    public static string Render(GraphPicture picture)
+    /// <summary>A picture laid out: its vertices, each edge's curve, where each edge's labels go, and the bounds of it all.</summary>
+    internal sealed record Arrangement(
+        LayeredLayout Layout,
+        IReadOnlyList<LayeredLayout.Vertex> Vertices,
+        IReadOnlyList<List<CubicSegment>> Paths,
+        IReadOnlyList<EdgeLabelPlacer.Placement> Placements,
+        Box Bounds);
+
+    /// <summary>Lays the picture out and places the edge labels where they collide with no node, edge or other label.</summary>
+    internal static Arrangement Arrange(GraphPicture picture)
     {
         LayeredLayout layout = LayeredLayout.Compute(picture, Measure, RequiredGap);
         var paths = picture.Edges.Select((_, e) => RouteEdge(layout, e)).ToList();
@@ -31,6 +41,20 @@ internal static class LayeredGraphSvg
         }
         foreach (var segment in paths.SelectMany(path => path))
             for (int k = 0; k <= 8; k++) bounds = bounds.Union(Box.Around(segment.At(k / 8.0), 2, 2));
+        // Room for each input's total gradient, written left of it (inputs stand in the first column).
+        foreach (var vertex in realVertices)
+            if (vertex.Node!.Kind == GraphNodeKind.Input && vertex.Node.Gradient is double total)
+            {
+                double width = TextMetrics.Width(FigureStyle.TotalText(total), TotalFontSize, bold: true);
+                bounds = bounds.Union(new Box(vertex.X - vertex.Width / 2 - 10 - width, vertex.Y - 8, width, 16));
+            }
+        return new Arrangement(layout, realVertices, paths, placements, bounds);
+    }
+
+    public static string Render(GraphPicture picture)
+    {
+        Arrangement arranged = Arrange(picture);
+        var (paths, placements, realVertices, bounds) = (arranged.Paths, arranged.Placements, arranged.Vertices, arranged.Bounds);
         Box legend = LegendBox(bounds);
         bounds = bounds.Union(legend).Inflate(Margin);
 
@@ -64,7 +88,7 @@ internal static class LayeredGraphSvg
         return svg.ToString();
     }
 
-    private static string? GradientText(GraphEdge edge) =>
+    internal static string? GradientText(GraphEdge edge) =>
         edge.Gradient is double gradient ? CompactNumber.Format(gradient) : null;
 
     private static (double Width, double Height) Measure(GraphNode node)
@@ -138,7 +162,7 @@ internal static class LayeredGraphSvg
         return (new Point(vertex.X + side * (vertex.Width / 2 + 2), vertex.Y + offset), new Point(1, 0));
     }
 
-    private static string PathData(IReadOnlyList<CubicSegment> path)
+    internal static string PathData(IReadOnlyList<CubicSegment> path)
     {
         var data = new StringBuilder();
         data.Append('M').Append(P(path[0].Start));
@@ -165,6 +189,9 @@ internal static class LayeredGraphSvg
                    .Append($"fill=\"{FigureStyle.ConstantColor}\">{label}</text>\n");
                 break;
             default:
+                if (node.Kind == GraphNodeKind.Input && node.Gradient is double total)
+                    svg.Append($"<text x=\"{N(vertex.X - vertex.Width / 2 - 8)}\" y=\"{y}\" dy=\"0.35em\" text-anchor=\"end\" font-size=\"{N(TotalFontSize)}\" ")
+                       .Append($"font-weight=\"bold\" fill=\"{FigureStyle.GradientColor}\">{XmlText.Escape(FigureStyle.TotalText(total))}</text>\n");
                 string color = node.Kind == GraphNodeKind.Output ? FigureStyle.OutputColor : FigureStyle.InkColor;
                 svg.Append($"<text x=\"{N(vertex.X)}\" y=\"{y}\" dy=\"0.35em\" text-anchor=\"middle\" font-size=\"{N(NameFontSize)}\" ")
                    .Append($"font-weight=\"bold\" fill=\"{color}\">{label}</text>\n");

@@ -210,4 +210,38 @@ public class ExplainCommandTests
         Assert.Equal(2, code);
         Assert.Contains("no program", error);
     }
+
+    [Fact]
+    public void OutHtmlWritesThePlayerWithItsChecks()
+    {
+        using var scratch = new ScratchDirectory();
+        string path = scratch.File("walk.html");
+        var (code, _, _) = Run(Lecture, "--at", "w=3,b=4", "--out", path, "--check");
+        Assert.Equal(0, code);
+        string html = File.ReadAllText(path);
+        Assert.Contains("<script type=\"application/json\" id=\"recording\">", html);
+        Assert.Contains("\"check\":{", html);
+        Assert.Contains("b (input) = 4; ∂z/∂b = 63; numerical check passed", html);
+    }
+
+    [Fact]
+    public void CheckNeedsThePlayer()
+    {
+        using var scratch = new ScratchDirectory();
+        var (code, _, error) = Run(Lecture, "--at", "w=3,b=4", "--out", scratch.File("graph.svg"), "--check");
+        Assert.Equal(2, code);
+        Assert.Contains("--check needs --out FILE.html", error);
+    }
+
+    [Fact]
+    public void JsonListsAnInputTheOutputDoesNotDependOnWithGradientZero()
+    {
+        var (code, output, _) = Run("v1 = sqrt(1 + v1^2); out = v2 * 3", "--at", "v1=1,v2=2", "--json");
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        var gradients = json.RootElement.GetProperty("gradients");
+        Assert.Equal(0, gradients.GetProperty("v1").GetDouble());
+        Assert.Equal(3, gradients.GetProperty("v2").GetDouble());
+        Assert.Equal(["v1", "v2"], gradients.EnumerateObject().Select(p => p.Name)); // in order of first use
+    }
 }

@@ -133,4 +133,25 @@ public class SolveCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--target is required", error);
     }
+
+    [Fact]
+    public void OutWritesThePlayerOfTheSolve()
+    {
+        using var scratch = new Data.ScratchDirectory();
+        string path = scratch.File("steps.html");
+        var (code, _, error) = Run(Lecture, "--at", "w=3,b=4", "--target", "150", "--vary", "w", "--out", path);
+        Assert.Equal(0, code);
+        Assert.Contains("wrote", error);
+        string html = File.ReadAllText(path);
+        Assert.Contains("\"solve\":{\"target\":150", html);
+        Assert.Contains("converged after 1 step", html);
+    }
+
+    [Fact]
+    public void OutOfASolveMustBeHtml()
+    {
+        var (code, _, error) = Run(Lecture, "--at", "w=3,b=4", "--target", "150", "--vary", "w", "--out", "steps.svg");
+        Assert.Equal(2, code);
+        Assert.Contains("must end in .html", error);
+    }
 }

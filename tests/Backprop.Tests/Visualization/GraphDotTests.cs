@@ -12,7 +12,10 @@ public class GraphDotTests
         Assert.Contains("rankdir=LR", dot);
         int circles = dot.Split('\n').Count(line => line.Contains("shape=circle"));
         Assert.Equal(6, circles);
-        foreach (string label in new[] { "label=<<b>w</b>>", "label=<<b>b</b>>", "label=<2>", "label=<3>", "label=<1>", "label=<*>", "label=<+>" })
+        // An input is written with its total gradient under its name: b's 63 is on none of its two edges.
+        Assert.Contains("label=<<b>w</b><br/><font color=\"#c62828\" point-size=\"13\">∂ = 18</font>>", dot);
+        Assert.Contains("label=<<b>b</b><br/><font color=\"#c62828\" point-size=\"13\">∂ = 63</font>>", dot);
+        foreach (string label in new[] { "label=<2>", "label=<3>", "label=<1>", "label=<*>", "label=<+>" })
             Assert.Contains(label, dot);
         Assert.Equal(13, dot.Split('\n').Count(line => line.Contains(" -> ")));
     }

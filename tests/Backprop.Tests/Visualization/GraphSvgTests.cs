@@ -148,4 +148,22 @@ public class GraphSvgTests
         var single = Parse(GraphSvg.Render(new GraphPicture([new GraphNode("x", "x", GraphNodeKind.Input)], []), GraphLayoutEngine.BuiltIn));
         Assert.Contains("x", Texts(single));
     }
+
+    [GraphvizFact]
+    public void GraphvizTooltipsNameTheNodesNotTheirIds()
+    {
+        string svg = GraphSvg.Render(SampleGraphs.Lecture(), GraphLayoutEngine.Graphviz);
+        var titles = System.Text.RegularExpressions.Regex.Matches(svg, "<title>([^<]*)</title>").Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("b (input) = 4, gradient 63", titles);
+        Assert.Contains("b → *", titles);
+        Assert.All(titles, t => Assert.DoesNotMatch(@"\bn\d+\b", t));
+    }
+
+    [Fact]
+    public void BuiltInLayoutWritesEachInputsTotalGradient()
+    {
+        string svg = GraphSvg.Render(SampleGraphs.Lecture(), GraphLayoutEngine.BuiltIn);
+        Assert.Contains(">∂ = 63</text>", svg);
+        Assert.Contains(">∂ = 18</text>", svg);
+    }
 }
