@@ -157,7 +157,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Single(error.TrimEnd('\n').Split('\n'));
         Assert.Contains("0.weight has shape [8, 2], the model expects [16, 2]", error);
         Assert.Equal(before, File.GetLastWriteTimeUtc(PathOf("small/model.safetensors")));
-        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors"], Directory.GetFiles(PathOf("small")).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors", "report.html"], Directory.GetFiles(PathOf("small")).Select(f => Path.GetFileName(f)).Order().ToArray());
     }
 
     [Fact]
