@@ -15,7 +15,8 @@ namespace Backprop.Teaching.Reports;
 /// <param name="Tiles">The weights of the units shown, each [channels, height, width] row-major; at most <see cref="MaximumTiles"/>.</param>
 /// <param name="Units">How many units the layer has (more than <see cref="Tiles"/> holds when it was cut).</param>
 /// <param name="IsOutputLayer">The layer is also the model's last (softmax regression): unit c scores class c, so each tile is a class's template.</param>
-public sealed record FirstLayerWeights(string Layer, int Position, int Channels, int Height, int Width, IReadOnlyList<float[]> Tiles, int Units, bool IsOutputLayer)
+/// <param name="IsConvolution">The layer is a convolution: its units are output channels and each tile is a kernel, not an image-sized template.</param>
+public sealed record FirstLayerWeights(string Layer, int Position, int Channels, int Height, int Width, IReadOnlyList<float[]> Tiles, int Units, bool IsOutputLayer, bool IsConvolution)
 {
     /// <summary>The most tiles taken: enough to see the patterns, few enough to keep the report small.</summary>
     public const int MaximumTiles = 256;
@@ -47,10 +48,10 @@ public sealed record FirstLayerWeights(string Layer, int Position, int Channels,
                     continue;
                 case Linear linear when linear.InFeatures == channels * height * width:
                     absentReason = "";
-                    return Tiled(linear.Describe(), position, linear.Weight, linear.OutFeatures, channels, height, width, position == sequential.Count - 1);
+                    return Tiled(linear.Describe(), position, linear.Weight, linear.OutFeatures, channels, height, width, position == sequential.Count - 1, false);
                 case Conv2d conv when conv.InChannels == channels:
                     absentReason = "";
-                    return Tiled(conv.Describe(), position, conv.Weight, conv.OutChannels, channels, conv.KernelSize, conv.KernelSize, false);
+                    return Tiled(conv.Describe(), position, conv.Weight, conv.OutChannels, channels, conv.KernelSize, conv.KernelSize, false, true);
                 case var layer:
                     absentReason = $"the first layer, {layer.Describe()}, is neither a Linear layer on the image nor a convolution";
                     return null;
@@ -60,13 +61,13 @@ public sealed record FirstLayerWeights(string Layer, int Position, int Channels,
         return null;
     }
 
-    private static FirstLayerWeights Tiled(string layer, int position, Tensor weight, int units, int channels, int height, int width, bool isOutputLayer)
+    private static FirstLayerWeights Tiled(string layer, int position, Tensor weight, int units, int channels, int height, int width, bool isOutputLayer, bool isConvolution)
     {
         // Linear's weight [out, in] and Conv2d's [out, in, k, k] both hold one unit's weights as a contiguous row.
         float[] all = weight.ToArray<float>();
         int size = channels * height * width;
         var tiles = new float[Math.Min(units, MaximumTiles)][];
         for (int u = 0; u < tiles.Length; u++) tiles[u] = all.AsSpan(u * size, size).ToArray();
-        return new FirstLayerWeights(layer, position, channels, height, width, tiles, units, isOutputLayer);
+        return new FirstLayerWeights(layer, position, channels, height, width, tiles, units, isOutputLayer, isConvolution);
     }
 }

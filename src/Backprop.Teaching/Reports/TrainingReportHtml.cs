@@ -255,12 +255,13 @@ public static class TrainingReportHtml
             html.Append($"<p class=\"absent\">Not drawn: {E(findings.WeightsAbsentReason)}.</p>\n</section>\n");
             return;
         }
-        string what = weights.Height == findings.Images?.Height && weights.Width == findings.Images?.Width
-            ? $"each unit's {weights.Channels * weights.Height * weights.Width} input weights laid out as the {weights.Height}×{weights.Width} image they multiply"
-            : $"each unit's {weights.Height}×{weights.Width} kernel";
-        string shown = weights.Tiles.Count < weights.Units ? $"the first {weights.Tiles.Count} of its {weights.Units} units" : $"its {weights.Units} units";
+        string unit = weights.IsConvolution ? "filter" : "unit";
+        string what = weights.IsConvolution
+            ? $"each filter's {weights.Height}×{weights.Width} kernel, slid over the image"
+            : $"each unit's {weights.Channels * weights.Height * weights.Width} input weights laid out as the {weights.Height}×{weights.Width} image they multiply";
+        string shown = weights.Tiles.Count < weights.Units ? $"the first {weights.Tiles.Count} of its {weights.Units} {unit}s" : $"its {weights.Units} {unit}s";
         html.Append($"<p>Layer {weights.Position}, {E(weights.Layer)}: {shown}, {what}. ")
-            .Append("<span class=\"pos\">Red</span> weights are positive (ink there raises the unit's output), <span class=\"neg\">blue</span> negative; ")
+            .Append($"<span class=\"pos\">Red</span> weights are positive (ink there raises the {unit}'s output), <span class=\"neg\">blue</span> negative; ")
             .Append("each tile has its own scale, ±its largest |weight|.")
             .Append(weights.IsOutputLayer ? " This layer is also the last, so unit c scores class c: each tile is what the model looks for in that class." : "")
             .Append("</p>\n");
@@ -269,7 +270,7 @@ public static class TrainingReportHtml
             html.Append("<div class=\"cards tiles\">\n");
             for (int u = 0; u < weights.Tiles.Count; u++)
             {
-                string caption = weights.IsOutputLayer && u < findings.ClassNames.Count ? findings.ClassNames[u] : $"unit {u}";
+                string caption = weights.IsOutputLayer && u < findings.ClassNames.Count ? findings.ClassNames[u] : $"{unit} {u}";
                 string uri = PixelImage.Signed(weights.Tiles[u], weights.Channels, weights.Height, weights.Width, PixelImage.LargestMagnitude(weights.Tiles[u])).DataUri();
                 html.Append($"<figure class=\"card\"><img src=\"{uri}\" alt=\"weights of {E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>\n");
             }
@@ -278,12 +279,13 @@ public static class TrainingReportHtml
         else
         {
             var (uri, columns) = WeightGrid(weights);
-            html.Append($"<figure class=\"grid\"><img src=\"{uri}\" alt=\"{weights.Tiles.Count} tiles of first-layer weights, {columns} per row\" style=\"max-width:{Math.Max(columns * (weights.Width + 1) * 3, 360)}px\"></figure>\n");
+            html.Append($"<figure class=\"grid\"><img src=\"{uri}\" alt=\"{weights.Tiles.Count} tiles of first-layer weights, {columns} per row\" style=\"max-width:{columns * Math.Max(56, 2 * (weights.Width + 1))}px\"></figure>\n");
         }
         html.Append("</section>\n");
     }
 
-    // All tiles in one picture, one pixel of grey between them: hundreds of tiny images would bloat the page.
+    // All tiles in one picture, one pixel of grey between them: hundreds of tiny images would bloat the page. The
+    // page draws each tile at least 56 pixels wide (an 8×8 kernel at 7 screen pixels a weight), or at twice its size.
     private static (string Uri, int Columns) WeightGrid(FirstLayerWeights weights)
     {
         int count = weights.Tiles.Count;

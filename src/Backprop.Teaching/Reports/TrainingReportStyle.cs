@@ -74,7 +74,12 @@ internal static class TrainingReportStyle
           .cards { grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 8px; }
           .cards.wide { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
           .cards.tiles { grid-template-columns: repeat(auto-fill, minmax(64px, 1fr)); }
-          table.confusion td, table.confusion th { padding: 3px 4px; min-width: 2.2em; font-size: 0.85rem; }
+          table.confusion td, table.confusion th { padding: 3px 3px; min-width: 1.9em; font-size: 0.8rem; }
+          table.confusion th.corner { white-space: normal; min-width: 0; width: 4.2em; font-size: 0.7rem; }
+          /* The figures shrink to about two thirds here: larger text keeps their labels readable, and the turned
+             axis caption goes, since the panel's heading names the quantity and the larger ticks need its room. */
+          .figures svg text { font-size: 17px; }
+          .figures svg text[transform] { display: none; }
         }
 
         """;

@@ -15,6 +15,7 @@ public class FirstLayerWeightsTests
         Assert.Equal((1, 8, 8), (weights.Channels, weights.Height, weights.Width));
         Assert.Equal(5, weights.Units);
         Assert.False(weights.IsOutputLayer);
+        Assert.False(weights.IsConvolution);
         var row3 = model.Layers.OfType<Linear>().First().Weight.ToFloatArray().AsSpan(3 * 64, 64).ToArray();
         Assert.Equal(row3, weights.Tiles[3]);
     }
@@ -36,6 +37,7 @@ public class FirstLayerWeightsTests
         var model = ModelSpec.Parse("cnn").Build([1, 8, 8], 10, new Generator(2));
         var weights = FirstLayerWeights.Find(model, [1, 8, 8], out _)!;
         Assert.Equal((0, 32, 1, 3, 3), (weights.Position, weights.Units, weights.Channels, weights.Height, weights.Width));
+        Assert.True(weights.IsConvolution);
         var kernel7 = model.Layers.OfType<Conv2d>().First().Weight.ToFloatArray().AsSpan(7 * 9, 9).ToArray();
         Assert.Equal(kernel7, weights.Tiles[7]);
     }
