@@ -174,6 +174,7 @@ public sealed class TrainCommand : ICommand
                 Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
                 w.WriteNumber("parameters", model.ParameterCount);
                 w.WriteString("checkpoint", checkpointPath);
+                w.WriteString("report", reportPath);
                 Json.Kernels(w);
             });
         }
