@@ -27,7 +27,9 @@ public static class ClassifierReport
     public static void Write(string path, string title, IReadOnlyList<ReportFact> facts, IReadOnlyList<EpochMetrics>? history, string historyAbsentReason,
         Module<Tensor, Tensor> model, Dataset test, int[] inputShape, IReadOnlyList<string> classNames, Standardization? standardization, CancellationToken cancellation)
     {
-        var findings = UserErrors.AtCall(() => ClassifierFindings.Analyze(model, test, classNames, inputShape, standardization, cancellation: cancellation));
+        // A CSV file with very few rows per class can leave the test split empty; training runs without one.
+        var findings = test.Count == 0 ? null
+            : UserErrors.AtCall(() => ClassifierFindings.Analyze(model, test, classNames, inputShape, standardization, cancellation: cancellation));
         var report = new TrainingReport
         {
             Title = title,
@@ -35,6 +37,7 @@ public static class ClassifierReport
             History = history,
             HistoryAbsentReason = historyAbsentReason,
             Classifier = findings,
+            ClassifierAbsentReason = findings is null ? $"the test set '{test.Name}' has no samples, so there is nothing to classify" : "",
         };
         AtomicFile.WriteAllText(path, report.ToHtml());
     }

@@ -83,6 +83,20 @@ public partial class TrainingReportCommandTests
     }
 
     [Fact]
+    public void A_run_without_test_samples_still_finishes_and_its_report_says_why_the_findings_are_missing()
+    {
+        using var dir = new ScratchDirectory();
+        string csv = dir.File("tiny.csv");
+        File.WriteAllLines(csv, ["0,0,0", "1,1,1"]); // one row per class: round(0.2 · 1) = 0 test rows
+        string run = dir.File("run");
+        var (code, _, error) = Run(["train", "--data", "csv:" + csv, "--model", "mlp:4", "--epochs", "2", "--out", run]);
+        Assert.True(code == 0, error);
+        string html = File.ReadAllText(Path.Combine(run, "report.html"));
+        Assert.Equal(4, Regex.Count(html, "Does not apply: the test set &#39;[^&]*&#39; has no samples, so there is nothing to classify."));
+        Assert.Contains("<polyline", Section(html, "curves")); // the training curves are there
+    }
+
+    [Fact]
     public void Eval_report_needs_a_file_name()
     {
         using var dir = new ScratchDirectory();
