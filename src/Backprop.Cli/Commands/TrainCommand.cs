@@ -197,7 +197,7 @@ public sealed class TrainCommand : ICommand
         [
             new("data", settings.Data.ToString()),
             new("model", string.Create(inv, $"{settings.Model.Text}, {model.ParameterCount:N0} parameters")),
-            new("epochs", string.Create(inv, $"{result.CompletedEpochs} of batch {settings.BatchSize}")),
+            new("epochs", string.Create(inv, $"{result.CompletedEpochs}, batch {settings.BatchSize}")),
             new("optimizer", settings.DescribeOptimizer()),
             new("test accuracy", final.TestAccuracy.ToString("0.0000", inv)),
             new("test loss", final.TestLoss.ToString("0.0000", inv)),

@@ -112,7 +112,7 @@ public static class GptTraining
                 new("data", dataText),
                 new("model", string.Create(CultureInfo.InvariantCulture, $"{GptSpec.Format(config)}, {model.ParameterCount:N0} parameters")),
                 new("vocabulary", string.Create(CultureInfo.InvariantCulture, $"{config.VocabularySize} characters")),
-                new("epochs", string.Create(CultureInfo.InvariantCulture, $"{epochs} of {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}")),
+                new("epochs", string.Create(CultureInfo.InvariantCulture, $"{epochs} × {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}")),
                 new("optimizer", string.Create(CultureInfo.InvariantCulture, $"AdamW lr {lr} ({schedule})")),
                 new("seed", seed.ToString(CultureInfo.InvariantCulture)),
             ],
