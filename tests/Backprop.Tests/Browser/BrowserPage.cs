@@ -64,10 +64,13 @@ internal sealed class BrowserPage
         return value.TryGetProperty("value", out JsonElement v) ? v : default;
     }
 
-    /// <summary>The text of the first element <paramref name="selector"/> matches (as a person reads it), or null when none does.</summary>
+    /// <summary>
+    /// The text of the first element <paramref name="selector"/> matches (as a person reads it: the rendered text of an
+    /// HTML element, the text content of an SVG one), or null when none does.
+    /// </summary>
     public async Task<string?> TextAsync(string selector)
     {
-        JsonElement value = await EvaluateAsync($"(() => {{ const e = document.querySelector({Quote(selector)}); return e ? e.innerText : null; }})()");
+        JsonElement value = await EvaluateAsync($"(() => {{ const e = document.querySelector({Quote(selector)}); return e ? (e.innerText ?? e.textContent) : null; }})()");
         return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
@@ -75,10 +78,11 @@ internal sealed class BrowserPage
     public async Task<int> CountAsync(string selector) =>
         (await EvaluateAsync($"document.querySelectorAll({Quote(selector)}).length")).GetInt32();
 
-    /// <summary>Clicks the first element <paramref name="selector"/> matches; none is an error.</summary>
+    /// <summary>Clicks the first element <paramref name="selector"/> matches (HTML or SVG); none is an error.</summary>
     public async Task ClickAsync(string selector)
     {
-        JsonElement clicked = await EvaluateAsync($"(() => {{ const e = document.querySelector({Quote(selector)}); if (!e) return false; e.click(); return true; }})()");
+        JsonElement clicked = await EvaluateAsync($"(() => {{ const e = document.querySelector({Quote(selector)}); if (!e) return false; " +
+            "e.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true, view: window })); return true; })()");
         if (!clicked.GetBoolean()) throw new InvalidOperationException($"nothing on the page matches {selector}");
     }
 
