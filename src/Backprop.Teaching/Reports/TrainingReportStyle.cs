@@ -69,7 +69,9 @@ internal static class TrainingReportStyle
           body { font-size: 15px; }
           header, main, footer { padding-left: 12px; padding-right: 12px; }
           h1 { font-size: 1.3rem; }
-          .facts { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px 12px; }
+          .facts { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 12px; }
+          .facts dd { font-size: 0.92rem; line-height: 1.3; }
+          nav { gap: 2px 14px; font-size: 0.92rem; }
           .figures figure { flex-basis: 100%; }
           .cards { grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 8px; }
           .cards.wide { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
