@@ -1,6 +1,8 @@
+using Backprop.Teaching.Reports;
 using Backprop.Teaching.Visualization;
 using System.Globalization;
 using System.Text.Json;
+using Backprop.Cli.Inference;
 using Backprop.Cli.Training;
 using Backprop.Serialization;
 using Backprop.Training;
@@ -15,7 +17,7 @@ public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
     public string Summary => "train a network (MLP, CNN) on digits, Fashion-MNIST, MNIST, a CSV file or a synthetic set, or a character-level GPT on a text";
-    public string Description => "Trains a classifier with softmax cross-entropy and writes to --out: model.safetensors (weights, optimizer state, settings and progress: `backprop train --resume` continues it), metrics.csv (per epoch: train and test loss and accuracy, seconds) and curves.svg. Inputs are standardised with the training set's mean and deviation (images: one over all pixels; feature vectors: per feature). With no options it trains an MLP on the embedded digits.";
+    public string Description => "Trains a classifier with softmax cross-entropy and writes to --out: model.safetensors (weights, optimizer state, settings and progress: `backprop train --resume` continues it), metrics.csv (per epoch: train and test loss and accuracy, seconds), curves.svg, and when it finishes report.html (curves with a log-scale switch, the confusion matrix, the most confident mistakes, saliency maps and first-layer weights, in one offline page). Inputs are standardised with the training set's mean and deviation (images: one over all pixels; feature vectors: per feature). With no options it trains an MLP on the embedded digits.";
 
     public PositionalSpec? Positional { get; } = new("PATH", "the directory or file of --data SET when it does not follow a colon (--data csv data.csv)", 1);
 
@@ -121,7 +123,7 @@ public sealed class TrainCommand : ICommand
         }
 
         using var runLock = directory.Lock();
-        if (overwrite) directory.RemoveRun([curves.FileName]);
+        if (overwrite) directory.RemoveRun([curves.FileName, TrainingReport.DefaultFileName]);
 
         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads"));
@@ -154,6 +156,10 @@ public sealed class TrainCommand : ICommand
         }
 
         var final = result.Final!;
+        string reportPath = Path.Combine(directory.Path, TrainingReport.DefaultFileName);
+        // Written once the run is over, not after every epoch: it takes a pass over the test set of its own.
+        ClassifierReport.Write(reportPath, curves.Title, ReportFacts(settings, model, result, final), result.History, "",
+            model, data.Test, data.Train.SampleShape, ClassNames.For(settings.Data.Kind, data.Train.NumClasses), data.Standardization, context.Cancellation);
         if (json)
         {
             Json.WriteLine(context.Out, w =>
@@ -168,6 +174,7 @@ public sealed class TrainCommand : ICommand
                 Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
                 w.WriteNumber("parameters", model.ParameterCount);
                 w.WriteString("checkpoint", checkpointPath);
+                w.WriteString("report", reportPath);
                 Json.Kernels(w);
             });
         }
@@ -175,12 +182,28 @@ public sealed class TrainCommand : ICommand
         {
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
-            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}");
+            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {reportPath}");
         }
         if (result.AllocatedBytesPerStep >= 0)
             context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state training step"));
         context.Out.Flush();
         return ExitCodes.Ok;
+    }
+
+    private static List<ReportFact> ReportFacts(TrainSettings settings, Backprop.NN.Sequential model, TrainingResult result, EpochMetrics final)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return
+        [
+            new("data", settings.Data.ToString()),
+            new("model", string.Create(inv, $"{settings.Model.Text}, {model.ParameterCount:N0} parameters")),
+            new("epochs", string.Create(inv, $"{result.CompletedEpochs}, batch {settings.BatchSize}")),
+            new("optimizer", settings.DescribeOptimizer()),
+            new("test accuracy", final.TestAccuracy.ToString("0.0000", inv)),
+            new("test loss", final.TestLoss.ToString("0.0000", inv)),
+            new("train accuracy", final.TrainAccuracy.ToString("0.0000", inv)),
+            new("seed", settings.Seed.ToString(inv)),
+        ];
     }
 
     /// <summary>

@@ -63,7 +63,11 @@ public sealed class TrainedModel
         _ => 1f,
     };
 
-    private string? DataKind => DataName is null ? null : DataName.Split(':', 2)[0];
+    /// <summary>The kind of data the model was trained on ("digits", "fashion-mnist", ...; the `--data` text before any colon), or null when not recorded.</summary>
+    public string? DataKind => DataName is null ? null : DataName.Split(':', 2)[0];
+
+    /// <summary>The names of the classes the model predicts (<see cref="Inference.ClassNames"/>).</summary>
+    public IReadOnlyList<string> ClassNames => Inference.ClassNames.For(DataKind, NumClasses);
 
     /// <summary>
     /// Opens <paramref name="path"/>. A missing file and a file that is not a safetensors checkpoint become one-line

@@ -5,6 +5,7 @@ using Backprop.Cli.Text;
 using Backprop.Data;
 using Backprop.Optim;
 using Backprop.Serialization;
+using Backprop.Teaching.Reports;
 using Backprop.Teaching.Visualization;
 using Backprop.Training;
 
@@ -106,6 +107,18 @@ public static class GptTraining
             Collate, new Generator(seed + 1));
         var validation = FixedWindows(corpus.Validation, config.BlockSize, batchSize, new Generator(seed + 2));
         var curves = new CurvesReport($"{dataText} · {GptSpec.Format(config)}");
+        var report = new CurvesOnlyReport(curves.Title,
+            [
+                new("data", dataText),
+                new("model", string.Create(CultureInfo.InvariantCulture, $"{GptSpec.Format(config)}, {model.ParameterCount:N0} parameters")),
+                new("vocabulary", string.Create(CultureInfo.InvariantCulture, $"{config.VocabularySize} characters")),
+                new("epochs", string.Create(CultureInfo.InvariantCulture, $"{epochs} × {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}")),
+                new("optimizer", string.Create(CultureInfo.InvariantCulture, $"AdamW lr {lr} ({schedule})")),
+                new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+            ],
+            $"a character-level language model predicts the next character among {config.VocabularySize} at every position of a text window; " +
+            "there are no test images to draw and no class names, and a confusion matrix over the characters would say little, " +
+            "so the report shows the loss and the next-character accuracy on the validation windows");
         var options = new TrainerOptions
         {
             Epochs = epochs,
@@ -115,7 +128,7 @@ public static class GptTraining
             MaxGradientNorm = 1.0,
             OutputDirectory = outDirectory,
             ConfigJson = ConfigJson(dataText, config, corpus.Vocabulary, epochs, batchSize, lr, weightDecay, schedule, seed),
-            Reports = [curves],
+            Reports = [curves, report],
             DetectAnomaly = args.Flag("detect-anomaly"),
         };
         var trainer = new Trainer<(Tensor X, Tensor Y)>(model, optimizer, train, (batch, log) => Loss(model, batch, log), options, validation);
@@ -127,7 +140,7 @@ public static class GptTraining
         }
 
         using var runLock = directory.Lock();
-        if (overwrite) directory.RemoveRun([curves.FileName]);
+        if (overwrite) directory.RemoveRun([curves.FileName, report.FileName]);
         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train: {GptSpec.Format(config)} ({model.ParameterCount:N0} parameters, {config.VocabularySize} characters) on {dataText}: {corpus.TrainCount:N0} training / {corpus.Validation.Length:N0} validation characters, {epochs} epoch{(epochs == 1 ? "" : "s")} of {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}, AdamW lr {lr} ({schedule}), seed {seed}, {threads} threads"));
         if (trainer.CompletedEpochs > 0 || trainer.BatchesIntoEpoch > 0)
@@ -178,7 +191,7 @@ public static class GptTraining
         {
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"validation loss {final.TestLoss:0.0000} (next-character accuracy {final.TestAccuracy:0.0000}), train loss {final.TrainLoss:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond * config.BlockSize:0} tokens/s)"));
-            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}");
+            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {Path.Combine(directory.Path, report.FileName)}");
             context.Out.WriteLine($"sample with: backprop generate {Commands.TrainCommand.ShellQuote(checkpointPath)} --prompt \"...\"");
         }
         if (result.AllocatedBytesPerStep >= 0)

@@ -4,7 +4,7 @@ namespace Backprop.Teaching.Visualization;
 /// A linear axis with "nice" round ticks (steps of 1, 2 or 5 times a power of ten) covering the data.
 /// Degenerate data (one value, or all equal) gets a small range around the value instead of a zero-width one.
 /// </summary>
-internal sealed class AxisScale
+internal sealed class AxisScale : IAxisScale
 {
     private AxisScale(double minimum, double maximum, double step)
     {

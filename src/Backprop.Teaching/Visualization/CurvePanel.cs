@@ -7,4 +7,6 @@ public enum CurvePanel
     Loss,
     /// <summary>The right panel: accuracy per epoch.</summary>
     Accuracy,
+    /// <summary>The right panel, instead of accuracy: the error rate 1 − accuracy, which a log scale can spread out.</summary>
+    ErrorRate,
 }

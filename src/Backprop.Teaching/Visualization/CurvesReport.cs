@@ -14,6 +14,9 @@ public sealed class CurvesReport(string title) : IRunReport
     /// <inheritdoc/>
     public string FileName => DefaultFileName;
 
+    /// <summary>The figure's title.</summary>
+    public string Title => title;
+
     /// <inheritdoc/>
     public string Render(IReadOnlyList<EpochMetrics> history)
     {

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Backprop.Teaching.Visualization;
 
-/// <summary>Draws training curves: loss per epoch and accuracy per epoch, side by side, in one SVG.</summary>
+/// <summary>Draws training curves: loss per epoch and accuracy (or error rate) per epoch, side by side, in one SVG.</summary>
 public static class CurvesSvg
 {
     private static readonly string[] Palette = ["#1f6feb", "#e8590c", "#2f9e44", "#ae3ec9", "#c92a2a", "#495057"];
@@ -16,16 +16,18 @@ public static class CurvesSvg
     /// <summary>
     /// The SVG text (starting at <c>&lt;svg</c>). One panel per <see cref="CurvePanel"/> that has series, loss on the left;
     /// an empty figure says "no data". Each series with two or more finite points is a polyline; series with at most
-    /// 60 points also get a dot per point, so a single epoch still shows up. NaN and infinite values are skipped.
+    /// 60 points also get a dot per point, so a single epoch still shows up. NaN and infinite values are skipped, and
+    /// on a logarithmic axis also zero and negative ones.
     /// </summary>
-    /// <param name="title">Figure title; escaped.</param>
+    /// <param name="title">Figure title; escaped. Empty: no title line (for a figure placed under a heading of its own).</param>
     /// <param name="series">The curves; colours follow their order within a panel, so list train before test in both.</param>
     /// <param name="xAxisLabel">Caption of the horizontal axes.</param>
-    public static string Render(string title, IReadOnlyList<CurveSeries> series, string xAxisLabel = "epoch")
+    /// <param name="logScale">Logarithmic vertical axes (ticks at 1, 2, 5 × 10ⁿ), so values spanning decades all stay readable.</param>
+    public static string Render(string title, IReadOnlyList<CurveSeries> series, string xAxisLabel = "epoch", bool logScale = false)
     {
         ArgumentNullException.ThrowIfNull(title);
         ArgumentNullException.ThrowIfNull(series);
-        var panels = new[] { CurvePanel.Loss, CurvePanel.Accuracy }
+        var panels = new[] { CurvePanel.Loss, CurvePanel.Accuracy, CurvePanel.ErrorRate }
             .Select(panel => (Panel: panel, Series: series.Where(s => s.Panel == panel).ToList()))
             .Where(panel => panel.Series.Count > 0)
             .ToList();
@@ -33,41 +35,46 @@ public static class CurvesSvg
         int legendRows = panels.Select(p => LegendLayout(p.Series).Rows).DefaultIfEmpty(0).Max();
         double panelWidth = PanelLeft + PlotWidth + PanelRight;
         double width = Math.Max(1, panels.Count) * panelWidth + (Math.Max(1, panels.Count) - 1) * PanelGap + 20;
-        double height = TitleHeight + PanelTop + PlotHeight + AxisLabelRoom + legendRows * LegendRowHeight + 16;
+        double titleHeight = title.Length == 0 ? 0 : TitleHeight;
+        double height = titleHeight + PanelTop + PlotHeight + AxisLabelRoom + legendRows * LegendRowHeight + 16;
 
         var svg = new StringBuilder();
         svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{N(width)}\" height=\"{N(height)}\" viewBox=\"0 0 {N(width)} {N(height)}\" ")
            .Append($"font-family=\"{FigureStyle.FontFamily}\" fill=\"{FigureStyle.InkColor}\">\n");
         svg.Append($"<rect width=\"{N(width)}\" height=\"{N(height)}\" fill=\"white\"/>\n");
-        svg.Append($"<text x=\"{N(width / 2)}\" y=\"30\" text-anchor=\"middle\" font-size=\"19\" font-weight=\"bold\">{XmlText.Escape(title)}</text>\n");
+        if (title.Length > 0)
+            svg.Append($"<text x=\"{N(width / 2)}\" y=\"30\" text-anchor=\"middle\" font-size=\"19\" font-weight=\"bold\">{XmlText.Escape(title)}</text>\n");
 
         if (panels.Count == 0)
         {
-            svg.Append($"<text x=\"{N(width / 2)}\" y=\"{N(TitleHeight + PanelTop + PlotHeight / 2)}\" text-anchor=\"middle\" font-size=\"15\" ")
+            svg.Append($"<text x=\"{N(width / 2)}\" y=\"{N(titleHeight + PanelTop + PlotHeight / 2)}\" text-anchor=\"middle\" font-size=\"15\" ")
                .Append($"fill=\"{FigureStyle.ConstantColor}\">no data</text>\n");
         }
         for (int p = 0; p < panels.Count; p++)
         {
             double left = 10 + p * (panelWidth + PanelGap) + PanelLeft;
-            AppendPanel(svg, panels[p].Panel, panels[p].Series, left, TitleHeight + PanelTop, xAxisLabel);
+            AppendPanel(svg, panels[p].Panel, panels[p].Series, left, titleHeight + PanelTop, xAxisLabel, logScale);
         }
         svg.Append("</svg>\n");
         return svg.ToString();
     }
 
-    private static void AppendPanel(StringBuilder svg, CurvePanel panel, List<CurveSeries> series, double left, double top, string xAxisLabel)
+    private static void AppendPanel(StringBuilder svg, CurvePanel panel, List<CurveSeries> series, double left, double top, string xAxisLabel, bool logScale)
     {
-        var finite = series.SelectMany(s => s.Points).Where(IsFinite).ToList();
+        bool Drawn(CurvePoint point) => IsFinite(point) && (!logScale || LogAxisScale.Shows(point.Y));
+        var finite = series.SelectMany(s => s.Points).Where(Drawn).ToList();
         bool epochs = finite.All(point => point.X == Math.Floor(point.X));
         AxisScale xScale = AxisScale.Cover(finite.Select(point => point.X), targetTicks: 6, integerSteps: epochs);
-        AxisScale yScale = AxisScale.Cover(finite.Select(point => point.Y), targetTicks: 5);
+        IAxisScale yScale = logScale ? LogAxisScale.Cover(finite.Select(point => point.Y)) : AxisScale.Cover(finite.Select(point => point.Y), targetTicks: 5);
         double X(double value) => left + xScale.Fraction(value) * PlotWidth;
         double Y(double value) => top + PlotHeight - yScale.Fraction(value) * PlotHeight;
-        string name = panel == CurvePanel.Loss ? "loss" : "accuracy";
+        string name = panel switch { CurvePanel.Loss => "loss", CurvePanel.Accuracy => "accuracy", _ => "error rate" };
+        string heading = panel == CurvePanel.ErrorRate ? "error rate (1 − accuracy)" : name;
+        if (logScale) heading += ", log scale";
         double bottom = top + PlotHeight;
 
-        svg.Append($"<g class=\"panel {name}\">\n");
-        svg.Append($"<text x=\"{N(left + PlotWidth / 2)}\" y=\"{N(top - 14)}\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{name}</text>\n");
+        svg.Append($"<g class=\"panel {name.Replace(' ', '-')}\">\n");
+        svg.Append($"<text x=\"{N(left + PlotWidth / 2)}\" y=\"{N(top - 14)}\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">{heading}</text>\n");
         foreach (double tick in yScale.Ticks())
         {
             double y = Y(tick);
@@ -88,7 +95,7 @@ public static class CurvesSvg
         for (int s = 0; s < series.Count; s++)
         {
             string color = Palette[s % Palette.Length];
-            var points = series[s].Points.Where(IsFinite).Select(point => $"{N(X(point.X))},{N(Y(point.Y))}").ToList();
+            var points = series[s].Points.Where(Drawn).Select(point => $"{N(X(point.X))},{N(Y(point.Y))}").ToList();
             svg.Append($"<g class=\"series\" data-name=\"{XmlText.Escape(series[s].Name)}\">\n");
             if (points.Count >= 2)
                 svg.Append($"<polyline points=\"{string.Join(' ', points)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2.2\" stroke-linejoin=\"round\"/>\n");

@@ -44,6 +44,10 @@ public sealed class GptCommandTests : IDisposable
         var metrics = File.ReadAllLines(PathOf("run/metrics.csv"));
         Assert.Equal(3, metrics.Length);  // a header and two epochs
         Assert.True(File.Exists(PathOf("run/curves.svg")));
+        // The report: the curves, and for the rest the reason a language model has none of it.
+        string report = File.ReadAllText(PathOf("run/report.html"));
+        Assert.Contains("validation loss", report);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Count(report, "Does not apply: a character-level language model predicts the next character"));
 
         var (code, output, error) = Run(["generate", checkpoint, "--prompt", "the ", "--tokens", "40", "--seed", "3"]);
         Assert.True(code == 0, error);

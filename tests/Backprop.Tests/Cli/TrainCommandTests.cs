@@ -35,7 +35,7 @@ public sealed class TrainCommandTests : IDisposable
         var (code, output, error) = Run([.. Quick, "--epochs", "2", "--out", run, "--json"]);
         Assert.Equal(0, code);
         var root = JsonDocument.Parse(output).RootElement; // throws if anything but one JSON object is on stdout
-        string[] keys = ["data", "model", "epochs", "train_accuracy", "test_accuracy", "test_loss", "seconds", "samples_per_second", "parameters", "checkpoint", "kernels"];
+        string[] keys = ["data", "model", "epochs", "train_accuracy", "test_accuracy", "test_loss", "seconds", "samples_per_second", "parameters", "checkpoint", "report", "kernels"];
         Assert.Equal(keys, root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(Backprop.Kernels.KernelSelection.Gemm, root.GetProperty("kernels").GetProperty("gemm").GetString());
         Assert.Equal(Backprop.Kernels.KernelSelection.Conv2d, root.GetProperty("kernels").GetProperty("conv2d").GetString());
@@ -48,6 +48,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("epoch 2/2", error); // progress went to stderr
         Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "metrics.csv")).Length);
         Assert.True(File.Exists(Path.Combine(run, "curves.svg")));
+        Assert.Equal(Path.Combine(run, "report.html"), root.GetProperty("report").GetString());
+        Assert.True(File.Exists(Path.Combine(run, "report.html")));
     }
 
     [Fact]
@@ -157,7 +159,7 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Single(error.TrimEnd('\n').Split('\n'));
         Assert.Contains("0.weight has shape [8, 2], the model expects [16, 2]", error);
         Assert.Equal(before, File.GetLastWriteTimeUtc(PathOf("small/model.safetensors")));
-        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors"], Directory.GetFiles(PathOf("small")).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors", "report.html"], Directory.GetFiles(PathOf("small")).Select(f => Path.GetFileName(f)).Order().ToArray());
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public class TrainOutputDirectoryTests
         Assert.Equal(before, File.GetLastWriteTimeUtc(Path.Combine(run, "model.safetensors")));
 
         Assert.Equal(0, Train("--out", run, "--seed", "5", "--overwrite").Code);
-        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors"], Directory.GetFiles(run).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.Equal(["curves.svg", "metrics.csv", "model.safetensors", "report.html"], Directory.GetFiles(run).Select(f => Path.GetFileName(f)).Order().ToArray());
         Assert.Contains("\"seed\":5", Checkpoint.Load(Path.Combine(run, "model.safetensors")).Metadata.TrainingConfigJson);
     }
 
