@@ -77,7 +77,7 @@ public sealed partial class Tensor
         ExtremeReduceOp.Reduce(source, a, max, out var index);
         var shape = (int[])source.ShapeArray.Clone();
         shape[a] = 1;
-        var result = new Tensor(index, shape, DType.Int32);
+        var result = ArgExtremeOp.Trace(new Tensor(index, shape, DType.Int32), source, a, max);
         if (!keepDim) return result.Reshape(axis is null ? [] : source.Drop([a]));
         // With no axis the index is into the flattened tensor; keepDim keeps every axis as size 1, as PyTorch does.
         return axis is null ? result.Reshape(OnesShape()) : result;
