@@ -122,6 +122,13 @@ internal static class OnnxExportOperators
                 return s.All
                     ? w.Add("ReduceSum", [x[0]], Int("keepdims", 0))
                     : w.Add("ReduceSum", [x[0], w.Int64s([s.Axis])], Int("keepdims", 1));
+            case MeanOp m:
+            {
+                // Opset 17's ReduceMean takes its axes as an attribute (an input only from opset 18).
+                var attributes = new List<AttributeProto> { Int("keepdims", m.KeepDim ? 1 : 0) };
+                if (m.Axes.Length > 0) attributes.Add(Ints("axes", Array.ConvertAll(m.Axes, v => (long)v)));
+                return w.Add("ReduceMean", [x[0]], [.. attributes]);
+            }
             case AmaxOp a:
             {
                 var input = node.InputArray[0];

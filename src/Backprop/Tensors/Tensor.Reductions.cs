@@ -22,13 +22,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>The mean of all elements (0-d); NaN for an empty tensor (0 · 1/0), as PyTorch.</summary>
-    public Tensor Mean() => Sum() * (1.0 / Numel);
+    public Tensor Mean() => MeanOp.Trace(Sum() * (1.0 / Numel), this, [], keepDim: false);
 
     /// <summary>The mean along the given axes (NaN along an empty axis).</summary>
     public Tensor Mean(int axis, bool keepDim = false) => Mean([axis], keepDim);
 
     /// <inheritdoc cref="Mean(int, bool)"/>
-    public Tensor Mean(int[] axes, bool keepDim = false) => Sum(axes, keepDim) * (1.0 / Count(axes));
+    public Tensor Mean(int[] axes, bool keepDim = false) => MeanOp.Trace(Sum(axes, keepDim) * (1.0 / Count(axes)), this, axes, keepDim);
 
     /// <summary>The variance with <paramref name="correction"/> (1: unbiased, as PyTorch's default; 0: population).</summary>
     public Tensor Var(int[]? axes = null, int correction = 1, bool keepDim = false)

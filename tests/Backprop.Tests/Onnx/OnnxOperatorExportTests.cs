@@ -82,6 +82,12 @@ public class OnnxOperatorExportTests
         ["sum axis"] = new([3, 4, 5], () => new(x => x.Sum(1))),
         ["sum all"] = new([3, 4], () => new(x => x.Sum().Reshape(1) + x)),
         ["mean axes"] = new([3, 4, 5], () => new(x => x.Mean([1, 2], keepDim: true))),
+        ["mean over the batch"] = new([3, 4], () => new(x => x - x.Mean(0, keepDim: true))),
+        ["mean all"] = new([3, 4], () => new(x => x.Mean() + x)),
+        ["mse_loss"] = new([3, 4], () => new(x => x.MseLoss(x.Tanh()))),
+        ["l1_loss sum"] = new([3, 4], () => new(x => Losses.L1(x, x * 0.5, Reduction.Sum))),
+        ["binary_cross_entropy_with_logits"] = new([3, 4], () => new(x => Losses.BinaryCrossEntropyWithLogits(x, x.Sigmoid()))),
+        ["pad with a crop"] = new([3, 2, 6], () => new(x => x.Pad([-1, 2, 1, -1], 0.5))),
         ["amax"] = new([3, 4, 5], () => new(x => x.Amax(2))),
         ["max axis"] = new([3, 4, 5], () => new(x => x.Max(1, keepDim: true))),
         ["std"] = new([3, 6], () => new(x => x.Std(1, keepDim: true))),
@@ -102,10 +108,12 @@ public class OnnxOperatorExportTests
         ["attention with mask"] = new([2, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x, x, Tensor.Ones(5, 5).Tril()))),
         ["eq"] = new([3, 4], () => new(x => x.Eq(x.Relu()).To(DType.Float32) * x)),
         ["ne"] = new([3, 4], () => new(x => x.Ne(x.Relu()).To(DType.Float32) + x)),
-        ["lt"] = new([3, 4], () => new(x => x.Lt(0.25).To(DType.Float32) - x)),
-        ["le"] = new([3, 4], () => With((m, x) => x.Le(m.Params["p"]).To(DType.Float32) * x, ("p", P(20, 4)))),
-        ["gt"] = new([3, 4], () => new(x => Tensor.Where(x.Gt(-0.25), x, x * 3))),
-        ["ge"] = new([3, 4], () => new(x => x.MaskedFill(x.Ge(0.5), 0.5))),
+        // Against relu(x), which equals x wherever x ≥ 0: each comparison differs from its strict or non-strict twin.
+        ["lt"] = new([3, 4], () => new(x => x.Lt(x.Relu()).To(DType.Float32) - x)),
+        ["le"] = new([3, 4], () => With((m, x) => x.Le(m.Params["p"]).To(DType.Float32) * x + x.Relu().Le(x).To(DType.Float32), ("p", P(20, 4)))),
+        ["gt"] = new([3, 4], () => new(x => Tensor.Where(x.Relu().Gt(x), x, x * 3))),
+        ["gt scalar"] = new([3, 4], () => new(x => Tensor.Where(x.Gt(-0.25), x, x * 3))),
+        ["ge"] = new([3, 4], () => new(x => x.MaskedFill(x.Ge(x.Relu()), 0.5))),
         ["compare mixed dtypes"] = new([3, 4], () => new(x => x.Lt(x.To(DType.Float64) * 0.5).To(DType.Float32) + x)),
         ["compare integers"] = new([3, 5], () => new(x => x.Eq(x.Narrow(1, 0, 1)).To(DType.Float32)), Integers: true),
         ["gather by a comparison"] = new([3, 5], () => new(x => x.Gather(1, x.Gt(0)))),
@@ -205,7 +213,7 @@ public class OnnxOperatorExportTests
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
             "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach", "first_order_constant",
             "scaled_dot_product_attention", "batch_norm", "topk", "sort", "topk_indices", "sort_indices", "argmax", "argmin", "gather", "scatter_add",
-            "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy"];
+            "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy", "mean"];
         Assert.Empty(mapped.Except(seen));
     }
 
