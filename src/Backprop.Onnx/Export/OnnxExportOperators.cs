@@ -53,7 +53,7 @@ internal static class OnnxExportOperators
             case TanhOp: return Unary("Tanh");
             case SigmoidOp: return Unary("Sigmoid");
             case ReluOp: return Unary("Relu");
-            case CopyOp or DetachOp or FirstOrderConstantOp: return w.Add("Identity", [x[0]]);
+            case CopyOp or DetachOp: return w.Add("Identity", [x[0]]);
             case CastOp: return w.Add("Cast", [x[0]], Int("to", ElementType(dtype)));
             // log(1 + x) rather than a log1p ONNX lacks: exact to float rounding of 1 + x, so relatively coarser for |x| ≪ 1.
             case Log1pOp: return w.Add("Log", [w.Add("Add", [In(0), C(1)])]);
@@ -129,6 +129,7 @@ internal static class OnnxExportOperators
                 if (m.Axes.Length > 0) attributes.Add(Ints("axes", Array.ConvertAll(m.Axes, v => (long)v)));
                 return w.Add("ReduceMean", [x[0]], [.. attributes]);
             }
+            case VarOp v: return Variance(w, x[0], v, dtype);
             case AmaxOp a:
             {
                 var input = node.InputArray[0];
@@ -188,6 +189,27 @@ internal static class OnnxExportOperators
             updates = w.Add("Slice", [updates, w.Int64s(new long[src.Rank]), w.Add("Shape", [index]), w.Int64s(axes)]);
         }
         return w.Add("ScatterElements", [x[0], index, updates], Int("axis", s.Axis), String("reduction", "add"));
+    }
+
+    // Σ(x − mean)² / max(N − correction, 0), with N read from the input's shape at run time: a variance over the batch
+    // axis then follows the batch. Opset 17's ReduceMean takes its axes as an attribute, ReduceSum as an input.
+    private static string Variance(GraphWriter w, string x, VarOp v, DType dtype)
+    {
+        var axes = Array.ConvertAll(v.Axes, a => (long)a);
+        string mean = axes.Length > 0
+            ? w.Add("ReduceMean", [x], Int("keepdims", 1), Ints("axes", axes))
+            : w.Add("ReduceMean", [x], Int("keepdims", 1));
+        string centered = w.Add("Sub", [x, mean]);
+        string squared = w.Add("Mul", [centered, centered]);
+        int keep = v.KeepDim ? 1 : 0;
+        string sum = axes.Length > 0
+            ? w.Add("ReduceSum", [squared, w.Int64s(axes)], Int("keepdims", keep))
+            : w.Add("ReduceSum", [squared], Int("keepdims", keep));
+        string sizes = w.Add("Cast", [w.Add("Shape", [x])], Int("to", ElementType(dtype)));
+        if (axes.Length > 0) sizes = w.Add("Gather", [sizes, w.Int64s(axes)], Int("axis", 0));
+        string count = w.Add("ReduceProd", [sizes], Int("keepdims", 0));
+        string divisor = w.Add("Max", [w.Add("Sub", [count, w.Scalar(v.Correction, dtype)]), w.Scalar(0, dtype)]);
+        return w.Add("Div", [sum, divisor]);
     }
 
     // ONNX's TopK keeps equal values in index order, as Backprop does; an unsorted selection has no ONNX order. Returns

@@ -39,7 +39,7 @@ public sealed partial class Tensor
         // through it. A backward that creates the graph keeps the path, which second derivatives need.
         var centered = this - Ops.FirstOrderConstantOp.Apply(Mean(axes, keepDim: true));
         double n = Count(axes) - correction;
-        return (centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0));
+        return VarOp.Trace((centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0)), this, axes, correction, keepDim);
     }
 
     /// <summary>The maximum of all elements; the gradient goes to the first maximal element.</summary>

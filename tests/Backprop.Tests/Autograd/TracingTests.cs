@@ -3,7 +3,7 @@ namespace Backprop.Tests.Autograd;
 /// <summary>
 /// The operators with integer results (comparisons, one_hot, argmax, the indices of topk and sort, multinomial) record
 /// a node inside a trace only, where the ONNX exporter must see what they were computed from; outside one they
-/// record nothing, as a result without a gradient should.
+/// record nothing, as a result without a gradient should. A mean and a variance are one node each in a trace.
 /// </summary>
 public class TracingTests
 {
@@ -32,6 +32,14 @@ public class TracingTests
             // A trace records; it does not change a value.
             Assert.Equal(plain.ToArray<int>(), traced.ToArray<int>());
         }
+        // A mean and a variance are one node each in a trace, over the values the primitives computed.
+        Tensor mean, variance;
+        using (Tracing.Begin()) (mean, variance) = (x.Mean(0), x.Var(1));
+        Assert.Equal("mean", mean.GradFn!.Name);
+        Assert.Equal("var", variance.GradFn!.Name);
+        Assert.Equal(x.Mean(0).ToArray<float>(), mean.ToArray<float>());
+        Assert.Equal(x.Var(1).ToArray<float>(), variance.ToArray<float>());
+        Assert.Equal("mul", x.Mean(0).GradFn!.Name);
         Tensor argmax;
         using (Tracing.Begin()) argmax = x.ArgMax(1);
         Assert.Equal("reshape", argmax.GradFn!.Name);

@@ -91,6 +91,9 @@ public class OnnxOperatorExportTests
         ["amax"] = new([3, 4, 5], () => new(x => x.Amax(2))),
         ["max axis"] = new([3, 4, 5], () => new(x => x.Max(1, keepDim: true))),
         ["std"] = new([3, 6], () => new(x => x.Std(1, keepDim: true))),
+        ["var over the batch"] = new([3, 4], () => new(x => x - x.Var(0, keepDim: true))),
+        ["std all population"] = new([3, 4], () => new(x => x.Std(correction: 0) + x)),
+        ["var axes 0 2"] = new([3, 4, 5], () => new(x => x.Var([0, 2]))),
         ["topk"] = new([3, 6], () => new(x => x.TopK(3).Values * 2)),
         ["topk smallest axis 1"] = new([3, 6, 2], () => new(x => x.TopK(2, axis: 1, largest: false).Values)),
         ["sort"] = new([3, 5], () => new(x => x.Sort(descending: true).Values)),
@@ -211,9 +214,9 @@ public class OnnxOperatorExportTests
         string[] mapped = ["add", "sub", "mul", "div", "pow", "matmul", "max", "min", "neg", "abs", "exp", "ln", "log1p", "sqrt", "sin", "cos",
             "erf", "tanh", "sigmoid", "relu", "silu", "gelu", "softplus", "clamp", "softmax", "log_softmax", "linear", "conv2d", "conv1d",
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
-            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach", "first_order_constant",
+            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach",
             "scaled_dot_product_attention", "batch_norm", "topk", "sort", "topk_indices", "sort_indices", "argmax", "argmin", "gather", "scatter_add",
-            "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy", "mean"];
+            "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy", "mean", "var"];
         Assert.Empty(mapped.Except(seen));
     }
 
