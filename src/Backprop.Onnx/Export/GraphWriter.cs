@@ -144,11 +144,15 @@ internal sealed class GraphWriter
         return OnnxExportOperators.Emit(this, node, t, u, inputs, extraNames);
     }
 
-    // Tensors a node reads but does not list as inputs, because no gradient flows to them: embedding indices, the
-    // condition of where and the mask of masked_fill. They may still come from the graph inputs.
-    private static Tensor[] Extras(Node node) => node switch
+    // Tensors a node reads but does not list as inputs, because no gradient flows to them: embedding, gather and
+    // scatter indices, the condition of where, the mask of masked_fill, the labels and class weights of a loss. They
+    // may still come from the graph inputs.
+    internal static Tensor[] Extras(Node node) => node switch
     {
         EmbeddingOp e => [e.IndexSource!],
+        GatherOp g => [g.IndexSource!],
+        ScatterAddOp s => [s.IndexSource!],
+        CrossEntropyOp c => c.WeightSource is { } weight ? [c.LabelSource!, weight] : [c.LabelSource!],
         WhereOp w => [w.Condition!],
         MaskedFillOp m => [m.MaskSource!],
         _ => [],
@@ -235,6 +239,9 @@ internal sealed class GraphWriter
         a.Ints.AddRange(values);
         return a;
     }
+
+    public static AttributeProto String(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = Google.Protobuf.ByteString.CopyFromUtf8(value) };
 
     public static AttributeProto Float(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 

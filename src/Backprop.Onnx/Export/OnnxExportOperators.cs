@@ -53,7 +53,7 @@ internal static class OnnxExportOperators
             case TanhOp: return Unary("Tanh");
             case SigmoidOp: return Unary("Sigmoid");
             case ReluOp: return Unary("Relu");
-            case CopyOp or DetachOp or FirstOrderConstantOp: return w.Add("Identity", [x[0]]);
+            case CopyOp or DetachOp: return w.Add("Identity", [x[0]]);
             case CastOp: return w.Add("Cast", [x[0]], Int("to", ElementType(dtype)));
             // log(1 + x) rather than a log1p ONNX lacks: exact to float rounding of 1 + x, so relatively coarser for |x| ≪ 1.
             case Log1pOp: return w.Add("Log", [w.Add("Add", [In(0), C(1)])]);
@@ -122,6 +122,14 @@ internal static class OnnxExportOperators
                 return s.All
                     ? w.Add("ReduceSum", [x[0]], Int("keepdims", 0))
                     : w.Add("ReduceSum", [x[0], w.Int64s([s.Axis])], Int("keepdims", 1));
+            case MeanOp m:
+            {
+                // Opset 17's ReduceMean takes its axes as an attribute (an input only from opset 18).
+                var attributes = new List<AttributeProto> { Int("keepdims", m.KeepDim ? 1 : 0) };
+                if (m.Axes.Length > 0) attributes.Add(Ints("axes", Array.ConvertAll(m.Axes, v => (long)v)));
+                return w.Add("ReduceMean", [x[0]], [.. attributes]);
+            }
+            case VarOp v: return Variance(w, x[0], v, dtype);
             case AmaxOp a:
             {
                 var input = node.InputArray[0];
@@ -131,21 +139,30 @@ internal static class OnnxExportOperators
             }
             case ExtremeReduceOp e:
                 return w.Add(e.IsMax ? "ReduceMax" : "ReduceMin", [x[0]], Ints("axes", e.Axis), Int("keepdims", y.Rank == node.InputArray[0].Rank ? 1 : 0));
-            case TopKOp t:
+            case TopKOp t: return TopK(w, x[0], y, t.Axis, t.Largest, t.Sorted)[0];
+            case TopKIndicesOp t: return w.Add("Cast", [TopK(w, x[0], y, t.Axis, t.Largest, t.Sorted)[1]], Int("to", ElementType(DType.Int32)));
+            case ArgExtremeOp a:
             {
-                // ONNX's TopK keeps equal values in index order, as Backprop does; an unsorted selection has no ONNX order.
-                if (!t.Sorted) throw w.Fail("an unsorted selection (sorted: false) keeps the input's order, which ONNX's TopK does not promise");
-                if (y.Rank == 0) throw w.Fail("expected an input with at least one axis");
-                string k = w.Int64s([y.ShapeArray[t.Axis]]);
-                return w.AddWithOutputs("TopK", 2, [x[0], k], Int("axis", t.Axis), Int("largest", t.Largest ? 1 : 0), Int("sorted", 1))[0];
+                // select_last_index 0: the first extreme, as Backprop's; ONNX's int64 index as Backprop's int32.
+                string index = w.Add(a.IsMax ? "ArgMax" : "ArgMin", [x[0]], Int("axis", a.Axis), Int("keepdims", 1), Int("select_last_index", 0));
+                return w.Add("Cast", [index], Int("to", ElementType(DType.Int32)));
             }
             case CumsumOp c: return w.Add("CumSum", [x[0], w.Int64s([c.Axis], scalar: true)]);
             case TriangleOp t: return w.Add("Trilu", [x[0], w.Int64s([t.Diagonal], scalar: true)], Int("upper", t.IsUpper ? 1 : 0));
             case WhereOp: return w.Add("Where", [Condition(w, extra[0]), In(0), In(1)]);
             case MaskedFillOp m: return w.Add("Where", [Condition(w, extra[0]), C(m.Value), In(0)]);
             case ScaledDotProductAttentionOp a: return Attention(w, node, x, a, dtype);
-            case CrossEntropyOp:
-                throw w.Fail("the loss has no ONNX export here; export the model that computes the logits and apply the loss outside");
+            case GatherOp g: return w.Add("GatherElements", [x[0], extra[0]], Int("axis", g.Axis));
+            case ScatterAddOp s: return ScatterAdd(w, node, x, extra[0], s);
+            case CompareOp c: return Compare(w, node, x, c);
+            case OneHotOp o: return OneHot(w, x[0], o);
+            case CrossEntropyOp c: return CrossEntropy(w, node, x[0], extra, c, dtype);
+            case MultinomialOp:
+                throw w.Fail("it draws random samples; a file cannot reproduce Backprop's generator (ONNX's Multinomial draws from the runtime's own), " +
+                    "so the exported model would not give the draws Backprop gives. Export the model up to the probabilities and sample outside it");
+            case UserFunctionNode f:
+                throw w.Fail($"it is the custom Function {f.FunctionType.FullName}, whose forward is user code that has no ONNX mapping. " +
+                    "Write the computation with the library's operators (they export) to export it");
             default:
                 throw w.Fail($"it has no ONNX mapping ({node.GetType().Name}); the exportable operators are listed in docs/onnx.md");
         }
@@ -158,6 +175,127 @@ internal static class OnnxExportOperators
     // ONNX's Where takes a bool condition; Backprop's is any nonzero value (Cast to bool: nonzero, NaN included, is true).
     private static string Condition(GraphWriter w, string condition) =>
         w.Add("Cast", [condition], Int("to", (int)TensorProto.Types.DataType.Bool));
+
+    // ONNX's ScatterElements wants updates of the index's shape; Backprop uses only the part of src the index covers, so
+    // a larger src is first cut to the index's shape (read from the index at run time, so a batch axis stays dynamic).
+    private static string ScatterAdd(GraphWriter w, Node node, string[] x, string index, ScatterAddOp s)
+    {
+        var src = node.InputArray[1];
+        string updates = x[1];
+        if (!src.ShapeArray.AsSpan().SequenceEqual(s.IndexSource!.ShapeArray))
+        {
+            var axes = new long[src.Rank];
+            for (int i = 0; i < axes.Length; i++) axes[i] = i;
+            updates = w.Add("Slice", [updates, w.Int64s(new long[src.Rank]), w.Add("Shape", [index]), w.Int64s(axes)]);
+        }
+        return w.Add("ScatterElements", [x[0], index, updates], Int("axis", s.Axis), String("reduction", "add"));
+    }
+
+    // Σ(x − mean)² / max(N − correction, 0), with N read from the input's shape at run time: a variance over the batch
+    // axis then follows the batch. Opset 17's ReduceMean takes its axes as an attribute, ReduceSum as an input.
+    private static string Variance(GraphWriter w, string x, VarOp v, DType dtype)
+    {
+        var axes = Array.ConvertAll(v.Axes, a => (long)a);
+        string mean = axes.Length > 0
+            ? w.Add("ReduceMean", [x], Int("keepdims", 1), Ints("axes", axes))
+            : w.Add("ReduceMean", [x], Int("keepdims", 1));
+        string centered = w.Add("Sub", [x, mean]);
+        string squared = w.Add("Mul", [centered, centered]);
+        int keep = v.KeepDim ? 1 : 0;
+        string sum = axes.Length > 0
+            ? w.Add("ReduceSum", [squared, w.Int64s(axes)], Int("keepdims", keep))
+            : w.Add("ReduceSum", [squared], Int("keepdims", keep));
+        string sizes = w.Add("Cast", [w.Add("Shape", [x])], Int("to", ElementType(dtype)));
+        if (axes.Length > 0) sizes = w.Add("Gather", [sizes, w.Int64s(axes)], Int("axis", 0));
+        string count = w.Add("ReduceProd", [sizes], Int("keepdims", 0));
+        string divisor = w.Add("Max", [w.Add("Sub", [count, w.Scalar(v.Correction, dtype)]), w.Scalar(0, dtype)]);
+        return w.Add("Div", [sum, divisor]);
+    }
+
+    // ONNX's TopK keeps equal values in index order, as Backprop does; an unsorted selection has no ONNX order. Returns
+    // the values and the (int64) indices.
+    private static string[] TopK(GraphWriter w, string x, Tensor y, int axis, bool largest, bool sorted)
+    {
+        if (!sorted) throw w.Fail("an unsorted selection (sorted: false) keeps the input's order, which ONNX's TopK does not promise");
+        if (y.Rank == 0) throw w.Fail("expected an input with at least one axis");
+        string k = w.Int64s([y.ShapeArray[axis]]);
+        return w.AddWithOutputs("TopK", 2, [x, k], Int("axis", axis), Int("largest", largest ? 1 : 0), Int("sorted", 1));
+    }
+
+    // Both sides in the dtype Backprop compares in, and the bool result as Backprop's int32 mask of 0 and 1.
+    private static string Compare(GraphWriter w, Node node, string[] x, CompareOp c)
+    {
+        string a = CastTo(w, node.InputArray[0], x[0], c.CompareDType), b = CastTo(w, node.InputArray[1], x[1], c.CompareDType);
+        string result = c.Comparison switch
+        {
+            Comparison.Equal => w.Add("Equal", [a, b]),
+            Comparison.NotEqual => w.Add("Not", [w.Add("Equal", [a, b])]),
+            Comparison.Less => w.Add("Less", [a, b]),
+            Comparison.LessOrEqual => w.Add("LessOrEqual", [a, b]),
+            Comparison.Greater => w.Add("Greater", [a, b]),
+            _ => w.Add("GreaterOrEqual", [a, b]),
+        };
+        return w.Add("Cast", [result], Int("to", ElementType(DType.Int32)));
+    }
+
+    // OneHot with float32 off/on values, then Cast to Backprop's int32 (ONNX Runtime has no int32-valued OneHot kernel).
+    private static string OneHot(GraphWriter w, string indices, OneHotOp o)
+    {
+        if (o.Inferred)
+            throw w.Fail($"the number of classes ({o.Classes}) was inferred from the indices' values (numClasses: -1), so the output's shape " +
+                "depends on the data, which a file cannot follow; pass numClasses");
+        string depth = w.Constant(Tensor.FromArray(new[] { o.Classes }, 1));
+        string values = w.Constant(Tensor.FromArray(new float[] { 0, 1 }, 2));
+        string hot = w.Add("OneHot", [indices, depth, values], Int("axis", -1));
+        return w.Add("Cast", [hot], Int("to", ElementType(DType.Int32)));
+    }
+
+    // ONNX's SoftmaxCrossEntropyLoss (classes on axis 1, so a Transpose for Backprop's [..., C] of rank 3 or more). With
+    // label smoothing, which it lacks, the loss is built as the kernel computes it: per row
+    // (1 − ε)·w_y·(lse − x_y) + ε/C·Σ_c w_c·(lse − x_c), the mean divided by the summed weight of the counted labels.
+    private static string CrossEntropy(GraphWriter w, Node node, string logits, string[] extra, CrossEntropyOp ce, DType dtype)
+    {
+        var input = node.InputArray[0];
+        if (input.Rank < 2)
+            throw w.Fail($"expected logits [batch, classes] or [..., classes], got {Shapes.Format(input.ShapeArray)}; ONNX's loss needs a batch axis");
+        int rank = input.Rank, classes = input.ShapeArray[^1];
+        string labels = extra[0];
+        string? weight = extra.Length > 1 ? CastTo(w, ce.WeightSource!, extra[1], dtype) : null;
+        string scores = logits;
+        if (rank > 2)
+        {
+            var perm = new long[rank];
+            perm[1] = rank - 1;
+            for (int i = 2; i < rank; i++) perm[i] = i - 1;
+            scores = w.Add("Transpose", [logits], Ints("perm", perm));
+        }
+        string[] lossInputs = weight is null ? [scores, labels] : [scores, labels, weight];
+        AttributeProto Reduce(string r) => String("reduction", r);
+        AttributeProto[] ignore = ce.IgnoreIndex is { } ig ? [Int("ignore_index", ig)] : [];
+        string reduction = ce.Reduction switch { Reduction.Mean => "mean", Reduction.Sum => "sum", _ => "none" };
+        if (ce.Smoothing == 0) return w.Add("SoftmaxCrossEntropyLoss", lossInputs, [Reduce(reduction), .. ignore]);
+
+        double eps = ce.Smoothing;
+        string picked = w.Add("SoftmaxCrossEntropyLoss", lossInputs, [Reduce("none"), .. ignore]);
+        string logp = w.Add("LogSoftmax", [logits], Int("axis", -1));
+        string weighted = weight is null ? logp : w.Add("Mul", [logp, weight]);
+        string spread = w.Add("ReduceSum", [weighted, w.Int64s([-1])], Int("keepdims", 0));
+        // A label that is never valid stands in for "no ignored label": labels are checked to lie in [0, C).
+        string ignored = w.Add("Equal", [labels, w.Constant(Tensor.FromArray(new[] { ce.IgnoreIndex ?? -1 }, []))]);
+        string counted = w.Add("Cast", [w.Add("Not", [ignored])], Int("to", ElementType(dtype)));
+        string smooth = w.Add("Mul", [w.Add("Mul", [spread, w.Scalar(eps / classes, dtype)]), counted]);
+        string row = w.Add("Sub", [w.Add("Mul", [picked, w.Scalar(1 - eps, dtype)]), smooth]);
+        if (ce.Reduction == Reduction.None) return row;
+        string total = w.Add("ReduceSum", [row], Int("keepdims", 0));
+        if (ce.Reduction == Reduction.Sum) return total;
+        string share = counted;
+        if (weight is not null)
+        {
+            string safe = w.Add("Where", [ignored, w.Constant(Tensor.FromArray(new[] { 0 }, [])), labels]);
+            share = w.Add("Mul", [w.Add("Gather", [weight, safe], Int("axis", 0)), counted]);
+        }
+        return w.Add("Div", [total, w.Add("ReduceSum", [share], Int("keepdims", 0))]);
+    }
 
     private static string Gelu(GraphWriter w, string x, GeluApproximation approximation, DType dtype)
     {

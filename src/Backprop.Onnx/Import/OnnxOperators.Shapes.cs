@@ -185,6 +185,29 @@ internal static partial class OnnxOperators
         return x.Gather(axis, Tensor.FromArray(flat, indices.ShapeArray));
     }
 
+    // ScatterElements (and Scatter, its name before opset 11): the data with the updates written, or with reduction
+    // "add" added, at the places the indices name along an axis. Backprop has scatter_add only, so a write is
+    // where(hit, scatter_add(0, indices, updates), data), hit marking the places written: exact for distinct indices,
+    // the only case ONNX defines without a reduction. The gradient reaches the data outside the hit places and the
+    // updates through scatter_add.
+    private static Tensor ScatterElements(OnnxNodeContext c)
+    {
+        Tensor data = c.Input(0), indices = c.Input(1), updates = c.Input(2);
+        int axis = c.Axis(c.Int("axis", 0), data.Rank);
+        if (!indices.ShapeArray.AsSpan().SequenceEqual(updates.ShapeArray))
+            throw c.Error($"indices {Shapes.Format(indices.ShapeArray)} and updates {Shapes.Format(updates.ShapeArray)} must have one shape");
+        var index = Tensor.FromArray(IndexValues(c, indices, data.ShapeArray[axis]), indices.ShapeArray);
+        switch (c.String("reduction") ?? "none")
+        {
+            case "add": return data.ScatterAdd(axis, index, updates);
+            case "none":
+                var zeros = Tensor.ZerosLike(data);
+                var hit = zeros.ScatterAdd(axis, index, Tensor.OnesLike(updates)).Gt(0);
+                return Tensor.Where(hit, zeros.ScatterAdd(axis, index, updates), data);
+            case var other: throw c.Unsupported($"reduction '{other}' (none and add are implemented)");
+        }
+    }
+
     // Indices made non-negative (ONNX counts negative ones from the end) and checked.
     private static int[] IndexValues(OnnxNodeContext c, Tensor indices, int size)
     {

@@ -83,6 +83,8 @@ internal static partial class OnnxOperators
         ["Unsqueeze"] = c => [Unsqueeze(c)],
         ["Gather"] = c => [Gather(c)],
         ["GatherElements"] = c => [GatherElements(c)],
+        ["ScatterElements"] = c => [ScatterElements(c)],
+        ["Scatter"] = c => [ScatterElements(c)],
         ["Shape"] = c => [Shape(c)],
         ["Size"] = c => [Tensor.Full([], c.Input(0).Numel, DType.Int32)],
         ["Cast"] = c => [Cast(c.Input(0), c.Int("to", 0), c)],

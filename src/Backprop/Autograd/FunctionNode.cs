@@ -11,6 +11,9 @@ internal abstract class UserFunctionNode : Node
 
     private protected UserFunctionNode(FunctionContext context) => Context = context;
 
+    /// <summary>The user's <see cref="Function"/> or <see cref="MultiOutputFunction"/> type (named by the ONNX exporter's refusal).</summary>
+    internal abstract Type FunctionType { get; }
+
     // The same release and in-place checks as a built-in operator's saved values.
     internal Tensor ReadSaved(Tensor? value) => Saved(IsReleased ? null : value);
 
@@ -62,6 +65,8 @@ internal sealed class FunctionNode : UserFunctionNode
     private FunctionNode(Function function, FunctionContext context) : base(context) => _function = function;
 
     public override string Name => _function.Name;
+
+    internal override Type FunctionType => _function.GetType();
 
     public static Tensor Record(Tensor output, Function function, FunctionContext context, Tensor[] inputs)
     {

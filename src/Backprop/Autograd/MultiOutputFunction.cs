@@ -94,6 +94,8 @@ internal sealed class MultiOutputFunctionNode : UserFunctionNode
 
     public override string Name => _function.Name;
 
+    internal override Type FunctionType => _function.GetType();
+
     public static void Record(Tensor packed, MultiOutputFunction function, FunctionContext context, Tensor[] inputs, (int Offset, int[] Shape)?[] layout)
     {
         var node = new MultiOutputFunctionNode(function, context, layout);

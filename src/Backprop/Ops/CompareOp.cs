@@ -7,13 +7,24 @@ internal enum Comparison { Equal, NotEqual, Less, LessOrEqual, Greater, GreaterO
 
 /// <summary>
 /// Element-wise comparison with broadcasting: an int32 tensor of 0 and 1 (the library has no bool dtype; where and
-/// masked_fill take any non-zero value as true). A mask carries no gradient, so nothing is recorded. Two int32 tensors
-/// compare as integers; float32 with float32 in float32 (a constant is rounded to float32 first, as PyTorch does); any
-/// other mix in float64, where every int32 and float32 value is exact. NaN compares unequal to everything.
+/// masked_fill take any non-zero value as true). Two int32 tensors compare as integers; float32 with float32 in
+/// float32 (a constant is rounded to float32 first, as PyTorch does); any other mix in float64, where every int32 and
+/// float32 value is exact. NaN compares unequal to everything. A mask carries no gradient, so the node is recorded
+/// inside a trace (<see cref="Tracing"/>) only: the exporter must see a mask computed from the input as such, not as
+/// a constant of the traced batch.
 /// </summary>
-internal static class CompareOp
+internal sealed class CompareOp : Node
 {
-    public static string Name(Comparison c) => c switch
+    private Comparison _comparison;
+    private DType _dtype;
+    public override string Name => NameOf(_comparison);
+
+    /// <summary>The comparison, and the dtype both sides are compared in (read by the ONNX exporter).</summary>
+    internal Comparison Comparison => _comparison;
+
+    internal DType CompareDType => _dtype;
+
+    public static string NameOf(Comparison c) => c switch
     {
         Comparison.Equal => "eq",
         Comparison.NotEqual => "ne",
@@ -25,7 +36,7 @@ internal static class CompareOp
 
     public static Tensor Apply(Tensor a, Tensor b, Comparison c)
     {
-        var shape = Shapes.Broadcast(Name(c), a.ShapeArray, b.ShapeArray);
+        var shape = Shapes.Broadcast(NameOf(c), a.ShapeArray, b.ShapeArray);
         var dtype = a.DType == b.DType ? a.DType
             : a.DType == DType.Float32 && b.DType == DType.Float32 ? DType.Float32 : DType.Float64;
         var ae = a.CastData(dtype).ExpandData(shape).ContiguousData();
@@ -38,8 +49,10 @@ internal static class CompareOp
             case DType.Float64: Compare<double>(ae.Span<double>(), be.Span<double>(), ys, c); break;
             default: Compare<int>(ae.Span<int>(), be.Span<int>(), ys, c); break;
         }
-        return y;
+        return Tracing.IsOn ? Record(y, new CompareOp { _comparison = c, _dtype = dtype }, a, b) : y;
     }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) { }
 
     public static Tensor Apply(Tensor x, double value, Comparison c)
     {

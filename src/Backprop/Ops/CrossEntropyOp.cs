@@ -15,7 +15,23 @@ internal sealed class CrossEntropyOp : Node
     private double _smoothing, _denominator;
     private int? _ignoreIndex;
     private Reduction _reduction;
+    private Tensor? _labelSource, _weightSource;
     public override string Name => "cross_entropy";
+
+    /// <summary>
+    /// The labels and class weights as passed (not inputs of the node: they have no gradient); the ONNX exporter follows
+    /// them back to where they came from. The weights are null when there are none.
+    /// </summary>
+    internal Tensor? LabelSource => _labelSource;
+
+    internal Tensor? WeightSource => _weightSource;
+
+    /// <summary>The ignored label, the smoothing ε and the reduction (read by the ONNX exporter).</summary>
+    internal int? IgnoreIndex => _ignoreIndex;
+
+    internal double Smoothing => _smoothing;
+
+    internal Reduction Reduction => _reduction;
 
     public static Tensor Apply(Tensor logits, Tensor labels, Tensor? weight, int? ignoreIndex, double labelSmoothing, Reduction reduction)
     {
@@ -31,6 +47,7 @@ internal sealed class CrossEntropyOp : Node
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
             throw new ArgumentException($"{op}: label smoothing must be in [0, 1], got {labelSmoothing}");
         if (!Enum.IsDefined(reduction)) throw new ArgumentOutOfRangeException(nameof(reduction), reduction, $"{op}: unknown reduction");
+        var weightSource = weight;
         if (weight is not null)
         {
             if (weight.Rank != 1 || weight.ShapeArray[0] != classes || !weight.DType.IsFloatingPoint())
@@ -56,6 +73,7 @@ internal sealed class CrossEntropyOp : Node
         {
             _probabilities = forward.Probabilities, _labels = labelData, _weight = weight, _smoothing = labelSmoothing,
             _ignoreIndex = ignoreIndex, _reduction = reduction, _denominator = forward.Denominator,
+            _labelSource = labels, _weightSource = weightSource,
         }, logits);
     }
 
@@ -184,5 +202,5 @@ internal sealed class CrossEntropyOp : Node
                 Smoothing, IgnoreIndex);
     }
 
-    protected override void ReleaseSaved() => _probabilities = _labels = _weight = null;
+    protected override void ReleaseSaved() => _probabilities = _labels = _weight = _labelSource = _weightSource = null;
 }

@@ -8,7 +8,18 @@ internal sealed class GatherOp : Node
 {
     private int[] _positions = [];
     private int[] _inputShape = [];
+    private int _axis;
+    private Tensor? _indexSource;
     public override string Name => "gather";
+
+    /// <summary>The (normalised) axis gathered along (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
+    /// <summary>
+    /// The index as passed (not an input of the node: it has no gradient); the ONNX exporter follows it back to where
+    /// it came from, since the flat positions it resolved to hold only this batch's.
+    /// </summary>
+    internal Tensor? IndexSource => _indexSource;
 
     public static Tensor Apply(Tensor x, int axis, Tensor index)
     {
@@ -50,7 +61,7 @@ internal sealed class GatherOp : Node
         DTypeDispatch.RunAny(x.DType, ref pick);
         var y = pick.Y;
         if (!Autograd.ShouldRecord(x)) return y;
-        return Record(y, new GatherOp { _positions = positions, _inputShape = x.ShapeArray }, x);
+        return Record(y, new GatherOp { _positions = positions, _inputShape = x.ShapeArray, _axis = axis, _indexSource = index }, x);
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)
@@ -63,6 +74,8 @@ internal sealed class GatherOp : Node
     // The scatter-add as a recorded operator, whose own gradient is this gather again.
     internal override void RecordedBackward(Tensor g, Span<Tensor?> dx) =>
         dx[0] = IndexedAddOp.Apply(g, null, _positions, _inputShape, "gather_backward", Name);
+
+    protected override void ReleaseSaved() => _indexSource = null;
 
     private struct PickAction : IAnyDTypeAction
     {

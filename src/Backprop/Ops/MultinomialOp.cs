@@ -2,7 +2,8 @@ namespace Backprop.Ops;
 
 /// <summary>
 /// <c>torch.multinomial</c>: category indices drawn from rows of non-negative weights (not necessarily normalised).
-/// Integer results, so it records nothing.
+/// Integer results with no gradient, so the node is recorded inside a trace (<see cref="Tracing"/>) only: the exporter
+/// must refuse it (a draw has no ONNX equivalent), not bake one traced draw into the file as a constant.
 /// </summary>
 /// <remarks>
 /// How the generator is consumed (tests derive draws from it by hand): rows in order, samples in order, exactly one
@@ -10,8 +11,12 @@ namespace Backprop.Ops;
 /// running sum of the row's weights (in double, left to right) and W = c_last, so a zero weight is never drawn. Without
 /// replacement the drawn category's weight is set to zero and c and W are recomputed before the next sample.
 /// </remarks>
-internal static class MultinomialOp
+internal sealed class MultinomialOp : Node
 {
+    public override string Name => "multinomial";
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) { }
+
     public static Tensor Apply(Tensor probabilities, int numSamples, bool replacement, Generator generator)
     {
         const string op = "multinomial";
@@ -59,7 +64,8 @@ internal static class MultinomialOp
                 }
             }
         }
-        return probabilities.Rank == 1 ? Tensor.FromArray(result, numSamples) : Tensor.FromArray(result, rows, numSamples);
+        var y = probabilities.Rank == 1 ? Tensor.FromArray(result, numSamples) : Tensor.FromArray(result, rows, numSamples);
+        return Tracing.IsOn ? Record(y, new MultinomialOp(), probabilities) : y;
     }
 
     private static double Accumulate(ReadOnlySpan<double> row, Span<double> cumulative)

@@ -2,12 +2,23 @@ namespace Backprop.Ops;
 
 /// <summary>
 /// <c>torch.nn.functional.one_hot</c>: int32 class indices of any shape to an int32 tensor [...indices, classes] with a
-/// 1 at each index and 0 elsewhere. Integer in, integer out, so it records nothing.
+/// 1 at each index and 0 elsewhere. Integer in, integer out, so the node is recorded inside a trace
+/// (<see cref="Tracing"/>) only, for the exporter.
 /// </summary>
-internal static class OneHotOp
+internal sealed class OneHotOp : Node
 {
+    private int _classes;
+    private bool _inferred;
+    public override string Name => "one_hot";
+
+    /// <summary>The number of classes, and whether it was inferred from the indices' values (read by the ONNX exporter).</summary>
+    internal int Classes => _classes;
+
+    internal bool Inferred => _inferred;
+
     public static Tensor Apply(Tensor indices, int numClasses)
     {
+        bool inferred = numClasses == -1;
         IndexChecks.RequireInt32("one_hot", indices, "the class indices");
         var idx = indices.ContiguousData().Span<int>();
         if (numClasses == -1)
@@ -28,6 +39,8 @@ internal static class OneHotOp
         var y = Storage.Zeros(shape, DType.Int32);
         var values = y.Span<int>();
         for (int i = 0; i < idx.Length; i++) values[i * numClasses + idx[i]] = 1;
-        return y;
+        return Tracing.IsOn ? Record(y, new OneHotOp { _classes = numClasses, _inferred = inferred }, indices) : y;
     }
+
+    internal override void Backward(Tensor g, Span<Tensor?> dx) { }
 }

@@ -9,7 +9,18 @@ namespace Backprop.Ops;
 internal sealed class ScatterAddOp : Node
 {
     private int[] _targets = [], _sources = [];
+    private int _axis;
+    private Tensor? _indexSource;
     public override string Name => "scatter_add";
+
+    /// <summary>The (normalised) axis scattered along (read by the ONNX exporter).</summary>
+    internal int Axis => _axis;
+
+    /// <summary>
+    /// The index as passed (not an input of the node: it has no gradient); the ONNX exporter follows it back to where
+    /// it came from, since the flat targets it resolved to hold only this batch's.
+    /// </summary>
+    internal Tensor? IndexSource => _indexSource;
 
     public static Tensor Apply(Tensor x, int axis, Tensor index, Tensor src)
     {
@@ -55,7 +66,7 @@ internal sealed class ScatterAddOp : Node
         var add = new AddAction { Target = y, Source = src.ContiguousData(), Targets = targets, Sources = sources };
         DTypeDispatch.Run(x.DType, ref add);
         if (!Autograd.ShouldRecord(x, src)) return y;
-        return Record(y, new ScatterAddOp { _targets = targets, _sources = sources }, x, src);
+        return Record(y, new ScatterAddOp { _targets = targets, _sources = sources, _axis = axis, _indexSource = index }, x, src);
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)
@@ -75,6 +86,8 @@ internal sealed class ScatterAddOp : Node
         if (Wants(0)) dx[0] = g;
         if (Wants(1)) dx[1] = IndexedAddOp.Apply(g, _targets, _sources, InputArray[1].ShapeArray, "scatter_add_backward", Name);
     }
+
+    protected override void ReleaseSaved() => _indexSource = null;
 
     // In index order, so repeated targets add up in a fixed order.
     private struct AddAction : IDTypeAction

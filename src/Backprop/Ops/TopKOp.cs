@@ -41,7 +41,7 @@ internal sealed class TopKOp : Node
         DTypeDispatch.Run(x.DType, ref select);
         var values = select.Values;
         if (Autograd.ShouldRecord(x)) values = Record(values, new TopKOp { _positions = select.Positions, _name = name, _axis = axis, _largest = largest, _sorted = sorted }, x);
-        return (values, select.Indices);
+        return (values, TopKIndicesOp.Trace(select.Indices, x, axis, largest, sorted, name));
     }
 
     internal override void Backward(Tensor g, Span<Tensor?> dx)

@@ -22,13 +22,13 @@ public sealed partial class Tensor
     }
 
     /// <summary>The mean of all elements (0-d); NaN for an empty tensor (0 · 1/0), as PyTorch.</summary>
-    public Tensor Mean() => Sum() * (1.0 / Numel);
+    public Tensor Mean() => MeanOp.Trace(Sum() * (1.0 / Numel), this, [], keepDim: false);
 
     /// <summary>The mean along the given axes (NaN along an empty axis).</summary>
     public Tensor Mean(int axis, bool keepDim = false) => Mean([axis], keepDim);
 
     /// <inheritdoc cref="Mean(int, bool)"/>
-    public Tensor Mean(int[] axes, bool keepDim = false) => Sum(axes, keepDim) * (1.0 / Count(axes));
+    public Tensor Mean(int[] axes, bool keepDim = false) => MeanOp.Trace(Sum(axes, keepDim) * (1.0 / Count(axes)), this, axes, keepDim);
 
     /// <summary>The variance with <paramref name="correction"/> (1: unbiased, as PyTorch's default; 0: population).</summary>
     public Tensor Var(int[]? axes = null, int correction = 1, bool keepDim = false)
@@ -39,7 +39,7 @@ public sealed partial class Tensor
         // through it. A backward that creates the graph keeps the path, which second derivatives need.
         var centered = this - Ops.FirstOrderConstantOp.Apply(Mean(axes, keepDim: true));
         double n = Count(axes) - correction;
-        return (centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0));
+        return VarOp.Trace((centered * centered).Sum(axes, keepDim) * (1.0 / Math.Max(n, 0)), this, axes, correction, keepDim);
     }
 
     /// <summary>The maximum of all elements; the gradient goes to the first maximal element.</summary>
@@ -77,7 +77,7 @@ public sealed partial class Tensor
         ExtremeReduceOp.Reduce(source, a, max, out var index);
         var shape = (int[])source.ShapeArray.Clone();
         shape[a] = 1;
-        var result = new Tensor(index, shape, DType.Int32);
+        var result = ArgExtremeOp.Trace(new Tensor(index, shape, DType.Int32), source, a, max);
         if (!keepDim) return result.Reshape(axis is null ? [] : source.Drop([a]));
         // With no axis the index is into the flattened tensor; keepDim keeps every axis as size 1, as PyTorch does.
         return axis is null ? result.Reshape(OnesShape()) : result;

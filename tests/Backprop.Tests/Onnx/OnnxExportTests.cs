@@ -106,15 +106,65 @@ public class OnnxExportTests
     [Fact]
     public void AnUnsupportedOperatorNamesItselfAndItsModuleAndWritesNoFile()
     {
-        var index = Tensor.FromArray(new[] { 0, 2 }, 1, 2);
-        var model = new Sequential(new Linear(4, 3, new Generator(6)), new Lambda(x => x.Gather(1, index.Expand(x.Shape[0], 2))));
+        // Sampling: the file could not reproduce Backprop's random stream.
+        var model = new Sequential(new Linear(4, 3, new Generator(6)), new Lambda(x => x.Softmax().Multinomial(1).To(DType.Float32)));
         using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "model.onnx");
         var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(path, Tensor.Normal([2, 4], 0, 1, new Generator(7))));
-        Assert.Equal("gather", e.Operator);
+        Assert.Equal("multinomial", e.Operator);
         Assert.Equal("1", e.ModulePath);
-        Assert.Contains("operator 'gather' in module 1", e.Message);
+        Assert.Contains("operator 'multinomial' in module 1 cannot be exported: it draws random samples", e.Message);
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void ACustomFunctionNamesItsTypeAndModuleAndWritesNoFile()
+    {
+        var model = new Sequential(new Linear(4, 3, new Generator(27)), new Sequential(new Lambda(x => new Cube().Apply(x)), new Lambda(x => x.Relu())));
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "model.onnx");
+        var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(path, Tensor.Normal([2, 4], 0, 1, new Generator(28))));
+        Assert.Equal("Cube", e.Operator);
+        Assert.Equal("1.0", e.ModulePath);
+        Assert.Contains($"operator 'Cube' in module 1.0 cannot be exported: it is the custom Function {typeof(Cube).FullName}", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void AOneHotWithInferredClassesIsRefused()
+    {
+        // numClasses −1 reads the count from the traced indices: a file could not follow other data.
+        var model = new Lambda(x => x.OneHot().To(DType.Float32).Sum(1));
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(Path.Combine(dir.Path, "m.onnx"), Tokens(3, 4, 6, 29)));
+        Assert.Equal("one_hot", e.Operator);
+        Assert.Contains("inferred from the indices' values", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void AMaskFromTheDataIsExportedAsAComparisonNotAsTheTracedConstant()
+    {
+        // The mask x.Amax() > 0 has the same shape and, on the traced batches, the same value at B and B + 1; before
+        // comparisons were recorded it was baked in as a constant. Here the batch with all negative inputs shows it.
+        var model = new Lambda(x => x.MaskedFill(x.Amax().Gt(0), 7));
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "m.onnx");
+        model.ExportOnnx(path, Tensor.FromArray(new float[] { 1, -1, 2, -2 }, 2, 2));
+        var negative = Tensor.FromArray(new float[] { -1, -3, -2, -4, -5, -6 }, 3, 2);
+        var (values, _) = OnnxRuntimeCheck.Run(path, ("input", negative));
+        Assert.Equal(negative.ToArray<float>(), values);
+    }
+
+    private sealed class Cube : Function
+    {
+        protected internal override Tensor Forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs)
+        {
+            ctx.SaveForBackward(inputs[0]);
+            return inputs[0] * inputs[0] * inputs[0];
+        }
+
+        protected internal override Tensor?[] Backward(FunctionContext ctx, Tensor gradOutput) => [gradOutput * 3 * ctx.SavedTensors[0] * ctx.SavedTensors[0]];
     }
 
     [Fact]
@@ -132,8 +182,9 @@ public class OnnxExportTests
     [Fact]
     public void AConstantThatDependsOnTheBatchSizeIsRefused()
     {
-        // The mean over the batch multiplies by 1/B: right only at the traced batch size, so the exporter refuses it.
-        var model = new Sequential(new Linear(4, 3, new Generator(9)), new Lambda(x => x - x.Mean(0, keepDim: true)));
+        // A mean over the batch written by hand multiplies by 1/B: right only at the traced batch size, so the exporter
+        // refuses it (Mean itself is exported as ReduceMean, which follows the batch).
+        var model = new Sequential(new Linear(4, 3, new Generator(9)), new Lambda(x => x - x.Sum(0, keepDim: true) * (1.0 / x.Shape[0])));
         using var dir = new TempDirectory();
         var e = Assert.Throws<OnnxExportException>(() => model.ExportOnnx(Path.Combine(dir.Path, "m.onnx"), Tensor.Normal([3, 4], 0, 1, new Generator(10))));
         Assert.Equal("mul", e.Operator);

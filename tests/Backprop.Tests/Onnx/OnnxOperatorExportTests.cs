@@ -4,7 +4,8 @@ namespace Backprop.Tests.Onnx;
 
 /// <summary>
 /// Every operator the exporter maps, each in a tiny model run by ONNX Runtime at two batch sizes other than the
-/// traced one and compared with Backprop (tolerance in <see cref="OnnxRuntimeCheck"/>).
+/// traced one and compared with Backprop (tolerance in <see cref="OnnxRuntimeCheck"/>), and read back by Backprop's
+/// own importer, which must give Backprop's result again.
 /// </summary>
 public class OnnxOperatorExportTests
 {
@@ -81,9 +82,18 @@ public class OnnxOperatorExportTests
         ["sum axis"] = new([3, 4, 5], () => new(x => x.Sum(1))),
         ["sum all"] = new([3, 4], () => new(x => x.Sum().Reshape(1) + x)),
         ["mean axes"] = new([3, 4, 5], () => new(x => x.Mean([1, 2], keepDim: true))),
+        ["mean over the batch"] = new([3, 4], () => new(x => x - x.Mean(0, keepDim: true))),
+        ["mean all"] = new([3, 4], () => new(x => x.Mean() + x)),
+        ["mse_loss"] = new([3, 4], () => new(x => x.MseLoss(x.Tanh()))),
+        ["l1_loss sum"] = new([3, 4], () => new(x => Losses.L1(x, x * 0.5, Reduction.Sum))),
+        ["binary_cross_entropy_with_logits"] = new([3, 4], () => new(x => Losses.BinaryCrossEntropyWithLogits(x, x.Sigmoid()))),
+        ["pad with a crop"] = new([3, 2, 6], () => new(x => x.Pad([-1, 2, 1, -1], 0.5))),
         ["amax"] = new([3, 4, 5], () => new(x => x.Amax(2))),
         ["max axis"] = new([3, 4, 5], () => new(x => x.Max(1, keepDim: true))),
         ["std"] = new([3, 6], () => new(x => x.Std(1, keepDim: true))),
+        ["var over the batch"] = new([3, 4], () => new(x => x - x.Var(0, keepDim: true))),
+        ["std all population"] = new([3, 4], () => new(x => x.Std(correction: 0) + x)),
+        ["var axes 0 2"] = new([3, 4, 5], () => new(x => x.Var([0, 2]))),
         ["topk"] = new([3, 6], () => new(x => x.TopK(3).Values * 2)),
         ["topk smallest axis 1"] = new([3, 6, 2], () => new(x => x.TopK(2, axis: 1, largest: false).Values)),
         ["sort"] = new([3, 5], () => new(x => x.Sort(descending: true).Values)),
@@ -99,7 +109,70 @@ public class OnnxOperatorExportTests
         ["attention"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh()))),
         ["attention causal scaled"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh(), isCausal: true, scale: 0.3))),
         ["attention with mask"] = new([2, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x, x, Tensor.Ones(5, 5).Tril()))),
+        ["eq"] = new([3, 4], () => new(x => x.Eq(x.Relu()).To(DType.Float32) * x)),
+        ["ne"] = new([3, 4], () => new(x => x.Ne(x.Relu()).To(DType.Float32) + x)),
+        // Against relu(x), which equals x wherever x ≥ 0: each comparison differs from its strict or non-strict twin.
+        ["lt"] = new([3, 4], () => new(x => x.Lt(x.Relu()).To(DType.Float32) - x)),
+        ["le"] = new([3, 4], () => With((m, x) => x.Le(m.Params["p"]).To(DType.Float32) * x + x.Relu().Le(x).To(DType.Float32), ("p", P(20, 4)))),
+        ["gt"] = new([3, 4], () => new(x => Tensor.Where(x.Relu().Gt(x), x, x * 3))),
+        ["gt scalar"] = new([3, 4], () => new(x => Tensor.Where(x.Gt(-0.25), x, x * 3))),
+        ["ge"] = new([3, 4], () => new(x => x.MaskedFill(x.Ge(x.Relu()), 0.5))),
+        ["compare mixed dtypes"] = new([3, 4], () => new(x => x.Lt(x.To(DType.Float64) * 0.5).To(DType.Float32) + x)),
+        ["compare integers"] = new([3, 5], () => new(x => x.Eq(x.Narrow(1, 0, 1)).To(DType.Float32)), Integers: true),
+        ["gather by a comparison"] = new([3, 5], () => new(x => x.Gather(1, x.Gt(0)))),
+        ["gather by topk indices"] = new([3, 6], () => new(x => x.Gather(1, x.TopK(2).Indices) * 2)),
+        ["gather by sort indices axis 1"] = new([3, 4, 2], () => new(x => x.Gather(1, x.Sort(axis: 1).Indices.Narrow(1, 0, 3)))),
+        ["argmax"] = new([3, 5], () => new(x => x.Gather(1, x.ArgMax(1, keepDim: true)))),
+        ["argmin"] = new([3, 4, 5], () => new(x => x.ArgMin(2).To(DType.Float32))),
+        ["scatter_add"] = new([3, 5], () => new(x => x.ScatterAdd(1, x.Gt(0), x * 2))),
+        ["scatter_add src cut to the index"] = new([3, 5], () => new(x => x.ScatterAdd(1, x.Narrow(1, 0, 3).Gt(0), x.Tanh()))),
+        ["one_hot"] = new([3, 5], () => new(x => x.OneHot(7).To(DType.Float32) * 2), Integers: true),
     };
+
+    // Operators whose index or labels come in as a second, int32 input: logits or data [batch, ...Float] with
+    // indices [batch, ...Index] in [0, Range).
+    private sealed record IndexedCase(int[] Float, int[] Index, int Range, Func<Lambda2> Model);
+
+    private static readonly Dictionary<string, IndexedCase> IndexedCases = new()
+    {
+        ["cross_entropy mean"] = new([5], [], 5, () => new((x, y) => x.CrossEntropy(y))),
+        ["cross_entropy sum"] = new([5], [], 5, () => new((x, y) => x.CrossEntropy(y, reduction: Reduction.Sum))),
+        ["cross_entropy none"] = new([5], [], 5, () => new((x, y) => x.CrossEntropy(y, reduction: Reduction.None))),
+        ["cross_entropy weights ignore_index"] = new([5], [], 5, () => new((m, x, y) => x.CrossEntropy(y, ignoreIndex: 2, weight: m.Params["w"].Abs() + 0.1), ("w", P(30, 5)))),
+        ["cross_entropy of a linear layer"] = new([4], [], 6, () => new((m, x, y) => Tensor.Linear(x, m.Params["w"]).CrossEntropy(y), ("w", P(31, 6, 4)))),
+        ["cross_entropy rank 3 none"] = new([4, 6], [4], 6, () => new((x, y) => x.CrossEntropy(y, reduction: Reduction.None, ignoreIndex: 0))),
+        ["cross_entropy rank 3 mean"] = new([4, 6], [4], 6, () => new((x, y) => x.CrossEntropy(y))),
+        ["cross_entropy smoothing"] = new([5], [], 5, () => new((x, y) => x.CrossEntropy(y, labelSmoothing: 0.1))),
+        ["cross_entropy smoothing weights ignore_index"] = new([5], [], 5, () => new((m, x, y) =>
+            x.CrossEntropy(y, labelSmoothing: 0.2, ignoreIndex: 1, weight: m.Params["w"].Abs() + 0.1), ("w", P(32, 5)))),
+        ["cross_entropy smoothing rank 3 sum"] = new([3, 4], [3], 4, () => new((x, y) => x.CrossEntropy(y, labelSmoothing: 0.3, reduction: Reduction.Sum, ignoreIndex: 3))),
+        ["cross_entropy smoothing none"] = new([5], [], 5, () => new((x, y) => x.CrossEntropy(y, labelSmoothing: 0.1, reduction: Reduction.None))),
+        ["gather input index"] = new([5], [3], 5, () => new((x, i) => x.Gather(1, i))),
+        ["gather axis 2"] = new([3, 6], [3, 2], 6, () => new((x, i) => x.Tanh().Gather(2, i))),
+        ["scatter_add input index"] = new([5], [3], 5, () => new((x, i) => x.ScatterAdd(1, i, x.Narrow(1, 0, 3).Exp()))),
+        ["scatter_add into a parameter"] = new([5], [5], 4, () => new((m, x, i) => (x.Narrow(1, 0, 4) * 0.5 + m.Params["p"]).ScatterAdd(1, i, x), ("p", P(33, 1, 4)))),
+        ["embedding of an input"] = new([5], [3], 5, () => new((m, x, i) => Tensor.Embedding(i, m.Params["w"]).Sum(2) + x.Narrow(1, 0, 3), ("w", P(34, 5, 2)))),
+    };
+
+    public static TheoryData<string> IndexedNames() => [.. IndexedCases.Keys];
+
+    [Theory]
+    [MemberData(nameof(IndexedNames))]
+    public void IndexedOperatorAgreesWithOnnxRuntime(string name)
+    {
+        var c = IndexedCases[name];
+        int calls = 0;
+        (Tensor, Tensor) Inputs(int batch)
+        {
+            ulong seed = (ulong)(2000 + calls++);
+            var x = Tensor.Normal([batch, .. c.Float], 0, 1, new Generator(seed));
+            int count = batch * c.Index.Aggregate(1, (a, b) => a * b);
+            var g = new Generator(seed + 500);
+            var index = Tensor.FromArray(Enumerable.Range(0, count).Select(_ => (int)(g.NextDouble() * c.Range)).ToArray(), [batch, .. c.Index]);
+            return (x, index);
+        }
+        OnnxRuntimeCheck.ExportAndCompare(c.Model(), Inputs, 3, [1, 6], name, roundTrip: true);
+    }
 
     public static TheoryData<string> Names() => [.. Cases.Keys];
 
@@ -117,7 +190,7 @@ public class OnnxOperatorExportTests
             if (!c.Integers) return Tensor.Normal(shape, 0, 1, new Generator(seed));
             return OnnxExportTests.Tokens(batch, shape[1], 7, (int)seed);
         }
-        OnnxRuntimeCheck.ExportAndCompare(model, Input, c.Sample[0], [1, c.Sample[0] + 3], name);
+        OnnxRuntimeCheck.ExportAndCompare(model, Input, c.Sample[0], [1, c.Sample[0] + 3], name, roundTrip: true);
     }
 
     [Fact]
@@ -131,11 +204,19 @@ public class OnnxOperatorExportTests
             var x = c.Integers ? OnnxExportTests.Tokens(2, c.Sample[1], 7, 1) : Tensor.Normal([2, .. c.Sample[1..]], 0, 1, new Generator(1));
             using (Tracing.Begin()) Collect(((Lambda)model).Forward(x), seen);
         }
+        foreach (var c in IndexedCases.Values)
+        {
+            var model = c.Model().Eval();
+            var x = Tensor.Normal([2, .. c.Float], 0, 1, new Generator(1));
+            var index = Tensor.Zeros([2, .. c.Index], DType.Int32);
+            using (Tracing.Begin()) Collect(((Lambda2)model).Forward(x, index), seen);
+        }
         string[] mapped = ["add", "sub", "mul", "div", "pow", "matmul", "max", "min", "neg", "abs", "exp", "ln", "log1p", "sqrt", "sin", "cos",
             "erf", "tanh", "sigmoid", "relu", "silu", "gelu", "softplus", "clamp", "softmax", "log_softmax", "linear", "conv2d", "conv1d",
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
-            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach", "first_order_constant",
-            "scaled_dot_product_attention", "batch_norm", "topk", "sort"];
+            "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach",
+            "scaled_dot_product_attention", "batch_norm", "topk", "sort", "topk_indices", "sort_indices", "argmax", "argmin", "gather", "scatter_add",
+            "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy", "mean", "var"];
         Assert.Empty(mapped.Except(seen));
     }
 
@@ -149,6 +230,8 @@ public class OnnxOperatorExportTests
             if (node is null || !visited.Add(node)) continue;
             seen.Add(node.Name);
             foreach (var input in node.Inputs) stack.Push(input);
+            // An index, mask or labels are read by the node without being its inputs: their operators count too.
+            foreach (var extra in Backprop.Onnx.GraphWriter.Extras(node)) stack.Push(extra);
         }
     }
 

@@ -67,7 +67,8 @@ internal static class OnnxRuntimeCheck
     /// Exports <paramref name="model"/> traced on a batch of <paramref name="sampleBatch"/>, then for each batch size runs
     /// fresh inputs from <paramref name="makeInput"/> through ONNX Runtime and Backprop (in evaluation mode) and compares.
     /// </summary>
-    public static void ExportAndCompare(Module<Tensor, Tensor> model, Func<int, Tensor> makeInput, int sampleBatch, int[] batches, string what)
+    public static void ExportAndCompare(Module<Tensor, Tensor> model, Func<int, Tensor> makeInput, int sampleBatch, int[] batches, string what,
+        bool roundTrip = false)
     {
         using var dir = new TempDirectory();
         string path = Path.Combine(dir.Path, "model.onnx");
@@ -79,7 +80,39 @@ internal static class OnnxRuntimeCheck
             Tensor expected;
             using (Backprop.Autograd.NoGrad()) expected = model.Forward(x);
             AssertClose(expected, Run(path, ("input", x)), $"{what} at batch {batch}");
+            if (roundTrip) AssertImportedAgrees(path, expected, [x], $"{what} at batch {batch}");
         }
+    }
+
+    /// <summary>
+    /// The two-input form of <see cref="ExportAndCompare(Module{Tensor, Tensor}, Func{int, Tensor}, int, int[], string, bool)"/>:
+    /// <paramref name="makeInputs"/> gives both inputs (<c>input1</c>, <c>input2</c>) for a batch size.
+    /// </summary>
+    public static void ExportAndCompare(Module<Tensor, Tensor, Tensor> model, Func<int, (Tensor, Tensor)> makeInputs, int sampleBatch, int[] batches,
+        string what, bool roundTrip = false)
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "model.onnx");
+        var (s1, s2) = makeInputs(sampleBatch);
+        model.ExportOnnx(path, s1, s2);
+        model.Eval();
+        foreach (int batch in batches)
+        {
+            var (a, b) = makeInputs(batch);
+            Tensor expected;
+            using (Backprop.Autograd.NoGrad()) expected = model.Forward(a, b);
+            AssertClose(expected, Run(path, ("input1", a), ("input2", b)), $"{what} at batch {batch}");
+            if (roundTrip) AssertImportedAgrees(path, expected, [a, b], $"{what} at batch {batch}");
+        }
+    }
+
+    // The exported file read back by Backprop's own importer gives Backprop's result again.
+    private static void AssertImportedAgrees(string path, Tensor expected, Tensor[] inputs, string what)
+    {
+        Tensor imported;
+        using (Backprop.Autograd.NoGrad()) imported = OnnxModel.Load(path).Run(inputs)[0];
+        var values = imported.DType == DType.Float32 ? imported.ToArray<float>() : imported.To(DType.Float32).ToArray<float>();
+        AssertClose(expected, (values, imported.Shape.ToArray()), $"{what}, imported back");
     }
 }
 
@@ -119,4 +152,22 @@ internal sealed class Lambda : Module<Tensor, Tensor>
     public void AddChild(string name, Module child) => RegisterModule(name, child);
 
     public override Tensor Forward(Tensor input) => _forward(this, input);
+}
+
+/// <summary>A two-input module made of a function (and optional parameters), for export tests of operators with an index or labels.</summary>
+internal sealed class Lambda2 : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Func<Lambda2, Tensor, Tensor, Tensor> _forward;
+
+    public Lambda2(Func<Lambda2, Tensor, Tensor, Tensor> forward, params (string Name, Tensor Value)[] parameters)
+    {
+        _forward = forward;
+        foreach (var (name, value) in parameters) Params[name] = RegisterParameter(name, value);
+    }
+
+    public Lambda2(Func<Tensor, Tensor, Tensor> forward) : this((_, x, y) => forward(x, y)) { }
+
+    public Dictionary<string, Tensor> Params { get; } = [];
+
+    public override Tensor Forward(Tensor input1, Tensor input2) => _forward(this, input1, input2);
 }

@@ -47,6 +47,35 @@ public sealed class PackageTests(PackedPackages packed, ITestOutputHelper log) :
         }
     }
 
+    [Fact]
+    public void ThePackagesThatShipThirdPartyCodeCarryItsNotices()
+    {
+        // Backprop.Onnx is built from ONNX's onnx.proto and needs Google.Protobuf; the tool ships those assemblies
+        // and System.CommandLine's. Each carries the repository's notices, word for word, at the package root.
+        packed.AssertPacked();
+        string notices = File.ReadAllText(Path.Combine(PackedPackages.RepositoryRoot(), "THIRD-PARTY-NOTICES.txt"));
+        foreach (var (id, components) in (ReadOnlySpan<(string, string[])>)[
+                     ("Backprop.Onnx", ["onnx.proto", "Google.Protobuf"]),
+                     ("Backprop.Cli", ["Google.Protobuf", "System.CommandLine", "System.Numerics.Tensors"])])
+        {
+            using var package = ZipFile.OpenRead(packed.PackagePath(id));
+            var entry = package.GetEntry("THIRD-PARTY-NOTICES.txt")
+                ?? throw new Xunit.Sdk.XunitException($"{id}.nupkg has no THIRD-PARTY-NOTICES.txt at its root");
+            string text;
+            using (var reader = new StreamReader(entry.Open())) text = reader.ReadToEnd();
+            Assert.Equal(notices, text);
+            foreach (string component in components) Assert.Contains(component, text);
+        }
+        // Every package the tool ships an assembly of is named in the notices.
+        using (var tool = ZipFile.OpenRead(packed.PackagePath("Backprop.Cli")))
+        {
+            var shipped = tool.Entries.Where(e => e.Name.EndsWith(".dll", StringComparison.Ordinal) && !e.Name.StartsWith("Backprop.", StringComparison.Ordinal))
+                .Select(e => Path.GetFileNameWithoutExtension(e.Name)).Distinct().ToList();
+            Assert.NotEmpty(shipped);
+            foreach (string assembly in shipped) Assert.True(notices.Contains(assembly, StringComparison.Ordinal), $"the tool ships {assembly}.dll, which THIRD-PARTY-NOTICES.txt does not name");
+        }
+    }
+
     /// <summary>The symbol package holds the library's PDB, and the PDB holds every source file it names.</summary>
     private void AssertSymbolsEmbedSources(string id)
     {

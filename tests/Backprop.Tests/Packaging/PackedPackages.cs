@@ -4,7 +4,7 @@ using System.Reflection;
 namespace Backprop.Tests.Packaging;
 
 /// <summary>
-/// The library package and the tool package, packed once for all the tests of <see cref="PackageTests"/> into a
+/// The library package, the ONNX package and the tool package, packed once for all the tests of <see cref="PackageTests"/> into a
 /// temporary folder, with the NuGet setting a user's first install would have.
 /// </summary>
 /// <remarks>
@@ -53,7 +53,7 @@ public sealed class PackedPackages : IAsyncLifetime
             """);
 
         string configuration = typeof(PackedPackages).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        string[] projects = ["src/Backprop/Backprop.csproj", "src/Backprop.Cli/Backprop.Cli.csproj"];
+        string[] projects = ["src/Backprop/Backprop.csproj", "src/Backprop.Onnx/Backprop.Onnx.csproj", "src/Backprop.Cli/Backprop.Cli.csproj"];
         var clock = Stopwatch.StartNew();
         var results = await Task.WhenAll(projects.Select(project => ChildProcess.RunAsync(ChildProcess.DotnetHost,
             ["pack", project, "-c", configuration, "--no-build", "-o", PackageFolder, $"-p:PackageVersion={Version}", "-nologo", "-v", "q"],
