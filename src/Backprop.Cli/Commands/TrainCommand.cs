@@ -114,80 +114,43 @@ public sealed class TrainCommand : ICommand
             DetectAnomaly = args.Flag("detect-anomaly"),
         };
         var trainer = UserErrors.AtCall(() => Trainer.Classifier(model, optimizer, data.Train, data.Test, options));
-        if (resume is not null)
+        string startLine = string.Create(CultureInfo.InvariantCulture,
+            $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads");
+        var run = new TrainingRunOptions(resume, settings.Epochs, overwrite, [curves.FileName, TrainingReport.DefaultFileName], startLine,
+            batchesPerEpoch, threads, threadsText, json);
+        return TrainingRun.Run(trainer, directory, run, context, (result, checkpointPath) =>
         {
-            // Weights that do not fit the model, or optimizer state of another optimizer, are the checkpoint's fault.
-            UserErrors.AtCall(() => { trainer.Resume(resume); return 0; });
-            if (trainer.CompletedEpochs >= settings.Epochs)
-                throw new UsageException($"checkpoint '{resume}' has finished {trainer.CompletedEpochs} epochs already; pass a larger --epochs to train further");
-        }
-
-        using var runLock = directory.Lock();
-        if (overwrite) directory.RemoveRun([curves.FileName, TrainingReport.DefaultFileName]);
-
-        context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"train: {settings.Model.Text} ({model.ParameterCount:N0} parameters) on {settings.Data}: {data.Train.Count:N0} training / {data.Test.Count:N0} test samples, {settings.Epochs} epoch{(settings.Epochs == 1 ? "" : "s")} of batch {settings.BatchSize}, {settings.DescribeOptimizer()}, seed {settings.Seed}, {threads} threads"));
-        if (trainer.CompletedEpochs > 0 || trainer.BatchesIntoEpoch > 0)
-            context.Error.WriteLine($"train: resuming after epoch {trainer.CompletedEpochs}{(trainer.BatchesIntoEpoch > 0 ? $" and {trainer.BatchesIntoEpoch} batches" : "")}");
-        context.Error.Flush();
-
-        var reporter = new ProgressReporter(context.Error, context.ErrorIsTerminal, context.TerminalWidth);
-        TrainingResult result;
-        try
-        {
-            using (Backprop.Kernels.Parallelism.Limit(threads))
-                result = trainer.Run(reporter, context.Cancellation);
-        }
-        catch (Exception e) when (e is TrainingDivergedException or AnomalyException)
-        {
-            // A non-finite loss, or (with --detect-anomaly) the first non-finite value and where it came from: the
-            // user's learning rate or data, not a bug.
-            reporter.Clear();
-            throw new CommandFailedException(e.Message, ExitCodes.Failure);
-        }
-
-        string checkpointPath = result.CheckpointPath ?? directory.CheckpointPath;
-        if (result.Interrupted)
-        {
-            reporter.Clear();
-            context.Error.WriteLine($"train: interrupted in epoch {result.CompletedEpochs + 1} after {result.BatchesIntoEpoch} of {batchesPerEpoch} batches; checkpoint saved to {Printable.Escape(checkpointPath, keepNewlines: false)}");
-            context.Error.WriteLine($"train: resume with: {ResumeCommand(checkpointPath, threadsText, json)}");
-            return context.InterruptedExitCode();
-        }
-
-        var final = result.Final!;
-        string reportPath = Path.Combine(directory.Path, TrainingReport.DefaultFileName);
-        // Written once the run is over, not after every epoch: it takes a pass over the test set of its own.
-        ClassifierReport.Write(reportPath, curves.Title, ReportFacts(settings, model, result, final), result.History, "",
-            model, data.Test, data.Train.SampleShape, ClassNames.For(settings.Data.Kind, data.Train.NumClasses), data.Standardization, context.Cancellation);
-        if (json)
-        {
-            Json.WriteLine(context.Out, w =>
+            var final = result.Final!;
+            string reportPath = Path.Combine(directory.Path, TrainingReport.DefaultFileName);
+            // Written once the run is over, not after every epoch: it takes a pass over the test set of its own.
+            ClassifierReport.Write(reportPath, curves.Title, ReportFacts(settings, model, result, final), result.History, "",
+                model, data.Test, data.Train.SampleShape, ClassNames.For(settings.Data.Kind, data.Train.NumClasses), data.Standardization, context.Cancellation);
+            if (json)
             {
-                w.WriteString("data", settings.Data.ToString());
-                w.WriteString("model", settings.Model.Text);
-                w.WriteNumber("epochs", result.CompletedEpochs);
-                Json.Number(w, "train_accuracy", final.TrainAccuracy);
-                Json.Number(w, "test_accuracy", final.TestAccuracy);
-                Json.Number(w, "test_loss", final.TestLoss);
-                Json.Number(w, "seconds", Math.Round(result.Seconds, 3));
-                Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
-                w.WriteNumber("parameters", model.ParameterCount);
-                w.WriteString("checkpoint", checkpointPath);
-                w.WriteString("report", reportPath);
-                Json.Kernels(w);
-            });
-        }
-        else
-        {
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
-            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {reportPath}");
-        }
-        if (result.AllocatedBytesPerStep >= 0)
-            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state training step"));
-        context.Out.Flush();
-        return ExitCodes.Ok;
+                Json.WriteLine(context.Out, w =>
+                {
+                    w.WriteString("data", settings.Data.ToString());
+                    w.WriteString("model", settings.Model.Text);
+                    w.WriteNumber("epochs", result.CompletedEpochs);
+                    Json.Number(w, "train_accuracy", final.TrainAccuracy);
+                    Json.Number(w, "test_accuracy", final.TestAccuracy);
+                    Json.Number(w, "test_loss", final.TestLoss);
+                    Json.Number(w, "seconds", Math.Round(result.Seconds, 3));
+                    Json.Number(w, "samples_per_second", Math.Round(result.SamplesPerSecond, 1));
+                    w.WriteNumber("parameters", model.ParameterCount);
+                    w.WriteString("checkpoint", checkpointPath);
+                    w.WriteString("report", reportPath);
+                    Json.Kernels(w);
+                });
+            }
+            else
+            {
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"test accuracy {final.TestAccuracy:0.0000} (loss {final.TestLoss:0.0000}), train accuracy {final.TrainAccuracy:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond:0} samples/s)"));
+                context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {reportPath}");
+            }
+            return ExitCodes.Ok;
+        });
     }
 
     private static List<ReportFact> ReportFacts(TrainSettings settings, Backprop.NN.Sequential model, TrainingResult result, EpochMetrics final)

@@ -132,72 +132,39 @@ public static class GptTraining
             DetectAnomaly = args.Flag("detect-anomaly"),
         };
         var trainer = new Trainer<(Tensor X, Tensor Y)>(model, optimizer, train, (batch, log) => Loss(model, batch, log), options, validation);
-        if (resume is not null)
+        string startLine = string.Create(CultureInfo.InvariantCulture,
+            $"train: {GptSpec.Format(config)} ({model.ParameterCount:N0} parameters, {config.VocabularySize} characters) on {dataText}: {corpus.TrainCount:N0} training / {corpus.Validation.Length:N0} validation characters, {epochs} epoch{(epochs == 1 ? "" : "s")} of {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}, AdamW lr {lr} ({schedule}), seed {seed}, {threads} threads");
+        var run = new TrainingRunOptions(resume, epochs, overwrite, [curves.FileName, report.FileName], startLine,
+            BatchesPerEpoch, threads, threadsText, json);
+        return TrainingRun.Run(trainer, directory, run, context, (result, checkpointPath) =>
         {
-            UserErrors.AtCall(() => { trainer.Resume(resume); return 0; });
-            if (trainer.CompletedEpochs >= epochs)
-                throw new UsageException($"checkpoint '{resume}' has finished {trainer.CompletedEpochs} epochs already; pass a larger --epochs to train further");
-        }
-
-        using var runLock = directory.Lock();
-        if (overwrite) directory.RemoveRun([curves.FileName, report.FileName]);
-        context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"train: {GptSpec.Format(config)} ({model.ParameterCount:N0} parameters, {config.VocabularySize} characters) on {dataText}: {corpus.TrainCount:N0} training / {corpus.Validation.Length:N0} validation characters, {epochs} epoch{(epochs == 1 ? "" : "s")} of {BatchesPerEpoch} batches of {batchSize}×{config.BlockSize}, AdamW lr {lr} ({schedule}), seed {seed}, {threads} threads"));
-        if (trainer.CompletedEpochs > 0 || trainer.BatchesIntoEpoch > 0)
-            context.Error.WriteLine($"train: resuming after epoch {trainer.CompletedEpochs}{(trainer.BatchesIntoEpoch > 0 ? $" and {trainer.BatchesIntoEpoch} batches" : "")}");
-        context.Error.Flush();
-
-        var reporter = new ProgressReporter(context.Error, context.ErrorIsTerminal, context.TerminalWidth);
-        TrainingResult result;
-        try
-        {
-            using (Backprop.Kernels.Parallelism.Limit(threads))
-                result = trainer.Run(reporter, context.Cancellation);
-        }
-        catch (Exception e) when (e is TrainingDivergedException or AnomalyException)
-        {
-            reporter.Clear();
-            throw new CommandFailedException(e.Message, ExitCodes.Failure);
-        }
-
-        string checkpointPath = result.CheckpointPath ?? directory.CheckpointPath;
-        if (result.Interrupted)
-        {
-            reporter.Clear();
-            context.Error.WriteLine($"train: interrupted in epoch {result.CompletedEpochs + 1} after {result.BatchesIntoEpoch} of {BatchesPerEpoch} batches; checkpoint saved to {Printable.Escape(checkpointPath, keepNewlines: false)}");
-            context.Error.WriteLine($"train: resume with: {Commands.TrainCommand.ResumeCommand(checkpointPath, threadsText, json)}");
-            return context.InterruptedExitCode();
-        }
-
-        var final = result.Final!;
-        if (json)
-        {
-            Json.WriteLine(context.Out, w =>
+            var final = result.Final!;
+            if (json)
             {
-                w.WriteString("data", dataText);
-                w.WriteString("model", GptSpec.Format(config));
-                w.WriteNumber("epochs", result.CompletedEpochs);
-                Json.Number(w, "train_loss", final.TrainLoss);
-                Json.Number(w, "validation_loss", final.TestLoss);
-                Json.Number(w, "validation_accuracy", final.TestAccuracy);
-                Json.Number(w, "seconds", Math.Round(result.Seconds, 3));
-                Json.Number(w, "tokens_per_second", Math.Round(result.SamplesPerSecond * config.BlockSize, 1));
-                w.WriteNumber("parameters", model.ParameterCount);
-                w.WriteString("checkpoint", checkpointPath);
-                Json.Kernels(w);
-            });
-        }
-        else
-        {
-            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"validation loss {final.TestLoss:0.0000} (next-character accuracy {final.TestAccuracy:0.0000}), train loss {final.TrainLoss:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond * config.BlockSize:0} tokens/s)"));
-            context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {Path.Combine(directory.Path, report.FileName)}");
-            context.Out.WriteLine($"sample with: backprop generate {Commands.TrainCommand.ShellQuote(checkpointPath)} --prompt \"...\"");
-        }
-        if (result.AllocatedBytesPerStep >= 0)
-            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train: {result.AllocatedBytesPerStep:N0} bytes allocated per steady-state training step"));
-        context.Out.Flush();
-        return ExitCodes.Ok;
+                Json.WriteLine(context.Out, w =>
+                {
+                    w.WriteString("data", dataText);
+                    w.WriteString("model", GptSpec.Format(config));
+                    w.WriteNumber("epochs", result.CompletedEpochs);
+                    Json.Number(w, "train_loss", final.TrainLoss);
+                    Json.Number(w, "validation_loss", final.TestLoss);
+                    Json.Number(w, "validation_accuracy", final.TestAccuracy);
+                    Json.Number(w, "seconds", Math.Round(result.Seconds, 3));
+                    Json.Number(w, "tokens_per_second", Math.Round(result.SamplesPerSecond * config.BlockSize, 1));
+                    w.WriteNumber("parameters", model.ParameterCount);
+                    w.WriteString("checkpoint", checkpointPath);
+                    Json.Kernels(w);
+                });
+            }
+            else
+            {
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"validation loss {final.TestLoss:0.0000} (next-character accuracy {final.TestAccuracy:0.0000}), train loss {final.TrainLoss:0.0000}, after {result.CompletedEpochs} epochs in {result.Seconds:0.0} s ({result.SamplesPerSecond * config.BlockSize:0} tokens/s)"));
+                context.Out.WriteLine($"wrote {directory.CheckpointPath}, {directory.MetricsPath}, {Path.Combine(directory.Path, CurvesReport.DefaultFileName)}, {Path.Combine(directory.Path, report.FileName)}");
+                context.Out.WriteLine($"sample with: backprop generate {Commands.TrainCommand.ShellQuote(checkpointPath)} --prompt \"...\"");
+            }
+            return ExitCodes.Ok;
+        });
     }
 
     /// <summary>The batch's mean cross-entropy over every position; also logs the next-character accuracy.</summary>

@@ -12,11 +12,13 @@ public class TrainOutputDirectoryTests
 {
     private static readonly string[] Quick = ["--data", "quadrants", "--model", "mlp:4", "--batch-size", "500", "--epochs", "1"];
 
-    private static (int Code, string Out, string Err) Train(params string[] args)
+    private static (int Code, string Out, string Err) Train(params string[] args) => Run(["train", .. Quick, .. args]);
+
+    private static (int Code, string Out, string Err) Run(string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = CommandLine.Run(["train", .. Quick, .. args], stdout, stderr);
+        int code = CommandLine.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -55,21 +57,29 @@ public class TrainOutputDirectoryTests
         Assert.Equal(0, Train("--out", run).Code);
     }
 
-    [Fact]
-    public async Task ASecondTrainIntoTheDirectoryOfARunningTrainIsRefused()
+    [Theory]
+    [InlineData("classifier")]
+    [InlineData("gpt")]
+    public async Task ASecondTrainIntoTheDirectoryOfARunningTrainIsRefused(string kind)
     {
         // The lock held by train itself, not by the test: a long first run, and a second one started while it trains.
         using var dir = new ScratchDirectory();
         string run = dir.File("run");
+        string[] longRun = kind == "gpt"
+            ? ["--data", "text:" + dir.File("fox.txt"), "--model", "gpt:layers=1,heads=2,embed=16,block=8", "--batch-size", "4"]
+            : ["--data", "spiral", "--model", "mlp:32"];
+        if (kind == "gpt") File.WriteAllText(dir.File("fox.txt"), string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog.\n", 100)));
         using var stop = new CancellationTokenSource();
         var firstError = new SignallingWriter();
         var first = Task.Run(() => CommandLine.Run(
-            ["train", "--data", "spiral", "--model", "mlp:32", "--epochs", "100000", "--threads", "1", "--out", run], TextWriter.Null, firstError, stop.Token));
+            ["train", .. longRun, "--epochs", "100000", "--threads", "1", "--out", run], TextWriter.Null, firstError, stop.Token));
         try
         {
             // Its first line on stderr comes after it took the directory.
             Assert.True(firstError.Written.Wait(TimeSpan.FromSeconds(60)), "the first train did not start within 60 s");
-            var (code, _, error) = Train("--out", run);
+            var (code, _, error) = kind == "gpt"
+                ? Run(["train", .. longRun, "--epochs", "1", "--out", run])
+                : Train("--out", run);
             Assert.Equal(ExitCodes.Usage, code);
             Assert.Contains($"'{run}' is in use by another training run", error);
         }
