@@ -9,13 +9,24 @@
 # "under load" condition (a busy core should slow a product by its share only).
 # The FMA peak of the day (tools/fma-peak.c, one and all threads) is measured before and after the rounds, and
 # the load average before every run; both go under the table.
+# SWEEP=1 runs the GEMM sweep instead of `all`: `backprop bench gemm-sweep`, tools/gemm_sweep.py (PyTorch) and
+# tools/gemm-sweep-torchsharp (built into $GEMM_SWEEP_ARTIFACTS, default /tmp/gemm-sweep-torchsharp), square sizes
+# 64–2048 and a linear layer's training products, float32 and float64; SWEEP_ARGS (e.g. "--sizes 64,training
+# --seconds 0.1") is passed to all three. tools/gemm-side-by-side.sh is the short spelling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 out=${2:-/dev/stdout}
 shared=${SHARED:-../shared}
 reference=${TORCH_REFERENCE:-$shared/bench/torch_reference.py}
-ts=${TORCHSHARP_ARTIFACTS:-/tmp/torchsharp-reference}
+sweep=${SWEEP:-0}
+read -r -a sweep_args <<<"${SWEEP_ARGS:-}"
+if [ "$sweep" = 1 ]; then  # the TorchSharp program to build and run
+  ts=${GEMM_SWEEP_ARTIFACTS:-/tmp/gemm-sweep-torchsharp} ts_project=tools/gemm-sweep-torchsharp ts_name=GemmSweepTorchSharp
+else
+  ts=${TORCHSHARP_ARTIFACTS:-/tmp/torchsharp-reference} ts_project=$shared/bench/torchsharp ts_name=TorchSharpReference
+fi
+ts_bin=$ts/bin/$ts_name/release
 work=$(mktemp -d)
 busy=
 cleanup() { [ -n "$busy" ] && kill "$busy" 2>/dev/null; rm -rf "$work"; }
@@ -25,10 +36,9 @@ trap cleanup EXIT
 dotnet build src/Backprop.Cli -c Release -v q -nologo >/dev/null
 impls=(backprop pytorch)
 if [ "${TORCHSHARP:-1}" != 0 ]; then
-  echo "building the TorchSharp reference into $ts (the first restore is large)" >&2
-  if dotnet build -c Release "$shared/bench/torchsharp" --artifacts-path "$ts" -v q -nologo >"$work/ts-build.log" 2>&1; then
-    python3 "$shared/bench/torchsharp/weaken_glibcxx.py" \
-      "$ts/bin/TorchSharpReference/release/runtimes/linux-x64/native/libLibTorchSharp.so" >/dev/null
+  echo "building the TorchSharp side ($ts_project) into $ts (the first restore is large)" >&2
+  if dotnet build -c Release "$ts_project" --artifacts-path "$ts" -v q -nologo >"$work/ts-build.log" 2>&1; then
+    python3 "$shared/bench/torchsharp/weaken_glibcxx.py" "$ts_bin/runtimes/linux-x64/native/libLibTorchSharp.so" >/dev/null
     impls+=(torchsharp)
   else
     echo "bench-side-by-side: the TorchSharp reference did not build (see below); the table has no TorchSharp column" >&2
@@ -44,13 +54,16 @@ if [ "${BUSY_CORE:-0}" = 1 ]; then
   echo "one core kept busy by process $busy" >&2
 fi
 
-run() {  # implementation: its `all` JSON lines, tagged with its name; the load before it in load.txt
+run() {  # implementation: its `all` (or sweep) JSON lines, tagged with its name; the load before it in load.txt
   local impl=$1
   echo "$(date -u +%H:%M:%S) $impl $(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/load.txt"
-  case $impl in
-    backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench all --json ;;
-    pytorch) /usr/bin/python3 "$reference" all ;;
-    torchsharp) dotnet "$ts/bin/TorchSharpReference/release/TorchSharpReference.dll" all ;;
+  case $sweep:$impl in
+    1:backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench gemm-sweep --json "${sweep_args[@]}" ;;
+    1:pytorch) /usr/bin/python3 tools/gemm_sweep.py "${sweep_args[@]}" ;;
+    1:torchsharp) dotnet "$ts_bin/$ts_name.dll" "${sweep_args[@]}" ;;
+    *:backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench all --json ;;
+    *:pytorch) /usr/bin/python3 "$reference" all ;;
+    *:torchsharp) dotnet "$ts_bin/$ts_name.dll" all ;;
   esac | grep '^{' | grep -v -e '"name": *"config"' -e '"name": *"kernels"' | sed "s/^{/{\"side\": \"$impl\", /" >>"$work/runs.jsonl"
 }
 n=${#impls[@]}
@@ -64,9 +77,9 @@ for round in $(seq 1 "$rounds"); do
 done
 "$work/fma-peak" >>"$work/peak.jsonl"
 
-/usr/bin/python3 - "$work" "$rounds" "${BUSY_CORE:-0}" >"$work/table.md" <<'PY'
+/usr/bin/python3 - "$work" "$rounds" "${BUSY_CORE:-0}" "$sweep" >"$work/table.md" <<'PY'
 import json, os, statistics, subprocess, sys
-work, rounds, busy = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+work, rounds, busy, sweep = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4] == "1"
 runs = [json.loads(l) for l in open(os.path.join(work, "runs.jsonl"))]
 by = {}
 for r in runs: by.setdefault((r.get("impl") if r["name"].endswith("_numpy") else r["side"], r["name"]), []).append(r)
@@ -74,9 +87,11 @@ impls = [i for i in ("pytorch", "torchsharp", "backprop") if any(k[0] == i for k
 title = {"pytorch": "PyTorch 1.13", "torchsharp": "TorchSharp 2.10", "backprop": "Backprop"}
 med = lambda impl, name, key="value": statistics.median(r[key] for r in by[(impl, name)])
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
-print(f"Measured on {cpu}, {os.cpu_count()} cores; medians of {rounds} alternated rounds"
+print(("GEMM sweep, M×K·K×N (_xy: n as stored, t stored transposed); each run's figure is itself the median of 5 "
+       "timed batches. " if sweep else "")
+      + f"Measured on {cpu}, {os.cpu_count()} cores; medians of {rounds} alternated rounds"
       + ("; one core kept busy by another process throughout" if busy else "") + ".\n")
-print("| workload | unit | " + " | ".join(title[i] for i in impls) + " | Backprop ÷ best peer |")
+print(f"| {'product' if sweep else 'workload'} | unit | " + " | ".join(title[i] for i in impls) + " | Backprop ÷ best peer |")
 print("|---|---|" + "---:|" * len(impls) + "---:|")
 for name in dict.fromkeys(r["name"] for r in runs if r["side"] == "backprop"):
     if name.endswith("_numpy"): continue

@@ -12,9 +12,9 @@ public sealed class BenchCommand : ICommand
     private static readonly string[] Workloads = ["scalar", "tiny", "gemm", "mlp", "cnn"];
 
     public string Name => "bench";
-    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn; gpt; hvp) for comparison with PyTorch";
+    public string Summary => "measure the reference workloads (gemm, scalar, tiny, mlp, cnn; gpt; hvp; gemm-sweep) for comparison with PyTorch";
     public string Description => "Runs the workloads of ../shared/bench/torch_reference.py with the same definitions and sizes.";
-    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS] | hvp", 2);
+    public PositionalSpec? Positional { get; } = new("WORKLOAD", "gemm | scalar | tiny | mlp | cnn | all (default all) | gpt [ITERS] | hvp | gemm-sweep", 2);
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}, after a first {\"name\": \"kernels\", \"kernels\": {...}}"),
@@ -22,6 +22,9 @@ public sealed class BenchCommand : ICommand
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
         new("profile", null, "gpt: also print where an iteration's time goes (forward by section, backward by operator) on stderr"),
         new("curve", "FILE", "gpt: also write every iteration's training loss to FILE, one per line"),
+        new("sizes", "LIST", "gemm-sweep: only these products, comma-separated: N (square), MxKxN_xy (xy: nn, nt, tn, tt), square, training"),
+        new("dtype", "TYPE", "gemm-sweep: float32 or float64 only (default both)"),
+        new("seconds", "S", "gemm-sweep: the time of one measurement (default 0.25; the median of 5 is reported)"),
     ];
     public string Epilogue => """
         Workloads:
@@ -38,6 +41,12 @@ public sealed class BenchCommand : ICommand
                   w.r.t. its weights, ms, and its ratio to one forward+backward; jvp_mlp, jvp_elementwise: forward
                   mode (double VJP) against forward+backward and against a hand-written forward tangent. Not part
                   of all; tools/hvp_reference.py is the PyTorch side.
+          gemm-sweep  sgemm_N and dgemm_N for N = 64, 128, 256, 384, 512, 768, 1024, 1536, 2048, and the products a
+                  linear layer runs in training (y = x·Wᵀ, dX = G·W, dW = Gᵀ·x) for 768 rows 128 → 384 and 64 rows
+                  784 → 256: sgemm_768x128x384_nt, _768x384x128_nn, _384x768x128_tn, _64x784x256_nt,
+                  _64x256x784_nn, _256x64x784_tn (M×K·K×N; t: that operand is stored transposed). GFLOPS, the
+                  median of 5 measurements of about --seconds each. Not part of all; tools/gemm_sweep.py (PyTorch)
+                  and tools/gemm-sweep-torchsharp are the peers, tools/gemm-side-by-side.sh runs all three.
         Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
         Side by side with PyTorch 1.13 and TorchSharp 2.10 (LibTorch, MKL) in alternated rounds, with the day's FMA
         peak: tools/bench-side-by-side.sh [ROUNDS] in the repository. It builds the TorchSharp reference of
@@ -69,6 +78,25 @@ public sealed class BenchCommand : ICommand
         }
         if (args.Positional.Count > 1)
             throw new UsageException($"bench {what}: takes no second argument (only gpt takes ITERS)");
+        if (what == "gemm-sweep")
+        {
+            var shapes = args.Text("sizes") is { } list ? GemmShape.ParseList(list, "sizes") : GemmShape.Sweep;
+            DType[] dtypes = args.Text("dtype") switch
+            {
+                null => [DType.Float32, DType.Float64],
+                "float32" => [DType.Float32],
+                "float64" => [DType.Float64],
+                var other => throw new UsageException($"--dtype: expected float32 or float64, got '{other}'"),
+            };
+            double seconds = args.Double("seconds", GemmSweepWorkload.DefaultSeconds, positive: true, max: 60);
+            Backprop.Kernels.Parallelism.MaxThreads = threads;
+            PrintKernels(json, context.Out);
+            foreach (var result in GemmSweepWorkload.Run(shapes, dtypes, seconds, context.Cancellation)) Print(result, json, context.Out);
+            return ExitCodes.Ok;
+        }
+        foreach (string option in (string[])["sizes", "dtype", "seconds"])
+            if (args.Text(option) is not null)
+                throw new UsageException($"--{option} applies to bench gemm-sweep only");
         if (what == "hvp")
         {
             Backprop.Kernels.Parallelism.MaxThreads = threads;
@@ -77,7 +105,7 @@ public sealed class BenchCommand : ICommand
             return ExitCodes.Ok;
         }
         if (what != "all" && !Workloads.Contains(what))
-            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, gpt [ITERS] or hvp");
+            throw new UsageException($"unknown workload '{what}'; choose from {string.Join(", ", Workloads)}, all, gpt [ITERS], hvp or gemm-sweep");
         Backprop.Kernels.Parallelism.MaxThreads = threads;
         PrintKernels(json, context.Out);
 
