@@ -23,7 +23,7 @@ public static class GraphDot
 
         var dot = new StringBuilder();
         dot.AppendLine("digraph computation {");
-        dot.AppendLine($"  graph [rankdir=LR, ranksep=0.6, nodesep=0.45, pad=0.3, bgcolor=white, fontname=\"{FigureStyle.GraphvizFont}\",");
+        dot.AppendLine($"  graph [rankdir=LR, ranksep=0.3, nodesep=0.45, pad=0.3, bgcolor=white, fontname=\"{FigureStyle.GraphvizFont}\",");
         dot.AppendLine($"         labelloc=b, labeljust=l, fontsize=13, label=<{Legend()}>];");
         dot.AppendLine($"  node [fontname=\"{FigureStyle.GraphvizFont}\", fontsize=18, color=\"{FigureStyle.InkColor}\", fontcolor=\"{FigureStyle.InkColor}\"];");
         dot.AppendLine($"  edge [fontname=\"{FigureStyle.GraphvizFont}\", fontsize=14, color=\"{FigureStyle.EdgeColor}\", penwidth=1.3, arrowsize=0.8];");
@@ -35,8 +35,17 @@ public static class GraphDot
         AppendRankGroup(dot, "source", picture, GraphNodeKind.Input, dotIds);
         AppendRankGroup(dot, "sink", picture, GraphNodeKind.Output, dotIds);
 
-        foreach (GraphEdge edge in picture.Edges)
-            dot.AppendLine($"  {dotIds[edge.From]} -> {dotIds[edge.To]} [label=<{EdgeLabel(edge)}>];");
+        // Each edge's label is a node of its own that the edge passes through ("e0", "e1", ...): Graphviz then
+        // places it on its edge, never beside it where it could be read as the neighbouring edge's (as a plain
+        // edge label was between the two inputs of a multiplication in the sigmoid example).
+        for (int i = 0; i < picture.Edges.Count; i++)
+        {
+            GraphEdge edge = picture.Edges[i];
+            string labelId = "e" + i;
+            dot.AppendLine($"  {labelId} [shape=plaintext, style=filled, fillcolor=white, margin=\"0.03,0.01\", width=0, height=0, fontsize=14, label=<{EdgeLabel(edge)}>];");
+            dot.AppendLine($"  {dotIds[edge.From]} -> {labelId} [arrowhead=none];");
+            dot.AppendLine($"  {labelId} -> {dotIds[edge.To]};");
+        }
 
         dot.AppendLine("}");
         return dot.ToString();

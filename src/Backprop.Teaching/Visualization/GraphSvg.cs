@@ -50,12 +50,21 @@ public static class GraphSvg
         GraphNode? Node(string dotId) =>
             dotId.StartsWith('n') && int.TryParse(dotId.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i)
                 && i < picture.Nodes.Count ? picture.Nodes[i] : null;
+        // An edge's label is a node of its own ("e3") that the edge's two halves pass through (GraphDot).
+        GraphEdge? Edge(string dotId) =>
+            dotId.StartsWith('e') && int.TryParse(dotId.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i)
+                && i < picture.Edges.Count ? picture.Edges[i] : null;
+        string? Arrow(GraphEdge edge) =>
+            picture.Nodes.FirstOrDefault(n => n.Id == edge.From) is { } a && picture.Nodes.FirstOrDefault(n => n.Id == edge.To) is { } b
+                ? $"{a.Name ?? a.Label} → {b.Name ?? b.Label}" : null;
         return System.Text.RegularExpressions.Regex.Replace(svg, "<title>([^<]*)</title>", match =>
         {
             string id = match.Groups[1].Value;
             string? text = Node(id) is { } node ? FigureStyle.Tooltip(node)
-                : id.Split("&#45;&gt;") is [string from, string to] && Node(from) is { } a && Node(to) is { } b
-                    ? $"{a.Name ?? a.Label} → {b.Name ?? b.Label}"
+                : Edge(id) is { } labelled ? Arrow(labelled)
+                : id.Split("&#45;&gt;") is [string from, string to]
+                    ? (Edge(from) ?? Edge(to)) is { } half ? Arrow(half)
+                    : Node(from) is { } a && Node(to) is { } b ? $"{a.Name ?? a.Label} → {b.Name ?? b.Label}" : null
                 : null;
             return text is null ? "" : "<title>" + XmlText.Escape(text) + "</title>";
         });
