@@ -7,12 +7,13 @@ public sealed class GradCheckCommand : ICommand
 {
     public string Name => "gradcheck";
     public string Summary => "check every operator's gradient against numerical differences";
-    public string Description => "Runs a float64 gradient check (central differences) for every operator on random shapes, including broadcast and batched cases, and prints one row per case: operator, shapes, worst absolute and relative error, pass/fail. With --order 2 it checks second derivatives instead: the gradient computed with createGraph is differentiated again and compared with central differences of the ordinary gradient; an operator without a differentiable backward rule shows as 'unsupported'. Exits 1 if any case fails.";
+    public string Description => "Runs a float64 gradient check (central differences) for every operator on random shapes, including broadcast and batched cases, and prints one row per case: operator, shapes, worst absolute and relative error, pass/fail. With --order 2 it checks second derivatives instead: the gradient computed with createGraph is differentiated again and compared with central differences of the ordinary gradient; an operator without a differentiable backward rule shows as 'unsupported'. With --mode forward it checks forward-mode derivatives: the Jacobian-vector product along a random direction against the central difference along it. Exits 1 if any case fails.";
     public PositionalSpec? Positional => null;
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("op", "NAME", "only the cases of this operator (e.g. matmul)"),
         new("order", "N", "1 (default): first derivatives; 2: second derivatives (double backward)"),
+        new("mode", "MODE", "reverse (default): gradients by backward; forward: Jacobian-vector products (JVP)"),
         new("json", null, "one JSON object per case on stdout"),
     ];
     public string Epilogue => "";
@@ -24,6 +25,10 @@ public sealed class GradCheckCommand : ICommand
         string orderText = args.Text("order") ?? "1";
         if (orderText is not ("1" or "2")) throw new UsageException($"--order must be 1 or 2, got '{orderText}'");
         bool second = orderText == "2";
+        string modeText = args.Text("mode") ?? "reverse";
+        if (modeText is not ("reverse" or "forward")) throw new UsageException($"--mode must be reverse or forward, got '{modeText}'");
+        bool forward = modeText == "forward";
+        if (forward && second) throw new UsageException("--mode forward checks first derivatives; it cannot be combined with --order 2");
         args.CheckPositionalCount(0);
         var cases = GradCheckSuite.All.Where(c => only is null || c.Operator == only).ToList();
         if (cases.Count == 0)
@@ -37,7 +42,8 @@ public sealed class GradCheckCommand : ICommand
             context.Cancellation.ThrowIfCancellationRequested();
             GradCheckResult r;
             string? refusal = null;
-            if (!second) r = c.Run();
+            if (forward) r = c.RunForwardMode();
+            else if (!second) r = c.Run();
             else
             {
                 try
@@ -61,6 +67,7 @@ public sealed class GradCheckCommand : ICommand
                     w.WriteString("operator", c.Operator);
                     w.WriteString("shapes", c.Description);
                     w.WriteNumber("order", second ? 2 : 1);
+                    w.WriteString("mode", forward ? "forward" : "reverse");
                     if (refusal is not null)
                     {
                         w.WriteBoolean("supported", false);

@@ -3,7 +3,7 @@ using Backprop.Cli;
 
 namespace Backprop.Tests.Cli;
 
-/// <summary>`backprop gradcheck --order 2`: second derivatives per case.</summary>
+/// <summary>`backprop gradcheck --order 2` and `--mode forward`: second derivatives and JVPs per case.</summary>
 public class GradCheckOrderTests
 {
     private static (int Code, string[] Lines) Run(params string[] args)
@@ -44,5 +44,50 @@ public class GradCheckOrderTests
         int code = CommandLine.Run(["gradcheck", "--order", "3"], new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("--order must be 1 or 2, got '3'", stderr.ToString());
+    }
+
+    [Fact]
+    public void ForwardModeChecksEveryCaseOfAnOperator()
+    {
+        var (code, lines) = Run("gradcheck", "--mode", "forward", "--op", "matmul", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal(GradCheckSuite.All.Count(c => c.Operator == "matmul"), lines.Length);
+        foreach (var line in lines)
+        {
+            var root = JsonDocument.Parse(line).RootElement;
+            Assert.Equal("forward", root.GetProperty("mode").GetString());
+            Assert.Equal(1, root.GetProperty("order").GetInt32());
+            Assert.True(root.GetProperty("passed").GetBoolean());
+            Assert.True(root.GetProperty("max_abs_error").GetDouble() < 1e-5);
+        }
+    }
+
+    [Fact]
+    public void ForwardModePrintsATableAndACount()
+    {
+        var (code, lines) = Run("gradcheck", "--mode", "forward", "--op", "cross_entropy");
+        Assert.Equal(0, code);
+        int cases = GradCheckSuite.All.Count(c => c.Operator == "cross_entropy");
+        Assert.Equal(cases, lines.Count(l => l.StartsWith("cross_entropy") && l.TrimEnd().EndsWith("pass")));
+        Assert.Contains($"{cases} passed, 0 failed", lines[^1]);
+    }
+
+    [Fact]
+    public void ReverseModeIsTheDefault()
+    {
+        var (code, lines) = Run("gradcheck", "--op", "add", "--json");
+        Assert.Equal(0, code);
+        Assert.All(lines, l => Assert.Equal("reverse", JsonDocument.Parse(l).RootElement.GetProperty("mode").GetString()));
+    }
+
+    [Theory]
+    [InlineData(new[] { "gradcheck", "--mode", "sideways" }, "--mode must be reverse or forward, got 'sideways'")]
+    [InlineData(new[] { "gradcheck", "--mode", "forward", "--order", "2" }, "--mode forward checks first derivatives; it cannot be combined with --order 2")]
+    public void ABadModeIsAUsageError(string[] args, string message)
+    {
+        var stderr = new StringWriter();
+        int code = CommandLine.Run(args, new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr.ToString());
     }
 }
