@@ -105,6 +105,8 @@ public static partial class Functional
         var y = CheckOutput(transform, Inside(() => f(arguments)));
         // Jᵀu is linear in u, so u's value does not matter; zeros, as torch.autograd.functional.jvp uses.
         var u = Tensor.ZerosLike(y);
+        // Inside a Vmap's batched evaluation each example has its own cotangent (a batch axis of stride 0).
+        if (Batching.Innermost is not null) u = Batching.SpreadOverRunningLevels(u).Detach();
         u.RequiresGrad = true;
         var transposed = NeedingRecordedRules(transform, "forward mode (the double-VJP construction)",
             () => Gradients(transform, y, owned, positions, u, createGraph: true, retainGraph: true, allowUnused));
