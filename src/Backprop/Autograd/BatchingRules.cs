@@ -120,6 +120,11 @@ internal static class BatchingRules
         var level = Batching.Top(input, weight, bias)!;
         if (!Batching.Has(weight, level) && (bias is null || !Batching.Has(bias, level)))
             return Batching.Wrap(level, Tensor.Linear(Batching.Physical(input, level)!, weight, bias));
+        // Weights shared by the examples but differentiated per example (spread with a stride-0 batch axis).
+        var w = Batching.Physical(weight, level);
+        var b = bias is null ? null : Batching.Physical(Batching.Spread(bias, level), level);
+        if (w is not null && Batching.Physical(Batching.Spread(input, level), level) is { } x && PerExampleLinear.Applies(x, w, b))
+            return Batching.Wrap(level, b is null ? PerExampleLinear.Instance.Apply(x, w) : PerExampleLinear.Instance.Apply(x, w, b));
         var y = Tensor.MatMul(input, weight.Transpose(0, 1));
         return bias is null ? y : y + bias;
     }

@@ -185,6 +185,24 @@ public class VmapBatchingTests
     }
 
     [Fact]
+    public void PerExampleHessianVectorProductsInTheWeightsMatchTheLoop()
+    {
+        // Second order through the per-example linear layers: Hvp in the weights, per example, against the loop.
+        using var fixture = FixtureFile.Open("func_transforms.json");
+        var p = fixture.RootElement.GetProperty("per_example");
+        var parameters = p.GetProperty("parameters").EnumerateArray().Select(e => FixtureFile.Tensor(e)!.ToTensor()).ToArray();
+        var x = FixtureFile.Tensor(p.GetProperty("x"))!.ToTensor();
+        var labels = Tensor.FromArray(p.GetProperty("labels").EnumerateArray().Select(v => v.GetInt32()).ToArray(), x.Size(0));
+        var directions = parameters.Select((t, i) => R(70 + i, t.ShapeArray)).ToArray();
+        int calls = 0;
+        Tensor[] Products(Tensor[] a) => Functional.Hvp(w => { calls++; return ExampleLoss([.. w, a[4], a[5]]); }, a[..4], directions).Products;
+        var batched = Functional.Vmap(Products, [null, null, null, null, 0, 0])([.. parameters, x, labels]);
+        Assert.Equal(1, calls);
+        var loop = PerExample(Products, [.. parameters, x, labels], [null, null, null, null, 0, 0]);
+        for (int k = 0; k < batched.Length; k++) Close(loop[k], batched[k], $"per-example Hvp {k}");
+    }
+
+    [Fact]
     public void ValueAndGradInsideVmapGivesEveryExamplesValueAndGradient()
     {
         var w = R(61, 3, 4);
