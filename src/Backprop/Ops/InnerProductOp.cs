@@ -46,10 +46,12 @@ internal sealed class InnerProductOp : Node
     internal override void Backward(Tensor g, Span<Tensor?> dx)
     {
         double up = g.Item();
+        // At the seed 1 (a Hessian-vector product) the gradients are the other operands themselves — what the scaling
+        // would copy exactly. The engine never writes into a gradient it is handed, it sums out of place.
         for (int i = 0; i < _pairs; i++)
         {
-            if (Wants(i)) dx[i] = Input(_pairs + i) * up;
-            if (Wants(_pairs + i)) dx[_pairs + i] = Input(i) * up;
+            if (Wants(i)) dx[i] = up == 1 ? Input(_pairs + i) : Input(_pairs + i) * up;
+            if (Wants(_pairs + i)) dx[_pairs + i] = up == 1 ? Input(i) : Input(i) * up;
         }
     }
 
