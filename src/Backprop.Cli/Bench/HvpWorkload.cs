@@ -8,7 +8,9 @@ namespace Backprop.Cli.Bench;
 /// one ordinary forward+backward of the same loss (the ratio is the figure to hold at 3 or under); jvp_mlp and
 /// jvp_elementwise: the Jacobian-vector product (the double-VJP construction) of the same loss and of an element-wise
 /// chain on 2²⁰ numbers, beside a forward+backward and beside the forward pass with its tangent written out by hand —
-/// what dual tensors would compute, the floor of any forward mode. Float32, seeded random data, best of 15 interleaved rounds.
+/// what dual tensors would compute, the floor of any forward mode; vmap_grad_mlp: per-example gradients of the MLP's loss
+/// in all its weights by Vmap(Grad) in one call, beside the per-example loop. Float32, seeded random data, best of 15
+/// interleaved rounds.
 /// tools/hvp_reference.py measures the same with PyTorch.
 /// </summary>
 public static class HvpWorkload
