@@ -79,15 +79,15 @@ public static class HvpWorkload
         Tensor.Linear(Tensor.Linear(Tensor.Linear(x, w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(labels);
 
     /// <summary>One example's loss: the MLP on x [784] with its label (w[6], w[7]), as a batch of one.</summary>
-    private static Tensor ExampleLoss(Tensor[] w) =>
+    public static Tensor ExampleLoss(Tensor[] w) =>
         Tensor.Linear(Tensor.Linear(Tensor.Linear(w[6].Unsqueeze(0), w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(w[7].Unsqueeze(0));
 
     /// <summary>Per-example gradients the way Vmap falls back to: Grad once per example, the results stacked.</summary>
-    private static Tensor[] PerExampleLoop(Tensor[] w, Tensor x, Tensor labels)
+    public static Tensor[] PerExampleLoop(Tensor[] w, Tensor x, Tensor labels)
     {
         var grad = Functional.Grad(ExampleLoss, withRespectTo: [0, 1, 2, 3, 4, 5]);
-        var rows = new Tensor[Batch][];
-        for (int b = 0; b < Batch; b++) rows[b] = grad([.. w, x.Narrow(0, b, 1).Squeeze(0), labels.Narrow(0, b, 1).Squeeze(0)]);
+        var rows = new Tensor[x.Size(0)][];
+        for (int b = 0; b < rows.Length; b++) rows[b] = grad([.. w, x.Narrow(0, b, 1).Squeeze(0), labels.Narrow(0, b, 1).Squeeze(0)]);
         return Enumerable.Range(0, w.Length).Select(k => Tensor.Stack(rows.Select(r => r[k]).ToArray())).ToArray();
     }
 
