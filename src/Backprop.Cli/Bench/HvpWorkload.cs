@@ -8,7 +8,9 @@ namespace Backprop.Cli.Bench;
 /// one ordinary forward+backward of the same loss (the ratio is the figure to hold at 3 or under); jvp_mlp and
 /// jvp_elementwise: the Jacobian-vector product (the double-VJP construction) of the same loss and of an element-wise
 /// chain on 2²⁰ numbers, beside a forward+backward and beside the forward pass with its tangent written out by hand —
-/// what dual tensors would compute, the floor of any forward mode. Float32, seeded random data, best of 15 interleaved rounds.
+/// what dual tensors would compute, the floor of any forward mode; vmap_grad_mlp: per-example gradients of the MLP's loss
+/// in all its weights by Vmap(Grad) in one call, beside the per-example loop. Float32, seeded random data, best of 15
+/// interleaved rounds.
 /// tools/hvp_reference.py measures the same with PyTorch.
 /// </summary>
 public static class HvpWorkload
@@ -43,6 +45,16 @@ public static class HvpWorkload
             new Dictionary<string, double> { ["forward_backward_ms"] = mlp[0], ["ratio"] = mlp[1] / mlp[0] });
         yield return Jvp("jvp_mlp", mlp[2], mlp[0], mlp[3]);
 
+        // Per-example gradients of the same MLP's loss: Vmap(Grad) in one batched call, against the loop it falls back to.
+        var perExample = Functional.Vmap(Functional.Grad(ExampleLoss, withRespectTo: [0, 1, 2, 3, 4, 5]), [null, null, null, null, null, null, 0, 0]);
+        var labelTensor = Tensor.FromArray(labels, Batch);
+        Tensor[] arguments = [.. p, x, labelTensor];
+        var vmap = Interleaved(2, cancellation,
+            () => perExample(arguments),
+            () => PerExampleLoop(p, x, labelTensor));
+        yield return new BenchResult("vmap_grad_mlp", vmap[0], "ms",
+            new Dictionary<string, double> { ["loop_ms"] = vmap[1], ["speedup"] = vmap[1] / vmap[0] });
+
         var z = Tensor.Randn([1 << 20], gen);
         var dz = Tensor.RandnLike(z, gen);
         var ones = Tensor.OnesLike(z);
@@ -65,6 +77,19 @@ public static class HvpWorkload
     /// <summary>The MLP's mean cross-entropy on inputs x with these labels, for weights and biases w (three layers, ReLU between).</summary>
     public static Tensor MlpLoss(Tensor x, int[] labels, Tensor[] w) =>
         Tensor.Linear(Tensor.Linear(Tensor.Linear(x, w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(labels);
+
+    /// <summary>One example's loss: the MLP on x [784] with its label (w[6], w[7]), as a batch of one.</summary>
+    public static Tensor ExampleLoss(Tensor[] w) =>
+        Tensor.Linear(Tensor.Linear(Tensor.Linear(w[6].Unsqueeze(0), w[0], w[1]).Relu(), w[2], w[3]).Relu(), w[4], w[5]).CrossEntropy(w[7].Unsqueeze(0));
+
+    /// <summary>Per-example gradients the way Vmap falls back to: Grad once per example, the results stacked.</summary>
+    public static Tensor[] PerExampleLoop(Tensor[] w, Tensor x, Tensor labels)
+    {
+        var grad = Functional.Grad(ExampleLoss, withRespectTo: [0, 1, 2, 3, 4, 5]);
+        var rows = new Tensor[x.Size(0)][];
+        for (int b = 0; b < rows.Length; b++) rows[b] = grad([.. w, x.Narrow(0, b, 1).Squeeze(0), labels.Narrow(0, b, 1).Squeeze(0)]);
+        return Enumerable.Range(0, w.Length).Select(k => Tensor.Stack(rows.Select(r => r[k]).ToArray())).ToArray();
+    }
 
     /// <summary>An element-wise chain: exp(tanh(x·sin x)) + sigmoid(x).</summary>
     public static Tensor Chain(Tensor x) => (x * x.Sin()).Tanh().Exp() + x.Sigmoid();

@@ -39,8 +39,9 @@ public sealed class BenchCommand : ICommand
                   gpt_char_ITERS. MOBY_DICK=FILE overrides the bundled text (data/moby-dick.txt.gz).
           hvp     hvp_mlp: Hessian-vector product of the 784-256-128-10 ReLU MLP's cross-entropy on a batch of 64
                   w.r.t. its weights, ms, and its ratio to one forward+backward; jvp_mlp, jvp_elementwise: forward
-                  mode (double VJP) against forward+backward and against a hand-written forward tangent. Not part
-                  of all; tools/hvp_reference.py is the PyTorch side.
+                  mode (double VJP) against forward+backward and against a hand-written forward tangent;
+                  vmap_grad_mlp: per-example gradients by Vmap(Grad) in one call against the per-example loop.
+                  Not part of all; tools/hvp_reference.py is the PyTorch side.
           gemm-sweep  sgemm_N and dgemm_N for N = 64, 128, 256, 384, 512, 768, 1024, 1536, 2048, and the products a
                   linear layer runs in training (y = x·Wᵀ, dX = G·W, dW = Gᵀ·x) for 768 rows 128 → 384 and 64 rows
                   784 → 256: sgemm_768x128x384_nt, _768x384x128_nn, _384x768x128_tn, _64x784x256_nt,

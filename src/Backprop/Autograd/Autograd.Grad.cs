@@ -35,6 +35,9 @@ public static partial class Autograd
                 $"Autograd.Grad: {gradOutputs.Length} gradOutputs for {outputs.Length} outputs; expected one per output (null for a one-element output)",
                 nameof(gradOutputs));
 
+        if (BatchLevel(outputs, inputs, gradOutputs) is { } level)
+            return BatchingRules.Grad(level, outputs, inputs, gradOutputs, createGraph, retainGraph, allowUnused);
+
         var seeds = new Tensor[outputs.Length];
         for (int i = 0; i < outputs.Length; i++)
         {
@@ -62,6 +65,15 @@ public static partial class Autograd
                         $"Autograd.Grad: input {i} {Shapes.Format(inputs[i].ShapeArray)} appears not to have been used in the graph of the outputs " +
                         "(no gradient reaches it); pass allowUnused: true to get null for it instead");
         return gradients;
+    }
+
+    /// <summary>The deepest Vmap level among the tensors (a gradient taken inside a Vmap's batched evaluation), or null.</summary>
+    private static VmapLevel? BatchLevel(Tensor[] outputs, Tensor[] inputs, Tensor?[]? gradOutputs)
+    {
+        var top = Batching.Top(outputs);
+        if (Batching.Top(inputs) is { } i && (top is null || i.Id > top.Id)) top = i;
+        if (gradOutputs is not null && Batching.Top(gradOutputs) is { } g && (top is null || g.Id > top.Id)) top = g;
+        return top;
     }
 
     /// <summary>The gradients of one output; see <see cref="Grad(Tensor[], Tensor[], Tensor?[], bool, bool?, bool)"/>.</summary>

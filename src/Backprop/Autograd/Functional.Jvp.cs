@@ -1,3 +1,5 @@
+using Backprop.Ops;
+
 namespace Backprop;
 
 // Forward mode by the double-VJP construction, and the Hessian-vector product (reverse over reverse).
@@ -55,15 +57,19 @@ public static partial class Functional
         var y = CheckScalar("Hvp", CheckOutput("Hvp", Inside(() => f(arguments))));
         var gradients = NeedingRecordedRules("Hvp", "a Hessian-vector product",
             () => Gradients("Hvp", y, owned, positions, null, createGraph: true, retainGraph: true, allowUnused));
+        // ⟨∂f/∂x, v⟩ over the gradients that depend on x (one constant in x, f linear in it, adds nothing).
+        var terms = Enumerable.Range(0, gradients.Length).Where(i => gradients[i].RequiresGrad).ToArray();
         Tensor? dot = null;
-        for (int i = 0; i < gradients.Length; i++)
+        using (new RecordingScope(record: true))
         {
-            if (!gradients[i].RequiresGrad) continue; // a gradient constant in x (f linear in it): its term adds nothing
-            using (new RecordingScope(record: true))
-            {
-                var term = (gradients[i] * v[i]).Sum();
-                dot = dot is null ? term : dot + term;
-            }
+            var (a, b) = (terms.Select(i => gradients[i]).ToArray(), terms.Select(i => v[i]).ToArray());
+            if (InnerProductOp.Accepts(a, b)) dot = InnerProductOp.Apply(a, b);
+            else
+                foreach (int i in terms)
+                {
+                    var term = (gradients[i] * v[i]).Sum();
+                    dot = dot is null ? term : dot + term;
+                }
         }
         Tensor[] products;
         if (dot is null)
@@ -105,6 +111,8 @@ public static partial class Functional
         var y = CheckOutput(transform, Inside(() => f(arguments)));
         // Jᵀu is linear in u, so u's value does not matter; zeros, as torch.autograd.functional.jvp uses.
         var u = Tensor.ZerosLike(y);
+        // Inside a Vmap's batched evaluation each example has its own cotangent (a batch axis of stride 0).
+        if (Batching.Innermost is not null) u = Batching.SpreadOverRunningLevels(u).Detach();
         u.RequiresGrad = true;
         var transposed = NeedingRecordedRules(transform, "forward mode (the double-VJP construction)",
             () => Gradients(transform, y, owned, positions, u, createGraph: true, retainGraph: true, allowUnused));

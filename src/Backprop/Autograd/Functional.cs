@@ -39,10 +39,13 @@ public static partial class Functional
     private static Tensor Own(string transform, Tensor x, int index, bool connected)
     {
         ArgumentNullException.ThrowIfNull(x);
-        x.CheckAlive();
+        if (x.Batched is null) x.CheckAlive();
         if (!x.DType.IsFloatingPoint())
             throw new ArgumentException(
                 $"Functional.{transform}: input {index} {Shapes.Format(x.ShapeArray)} is {x.DType.Name()}; only floating-point inputs can be differentiated");
+        // Inside a Vmap's batched evaluation an input shared by the examples gets a batch axis first, so that its
+        // gradient, too, is each example's own.
+        if (Batching.Innermost is not null) x = Batching.SpreadOverRunningLevels(x);
         if (connected && x.RequiresGrad) return ReshapeOp.Apply(x, x.ShapeArray);
         var own = x.Detach();
         own.RequiresGrad = true;
@@ -66,7 +69,7 @@ public static partial class Functional
     private static Tensor CheckOutput(string transform, Tensor? y)
     {
         if (y is null) throw new InvalidOperationException($"Functional.{transform}: the function returned null");
-        y.CheckAlive();
+        if (y.Batched is null) y.CheckAlive();
         if (!y.DType.IsFloatingPoint())
             throw new InvalidOperationException(
                 $"Functional.{transform}: the function returned a {y.DType.Name()} tensor {Shapes.Format(y.ShapeArray)}; only a floating-point output can be differentiated");

@@ -18,6 +18,7 @@ internal sealed class ConcatOp : Node
         var first = parts[0];
         if (first.Rank == 0) throw new ArgumentException("concat: 0-d tensors have no axis to join along; use Stack");
         axis = Shapes.NormalizeAxis("concat", axis, first.Rank);
+        if (Batching.Top(parts) is { } level) return BatchingRules.Concat(level, parts, axis);
         var dtype = first.DType;
         int total = 0;
         var sizes = new int[parts.Length];

@@ -29,6 +29,7 @@ internal sealed class ExpandOp : Node
         // node with one whose input is the tensor (a cycle that cut the graph, as in the recorded gradient of a sum
         // over a size-1 axis).
         if (Shapes.Equal(target, x.ShapeArray)) return x;
+        if (x.Batched is not null) return BatchingRules.Expand(x, target);
         var y = x.ExpandData(target);
         return Autograd.ShouldRecord(x) ? Record(y, new ExpandOp(), x) : y;
     }

@@ -13,7 +13,8 @@ internal sealed class FirstOrderConstantOp : Node
 
     public static Tensor Apply(Tensor x)
     {
-        var y = new Tensor(x.Data, x.Offset, x.ShapeArray, x.StridesArray, x.DType);
+        if (x.Batched is not null) return BatchingRules.FirstOrderConstant(x);
+        var y = x.View(x.Offset, x.ShapeArray, x.StridesArray);
         return Autograd.ShouldRecord(x) ? Record(y, new FirstOrderConstantOp(), x) : y;
     }
 

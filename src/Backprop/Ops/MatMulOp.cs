@@ -137,7 +137,7 @@ internal sealed class MatMulOp : Node
     {
         if (t.IsContiguous) return (t, trans);
         if (t.StridesArray[0] == 1 && t.StridesArray[1] == t.ShapeArray[0])
-            return (new Tensor(t.Data, t.Offset, [t.ShapeArray[1], t.ShapeArray[0]], [t.ShapeArray[0], 1], t.DType), !trans);
+            return (t.View(t.Offset, [t.ShapeArray[1], t.ShapeArray[0]], [t.ShapeArray[0], 1]), !trans);
         return (t.ContiguousData(), trans);
     }
 

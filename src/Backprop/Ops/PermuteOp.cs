@@ -21,6 +21,7 @@ internal sealed class PermuteOp : Node
             if (seen[axes[i]]) throw new ArgumentException($"permute: axis {axes[i]} appears twice in [{string.Join(", ", order)}]");
             seen[axes[i]] = true;
         }
+        if (x.Batched is not null) return BatchingRules.Permute(x, axes);
         var y = x.PermuteData(axes);
         if (!Autograd.ShouldRecord(x)) return y;
         var inverse = new int[axes.Length];

@@ -8,6 +8,7 @@ internal sealed class ReshapeOp : Node
 
     public static Tensor Apply(Tensor x, int[] shape)
     {
+        if (x.Batched is not null) return BatchingRules.Reshape(x, shape);
         var y = x.ContiguousData().ViewData(shape);
         return Autograd.ShouldRecord(x) ? Record(y, new ReshapeOp { _inputShape = x.ShapeArray }, x) : y;
     }

@@ -35,7 +35,8 @@ internal sealed class SliceOp : Node
         shape[axis] = count;
         var strides = (int[])x.StridesArray.Clone();
         strides[axis] *= step;
-        var y = new Tensor(x.Data, x.Offset + start * x.StridesArray[axis], shape, strides, x.DType);
+        if (x.Batched is not null) return BatchingRules.Slice(x, axis, start, end, step);
+        var y = x.View(x.Offset + start * x.StridesArray[axis], shape, strides);
         if (!Autograd.ShouldRecord(x)) return y;
         return Record(y, new SliceOp { _inputShape = x.ShapeArray, _axis = axis, _start = start, _step = step }, x);
     }

@@ -20,6 +20,7 @@ internal sealed class SoftmaxOp : Node
         string name = log ? "log_softmax" : "softmax";
         Elementwise.RequireFloat(name, x);
         if (x.Rank == 0) throw new ArgumentException($"{name}: expected a tensor with at least one axis, got a scalar");
+        if (x.Batched is not null) return BatchingRules.Softmax(x, log);
         var y = Storage.Empty(x.ShapeArray, x.DType);
         // An empty tensor (even one with an empty last axis) has an empty softmax, as in PyTorch.
         if (x.Numel > 0)

@@ -14,6 +14,7 @@ internal sealed class StdOp : Node
 
     public static Tensor Apply(Tensor variance)
     {
+        if (variance.Batched is not null) return BatchingRules.Map(variance, static p => Apply(p));
         var y = Elementwise.Unary("std", variance, new SqrtFunction());
         return Autograd.ShouldRecord(variance) ? Record(y, new StdOp { _y = y }, variance) : y;
     }

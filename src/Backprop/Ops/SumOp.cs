@@ -23,6 +23,7 @@ internal sealed class SumOp : Node
     /// <summary>Sum along <paramref name="axis"/> keeping it as size 1; axis −1 with <paramref name="all"/> sums everything to 0-d.</summary>
     public static Tensor Apply(Tensor x, int axis, bool all)
     {
+        if (x.Batched is not null) return BatchingRules.Sum(x, axis, all);
         Elementwise.RequireFloat("sum", x);
         var c = x.ContiguousData();
         int outer, length, inner;

@@ -20,6 +20,12 @@ internal sealed class PooledBuffer(Array array, DType dtype)
 
     /// <summary>Whether the buffer is in the pool (no tensor may use it) rather than rented or kept.</summary>
     public volatile bool InPool;
+
+    /// <summary>
+    /// Non-zero for the stand-in storage of a Vmap level's batched tensors (see <see cref="Batching"/>): its generation
+    /// never matches, so reading such a tensor's values outside a batching rule is caught by the liveness check.
+    /// </summary>
+    public int VmapLevel;
 }
 
 /// <summary>

@@ -18,6 +18,7 @@ public sealed partial class Tensor
         int inFeatures = weight.ShapeArray[1], outFeatures = weight.ShapeArray[0];
         if (input.Rank == 0 || input.ShapeArray[^1] != inFeatures)
             throw new ArgumentException($"linear: expected input [..., {inFeatures}] for the weight {Shapes.Format(weight.ShapeArray)}, got {Shapes.Format(input.ShapeArray)}");
+        if (input.Batched is not null || weight.Batched is not null || bias?.Batched is not null) return BatchingRules.Linear(input, weight, bias);
         if (input.Rank == 2) return LinearOp.Apply(input, weight, bias);
         var shape = (int[])input.ShapeArray.Clone();
         shape[^1] = outFeatures;

@@ -23,6 +23,8 @@ public sealed partial class Tensor
         Tensor? weight = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        if (Batched is not null || labels.Batched is not null || weight?.Batched is not null)
+            return BatchingRules.CrossEntropy(this, labels, labelSmoothing, reduction, ignoreIndex, weight);
         return CrossEntropyOp.Apply(this, labels, weight, ignoreIndex, labelSmoothing, reduction);
     }
 

@@ -99,11 +99,15 @@ public sealed partial class Tensor
         if (k != kb)
             throw new ArgumentException(
                 $"matmul: shapes {Shapes.Format(a.ShapeArray)} and {Shapes.Format(b.ShapeArray)} do not fit: the last axis of the first ({k}) must equal {(vecB ? "the length of the second" : "the second-to-last axis of the second")} ({kb})");
-        var y = MatMulOp.Apply(vecA ? a.Unsqueeze(0) : a, vecB ? b.Unsqueeze(1) : b);
+        var y = MatMulOperands(vecA ? a.Unsqueeze(0) : a, vecB ? b.Unsqueeze(1) : b);
         if (vecB) y = y.Squeeze(-1);
         if (vecA) y = y.Squeeze(vecB ? -1 : -2);
         return y;
     }
+
+    /// <summary>The product of operands of rank ≥ 2, batched or not.</summary>
+    internal static Tensor MatMulOperands(Tensor a, Tensor b) =>
+        a.Batched is null && b.Batched is null ? MatMulOp.Apply(a, b) : BatchingRules.MatMul(a, b);
 
     /// <summary>this · other as matrices (see <see cref="MatMul(Tensor, Tensor)"/>).</summary>
     public Tensor MatMul(Tensor other) => MatMul(this, other);

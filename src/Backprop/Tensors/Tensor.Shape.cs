@@ -115,5 +115,5 @@ public sealed partial class Tensor
     public Tensor Contiguous() => IsContiguous ? this : CopyOp.Apply(this);
 
     /// <summary>A contiguous copy (the gradient passes through).</summary>
-    public Tensor Clone() => CopyOp.Apply(this);
+    public Tensor Clone() => Batched is null ? CopyOp.Apply(this) : BatchingRules.Map(this, static p => p.Clone());
 }

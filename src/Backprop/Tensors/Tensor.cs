@@ -65,6 +65,7 @@ public sealed partial class Tensor
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowScopeEnded()
     {
+        if (Pooled is { VmapLevel: > 0 } sentinel) throw new VmapFallbackException(sentinel.VmapLevel, this);
         string origin = GradFn is { } node ? $" (the result of '{node.Name}')" : "";
         throw new InvalidOperationException(
             $"tensor {Shapes.Format(ShapeArray)} {DType.Name()}{origin}: used after the TensorScope it was created in ended; " +
@@ -102,9 +103,14 @@ public sealed partial class Tensor
     /// </summary>
     public bool RequiresGrad
     {
-        get => _requiresGrad || GradFn is not null;
+        get => Batched is { } batched ? batched.Physical.RequiresGrad : _requiresGrad || GradFn is not null;
         set
         {
+            if (Batched is { } batched)
+            {
+                batched.Physical.RequiresGrad = value;
+                return;
+            }
             if (value && !DType.IsFloatingPoint())
                 throw new InvalidOperationException($"only floating-point tensors can require gradients, this one is {DType.Name()}");
             if (!value && GradFn is not null)
@@ -142,7 +148,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's values but outside the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => Ops.DetachOp.Apply(this, new(this, Offset, ShapeArray, StridesArray) { Name = Name });
+    public Tensor Detach() => Batched is null ? Ops.DetachOp.Apply(this, new(this, Offset, ShapeArray, StridesArray) { Name = Name }) : BatchingRules.Detach(this);
 
     /// <summary>A view of this tensor's storage with another layout (shares its version and its scope lease).</summary>
     internal Tensor View(int offset, int[] shape, int[] strides) => new(this, offset, shape, strides);
