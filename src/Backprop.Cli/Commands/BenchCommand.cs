@@ -147,7 +147,7 @@ public sealed class BenchCommand : ICommand
         }
         else
         {
-            o.WriteLine($"kernels        gemm: {Backprop.Kernels.KernelSelection.Gemm}; conv2d: {Backprop.Kernels.KernelSelection.Conv2d}");
+            o.WriteLine($"kernels                gemm: {Backprop.Kernels.KernelSelection.Gemm}; conv2d: {Backprop.Kernels.KernelSelection.Conv2d}");
         }
         o.Flush();
     }
@@ -168,7 +168,8 @@ public sealed class BenchCommand : ICommand
         else
         {
             var extra = r.Extra is null ? "" : "  " + string.Join("  ", r.Extra.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:0.####}")));
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-14} {r.Value,12:0.####} {r.Unit}{extra}"));
+            // 22 columns: the longest name, a sweep product such as sgemm_768x128x384_nt, still lines up.
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Name,-22} {r.Value,12:0.####} {r.Unit}{extra}"));
         }
         o.Flush();
     }
