@@ -68,8 +68,9 @@ internal static unsafe class GemmDriver<T, TKernel>
             A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
             ByColumns = byColumns, Tiles = tiles, Threads = threads,
+            MinTiles = (MinChunkExtent + (byColumns ? nr : mr) - 1) / (byColumns ? nr : mr),
         };
-        int items = TileChunks.Count(tiles, threads);
+        int items = TileChunks.Count(tiles, threads, body.MinTiles);
         if (items == 1)
             RunRectangle(body, 0, m, 0, n);
         else
@@ -82,6 +83,13 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// two threads than on one.
     /// </summary>
     internal const long MinWorkPerThread = 512 * 1024;
+
+    /// <summary>
+    /// Rows (or columns) of C a chunk has at least: each chunk packs the other operand's whole panel again (all of B
+    /// for a row chunk, all of A for a column chunk when A is packed), which at 96 costs about 4 % of its arithmetic
+    /// (384×768ᵀ·768×128 in chunks of 36 rows: 5 % slower than in two halves when the machine gave one core).
+    /// </summary>
+    private const int MinChunkExtent = 96;
 
     /// <summary>
     /// Whether the micro-kernel reads op(A) where it lies instead of from a packed copy. Packing a row-major A is a
@@ -97,12 +105,12 @@ internal static unsafe class GemmDriver<T, TKernel>
     private struct ChunkBody : IParallelBody
     {
         public T* A, B, C, Bias;
-        public int M, N, K, Tiles, Threads;
+        public int M, N, K, Tiles, Threads, MinTiles;
         public bool TransA, TransB, Accumulate, DirectA, ByColumns;
 
         public readonly void Invoke(int index)
         {
-            var (t0, t1) = TileChunks.Range(index, Tiles, Threads);
+            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles);
             if (ByColumns)
                 RunRectangle(this, 0, M, t0 * TKernel.NR, Math.Min(N, t1 * TKernel.NR));
             else
@@ -226,33 +234,38 @@ internal static class TileChunks
     /// Chunks never get smaller than the tiles over this many per thread: below that, the repeated reading of the
     /// other operand costs more than the finer balance saves.
     /// </summary>
-    private const int MaxChunksPerThread = 6;
+    private const int MaxChunksPerThread = 4;
 
-    /// <summary>The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads.</summary>
-    public static int Count(int tiles, int threads)
+    /// <summary>
+    /// The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads, none
+    /// (but the last) smaller than <paramref name="minTiles"/>.
+    /// </summary>
+    public static int Count(int tiles, int threads, int minTiles = 1)
     {
         int count = 0;
         for (int start = 0; start < tiles; count++)
-            start += Size(start, tiles, threads);
+            start += Size(start, tiles, threads, minTiles);
         return count;
     }
 
     /// <summary>The tiles [t0, t1) of chunk <paramref name="index"/>.</summary>
-    public static (int T0, int T1) Range(int index, int tiles, int threads)
+    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1)
     {
         int start = 0;
         for (int i = 0; i < index; i++)
-            start += Size(start, tiles, threads);
-        return (start, start + Size(start, tiles, threads));
+            start += Size(start, tiles, threads, minTiles);
+        return (start, start + Size(start, tiles, threads, minTiles));
     }
 
-    private static int Size(int start, int tiles, int threads)
+    private static int Size(int start, int tiles, int threads, int minTiles)
     {
         if (threads <= 1)
             return tiles - start;
         int left = tiles - start;
         int guided = (left + 2 * threads - 1) / (2 * threads);
-        int smallest = (tiles + MaxChunksPerThread * threads - 1) / (MaxChunksPerThread * threads);
+        // At least one chunk per thread even when that makes them smaller than minTiles.
+        int smallest = Math.Max(Math.Min(minTiles, Math.Max(1, tiles / threads)),
+            (tiles + MaxChunksPerThread * threads - 1) / (MaxChunksPerThread * threads));
         return Math.Min(left, Math.Max(guided, smallest));
     }
 }

@@ -232,28 +232,33 @@ public class GemmTests
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(1, 2)]
-    [InlineData(7, 2)]
-    [InlineData(25, 2)]
-    [InlineData(64, 2)]
-    [InlineData(64, 3)]
-    [InlineData(100, 7)]
-    public void Tile_chunks_cover_every_tile_once_in_order_largest_first(int tiles, int threads)
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 2, 1)]
+    [InlineData(7, 2, 1)]
+    [InlineData(25, 2, 1)]
+    [InlineData(64, 2, 1)]
+    [InlineData(64, 3, 1)]
+    [InlineData(100, 7, 1)]
+    [InlineData(32, 2, 8)]
+    [InlineData(10, 3, 8)]
+    [InlineData(4, 2, 3)]
+    public void Tile_chunks_cover_every_tile_once_in_order_largest_first(int tiles, int threads, int minTiles)
     {
-        int count = TileChunks.Count(tiles, threads);
+        int count = TileChunks.Count(tiles, threads, minTiles);
         Assert.InRange(count, Math.Min(tiles, threads), tiles);
         int next = 0, previous = int.MaxValue;
         for (int i = 0; i < count; i++)
         {
-            var (t0, t1) = TileChunks.Range(i, tiles, threads);
+            var (t0, t1) = TileChunks.Range(i, tiles, threads, minTiles);
+            if (t1 < tiles)
+                Assert.True(t1 - t0 >= Math.Min(minTiles, tiles / threads), $"chunk {i} is [{t0}, {t1}), smaller than {minTiles} tiles");
             Assert.Equal(next, t0);
             Assert.True(t1 > t0 && t1 - t0 <= previous, $"chunk {i} is [{t0}, {t1}) after one of {previous} tiles");
             previous = t1 - t0;
             next = t1;
         }
         Assert.Equal(tiles, next);
-        if (threads > 1 && tiles >= 4 * threads)
+        if (threads > 1 && tiles >= 4 * threads && minTiles == 1)
             Assert.True(count >= 2 * threads, $"{tiles} tiles on {threads} threads make only {count} chunks: too few to balance a slowed thread");
     }
 
