@@ -57,7 +57,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is at least as wide as tall.
+        // when C is at least as wide as tall. (Static slabs, one per thread, had measured 1.2–1.6× faster than two
+        // column slabs per thread at the gpt_char step's shapes when both cores were free; the guided chunks were
+        // measured only on a loaded machine, where they were as fast or faster, see docs/performance.md.)
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
