@@ -119,6 +119,10 @@ public static class Gemm
         Run(a, b, c, m, n, k, transA, transB, accumulate: false, bias);
     }
 
+    // The GEMM's loops (here, the driver, the packing and the direct path) are compiled optimized from the first call:
+    // in unoptimized first-tier code a 64³ product ran at half speed for its first ~100 ms of calls (a whole benchmark
+    // or the first steps of training), and these loops gain nothing from the profile the tiers would collect.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Run<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, bool transA, bool transB,
         bool accumulate, ReadOnlySpan<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -13,6 +13,7 @@ namespace Backprop.Kernels;
 internal static unsafe class GemmDirect
 {
     /// <summary>C = op(A)·op(B) (or C += when <paramref name="accumulate"/>); see <see cref="Gemm"/> for layouts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T>(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
         GemmIsa isa) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -64,6 +65,7 @@ internal static unsafe class GemmDirect
     /// Columns [0, W) of C (offset by the caller; row stride n) for all rows, four rows at a time to overlap FMA
     /// chains; row p of the B strip is at <c>b + p·ldb</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnStrip<T, TVector, TSimd>(T* a, T* b, nint ldb, T* c, int m, int n, int k, nint aRow, nint aCol,
         bool accumulate)
         where T : unmanaged

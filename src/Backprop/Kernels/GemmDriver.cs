@@ -48,40 +48,50 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// C = op(A)·op(B), C += op(A)·op(B) when <paramref name="accumulate"/>, or C = bias + op(A)·op(B) with the row
     /// vector <paramref name="bias"/> (n elements, added to every row first) when it is not null (then not accumulating).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate, T* bias)
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         bool directA = ReadsAInPlace(m, k, transA);
-        // Cut C into one slab of whole micro-tiles per thread. The cut never changes what is computed for an element,
-        // only who computes it. A column slab reads all of A and packs its own part of B; a row slab reads its own
-        // rows of A and packs all of B. So column slabs move (slabs − 1)·m·k more elements and row slabs (slabs − 1)·k·n
-        // more: columns when C is at least as wide as tall. (At the gpt_char step's shapes on 2 cores this rule, one
-        // slab per thread, beat column slabs two per thread by 1.2–1.6× whenever the machine gave both cores.)
+        // C is cut along one dimension into chunks of whole micro-tiles, which the threads take first come first
+        // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
+        // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
+        // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
+        // when C is at least as wide as tall. (Static slabs, one per thread, had measured 1.2–1.6× faster than two
+        // column slabs per thread at the gpt_char step's shapes when both cores were free; the guided chunks were
+        // measured only on a loaded machine, where they were as fast or faster, see docs/performance.md.)
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
-        int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), (long)m * n * k / Math.Max(rowTiles, colTiles));
-        int rowSlabs = 1, colSlabs = 1;
-        if (threads > 1)
-        {
-            if ((n >= m && colTiles >= threads) || rowTiles < threads)
-                colSlabs = threads;
-            else
-                rowSlabs = threads;
-        }
-
-        var body = new SlabBody
+        long work = (long)m * n * k;
+        int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
+        bool byColumns = threads > 1 && ((n >= m && colTiles >= threads) || rowTiles < threads);
+        int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
+        var body = new ChunkBody
         {
             A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
-            RowStep = (rowTiles + rowSlabs - 1) / rowSlabs * mr,
-            ColStep = (colTiles + colSlabs - 1) / colSlabs * nr,
-            ColSlabs = colSlabs,
+            ByColumns = byColumns, Tiles = tiles, Threads = threads,
+            MinTiles = (MinChunkExtent + (byColumns ? nr : mr) - 1) / (byColumns ? nr : mr),
         };
-        int items = rowSlabs * colSlabs;
+        int items = TileChunks.Count(tiles, threads, body.MinTiles);
         if (items == 1)
-            body.Invoke(0);
+            RunRectangle(body, 0, m, 0, n);
         else
-            Parallelism.For(items, (long)m * n * k / items, body);
+            Parallelism.For(items, work / items, body, MinWorkPerThread);
     }
+
+    /// <summary>
+    /// The multiply-adds one more thread must have to be worth waking: handing work to a pool thread and waiting for
+    /// it costs a few microseconds, and a product of 64³ (262K multiply-adds, about 3 µs on one core) ran slower on
+    /// two threads than on one.
+    /// </summary>
+    internal const long MinWorkPerThread = 512 * 1024;
+
+    /// <summary>
+    /// Rows (or columns) of C a chunk has at least: each chunk packs the other operand's whole panel again (all of B
+    /// for a row chunk, all of A for a column chunk when A is packed), which at 96 costs about 4 % of its arithmetic
+    /// (384×768ᵀ·768×128 in chunks of 36 rows: 5 % slower than in two halves when the machine gave one core).
+    /// </summary>
+    private const int MinChunkExtent = 96;
 
     /// <summary>
     /// Whether the micro-kernel reads op(A) where it lies instead of from a packed copy. Packing a row-major A is a
@@ -94,23 +104,25 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
-    private struct SlabBody : IParallelBody
+    private struct ChunkBody : IParallelBody
     {
         public T* A, B, C, Bias;
-        public int M, N, K, RowStep, ColStep, ColSlabs;
-        public bool TransA, TransB, Accumulate, DirectA;
+        public int M, N, K, Tiles, Threads, MinTiles;
+        public bool TransA, TransB, Accumulate, DirectA, ByColumns;
 
         public readonly void Invoke(int index)
         {
-            int i0 = index / ColSlabs * RowStep, j0 = index % ColSlabs * ColStep;
-            int i1 = Math.Min(M, i0 + RowStep), j1 = Math.Min(N, j0 + ColStep);
-            if (i0 < i1 && j0 < j1)
-                RunRectangle(this, i0, i1, j0, j1);
+            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles);
+            if (ByColumns)
+                RunRectangle(this, 0, M, t0 * TKernel.NR, Math.Min(N, t1 * TKernel.NR));
+            else
+                RunRectangle(this, t0 * TKernel.MR, Math.Min(M, t1 * TKernel.MR), 0, N);
         }
     }
 
     /// <summary>Computes the rectangle C[i0..i1, j0..j1] on the calling thread with its own pack buffers.</summary>
-    private static void RunRectangle(in SlabBody s, int i0, int i1, int j0, int j1)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunRectangle(in ChunkBody s, int i0, int i1, int j0, int j1)
     {
         int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, ncMax = TKernel.NC;
         int m = s.M, n = s.N, k = s.K;
@@ -124,8 +136,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
         int mcStep = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
 
-        T* packA = GemmPackBuffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep);
-        T* packB = GemmPackBuffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep);
+        T* packA = GemmPackBuffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
+        T* packB = GemmPackBuffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
         T* edge = stackalloc T[mr * nr];
 
         for (int jc = j0; jc < j1; jc += ncMax)
@@ -134,7 +146,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                GemmPacking.PackB(s.B, packB, s.TransB, n, k, pc, kc, jc, nc, nr);
+                GemmPacking.PackB(s.B, packB, s.TransB, n, k, pc, kc, jc, nc, nr, slack: true);
                 for (int ic = i0; ic < i1; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, i1 - ic);
@@ -142,7 +154,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     // place mode, is packed (zero-padded), so the kernel never reads past the end of A.
                     int inPlace = s.DirectA ? mc / mr * mr : 0;
                     if (inPlace < mc)
-                        GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr);
+                        GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr, slack: true);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrHere = Math.Min(nr, nc - jr);
@@ -194,7 +206,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows, int cols, T* scratch)
     {
         int nr = TKernel.NR;
@@ -207,5 +219,55 @@ internal static unsafe class GemmDriver<T, TKernel>
         TKernel.Run(kc, a, rs, cs, b, scratch, nr, c0 != null ? scratch : null, nr);
         for (int r = 0; r < rows; r++)
             new ReadOnlySpan<T>(scratch + r * nr, cols).CopyTo(new Span<T>(c + r * ldc, cols));
+    }
+}
+
+/// <summary>
+/// Cuts a row or column of micro-tiles into chunks that threads take in order, first come first served (guided
+/// self-scheduling): each chunk is half of an equal share of what is left, so the first ones are large (little
+/// repeated packing and reading when every thread runs at full speed) and the last ones small, so a thread slowed by
+/// another process takes fewer of them instead of holding up the others, and the product slows by its share only.
+/// The chunks depend only on the tile count and the planned threads, and no element's computation depends on its
+/// chunk, so results stay bit-identical whatever the threads and whoever takes which chunk.
+/// </summary>
+internal static class TileChunks
+{
+    /// <summary>
+    /// Chunks never get smaller than the tiles over this many per thread: below that, the repeated reading of the
+    /// other operand costs more than the finer balance saves.
+    /// </summary>
+    private const int MaxChunksPerThread = 4;
+
+    /// <summary>
+    /// The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads, none
+    /// (but the last) smaller than <paramref name="minTiles"/>.
+    /// </summary>
+    public static int Count(int tiles, int threads, int minTiles = 1)
+    {
+        int count = 0;
+        for (int start = 0; start < tiles; count++)
+            start += Size(start, tiles, threads, minTiles);
+        return count;
+    }
+
+    /// <summary>The tiles [t0, t1) of chunk <paramref name="index"/>.</summary>
+    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1)
+    {
+        int start = 0;
+        for (int i = 0; i < index; i++)
+            start += Size(start, tiles, threads, minTiles);
+        return (start, start + Size(start, tiles, threads, minTiles));
+    }
+
+    private static int Size(int start, int tiles, int threads, int minTiles)
+    {
+        if (threads <= 1)
+            return tiles - start;
+        int left = tiles - start;
+        int guided = (left + 2 * threads - 1) / (2 * threads);
+        // At least one chunk per thread even when that makes them smaller than minTiles.
+        int smallest = Math.Max(Math.Min(minTiles, Math.Max(1, tiles / threads)),
+            (tiles + MaxChunksPerThread * threads - 1) / (MaxChunksPerThread * threads));
+        return Math.Min(left, Math.Max(guided, smallest));
     }
 }

@@ -104,23 +104,24 @@ public static class Parallelism
 
     /// <summary>
     /// Number of threads <see cref="For{TBody}"/> would use for <paramref name="count"/> items of
-    /// <paramref name="workPerItem"/> each: 1 when the total is below <see cref="InlineWorkThreshold"/>,
-    /// when called from inside another parallel loop, or when <see cref="CurrentMaxThreads"/> is 1; otherwise at
-    /// most one thread per item and per <see cref="InlineWorkThreshold"/> of work. Kernels use it to pick how finely
-    /// to cut their work (the result must never depend on it). Reads the limit on the calling thread.
+    /// <paramref name="workPerItem"/> each: 1 when the total is below <paramref name="minWorkPerThread"/>
+    /// (<see cref="InlineWorkThreshold"/> unless given), when called from inside another parallel loop, or when
+    /// <see cref="CurrentMaxThreads"/> is 1; otherwise at most one thread per item and per
+    /// <paramref name="minWorkPerThread"/> of work. Kernels use it to pick how finely to cut their work (the result
+    /// must never depend on it). Reads the limit on the calling thread.
     /// </summary>
-    internal static int ThreadsFor(int count, long workPerItem)
+    internal static int ThreadsFor(int count, long workPerItem, long minWorkPerThread = InlineWorkThreshold)
     {
         if (count <= 1 || t_insideLoop)
             return 1;
         long total = (long)count * Math.Max(workPerItem, 1);
-        if (total < InlineWorkThreshold)
+        if (total < minWorkPerThread)
             return 1;
         // Read only for loops big enough to split: an AsyncLocal costs a few nanoseconds, the cheap tests above less.
         int max = CurrentMaxThreads;
         if (max <= 1)
             return 1;
-        return (int)Math.Min(Math.Min(max, count), total / InlineWorkThreshold);
+        return (int)Math.Min(Math.Min(max, count), total / Math.Max(minWorkPerThread, 1));
     }
 
     /// <summary>
@@ -137,15 +138,17 @@ public static class Parallelism
     /// <param name="count">Number of work items.</param>
     /// <param name="workPerItem">Approximate cost of one item, in multiply-adds; decides whether threads pay off.</param>
     /// <param name="body">The callback.</param>
+    /// <param name="minWorkPerThread">The work one more thread must have to be worth waking (see <see cref="ThreadsFor"/>).</param>
     /// <remarks>
     /// Exceptions thrown by items are rethrown on the caller (the first one; remaining items still run).
     /// A loop started from inside an item runs inline, which avoids oversubscription and deadlock.
     /// </remarks>
-    internal static void For<TBody>(int count, long workPerItem, TBody body) where TBody : struct, IParallelBody
+    internal static void For<TBody>(int count, long workPerItem, TBody body, long minWorkPerThread = InlineWorkThreshold)
+        where TBody : struct, IParallelBody
     {
         if (count <= 0)
             return;
-        int threads = ThreadsFor(count, workPerItem);
+        int threads = ThreadsFor(count, workPerItem, minWorkPerThread);
         if (threads <= 1)
         {
             for (int i = 0; i < count; i++)

@@ -54,10 +54,11 @@ public class GemmTests
 
     // Odd sizes that give partial micro-tiles on every kernel, both sides of the direct/packed threshold, more than
     // one kc block (k > 256), more than one mc block (m > 240) and more than one nc panel (n > 2048).
-    // (13, 40, 1024): rows of A 4 KB apart, which are packed even when op(A) = A (elsewhere read in place).
+    // (13, 40, 1024), (29, 45, 512): rows of A 4 KB apart for float and double, which are packed even when op(A) = A
+    // (elsewhere read in place), by the vector transpose that stores whole vectors past a 12- or 6-row sliver.
     private static readonly (int M, int N, int K)[] ExactShapes =
         [(1, 1, 1), (5, 17, 33), (17, 5, 13), (33, 33, 5), (13, 31, 47), (37, 67, 300), (250, 40, 70), (25, 129, 600), (7, 2100, 40),
-         (13, 40, 1024)];
+         (13, 40, 1024), (29, 45, 512)];
 
     public static TheoryData<int> Isas => new() { (int)GemmIsa.Vector512, (int)GemmIsa.Vector256, (int)GemmIsa.Scalar };
 
@@ -204,6 +205,73 @@ public class GemmTests
         for (int i = 0; i < length; i++)
             x[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
         return x;
+    }
+
+    /// <summary>
+    /// The training products of `bench gemm-sweep` (a linear layer's forward x·Wᵀ, dX = G·W and the small-k weight
+    /// gradient dW = Gᵀ·x, at the GPT's and the Fashion-MNIST MLP's sizes) and a square one with rows 4 KB apart: each
+    /// equal to the in-order multiply-add loop at 1, 2 and 3 threads, so whichever thread takes which chunk of C.
+    /// </summary>
+    public static TheoryData<int, int, int, bool, bool> TrainingShapes => new()
+    {
+        { 256, 784, 64, true, false }, { 64, 256, 784, false, true }, { 64, 784, 256, false, false },
+        { 384, 128, 768, true, false }, { 1024, 96, 1024, false, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrainingShapes))]
+    public void Training_products_equal_an_in_order_multiply_add_loop_at_1_2_and_3_threads(int m, int n, int k, bool transA, bool transB)
+    {
+        foreach (int threads in new[] { 1, 2, 3 })
+            WithThreads.Run(threads, () =>
+            {
+                CheckExact<float>(m, n, k, transA, transB);
+                CheckExact<double>(m, n, k, transA, transB);
+                return 0;
+            });
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 2, 1)]
+    [InlineData(7, 2, 1)]
+    [InlineData(25, 2, 1)]
+    [InlineData(64, 2, 1)]
+    [InlineData(64, 3, 1)]
+    [InlineData(100, 7, 1)]
+    [InlineData(32, 2, 8)]
+    [InlineData(10, 3, 8)]
+    [InlineData(4, 2, 3)]
+    public void Tile_chunks_cover_every_tile_once_in_order_largest_first(int tiles, int threads, int minTiles)
+    {
+        int count = TileChunks.Count(tiles, threads, minTiles);
+        Assert.InRange(count, Math.Min(tiles, threads), tiles);
+        int next = 0, previous = int.MaxValue;
+        for (int i = 0; i < count; i++)
+        {
+            var (t0, t1) = TileChunks.Range(i, tiles, threads, minTiles);
+            if (t1 < tiles)
+                Assert.True(t1 - t0 >= Math.Min(minTiles, tiles / threads), $"chunk {i} is [{t0}, {t1}), smaller than {minTiles} tiles");
+            Assert.Equal(next, t0);
+            Assert.True(t1 > t0 && t1 - t0 <= previous, $"chunk {i} is [{t0}, {t1}) after one of {previous} tiles");
+            previous = t1 - t0;
+            next = t1;
+        }
+        Assert.Equal(tiles, next);
+        if (threads > 1 && tiles >= 4 * threads && minTiles == 1)
+            Assert.True(count >= 2 * threads, $"{tiles} tiles on {threads} threads make only {count} chunks: too few to balance a slowed thread");
+    }
+
+    [Fact]
+    public void Products_too_small_to_pay_for_a_second_thread_run_on_one()
+    {
+        using var limit = Parallelism.Limit(2);
+        using var probe = Parallelism.Probe();
+        var c = new float[64 * 64];
+        Gemm.Multiply(new float[64 * 64], new float[64 * 64], c, 64, 64, 64);
+        Assert.Equal(1, probe.WidestLoop);
+        Gemm.Multiply(new float[128 * 128], new float[128 * 128], new float[128 * 128], 128, 128, 128);
+        Assert.Equal(2, probe.WidestLoop);
     }
 
     [Theory]

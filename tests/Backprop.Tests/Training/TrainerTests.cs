@@ -73,8 +73,9 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void SameWeightsForAnyThreadCount()
     {
-        var one = WithThreads.Run(1, () => { var t = Create(spec: "mlp:64,64"); t.Run(); return t; });
-        var two = WithThreads.Run(2, () => { var t = Create(spec: "mlp:64,64"); t.Run(); return t; });
+        // 256 units: the 32×256·256×256 products are large enough for the GEMM to give a second thread work.
+        var one = WithThreads.Run(1, () => { var t = Create(spec: "mlp:256,256"); t.Run(); return t; });
+        var two = WithThreads.Run(2, () => { var t = Create(spec: "mlp:256,256"); t.Run(); return t; });
         AssertSameWeights(one.Model, two.Model);
     }
 
