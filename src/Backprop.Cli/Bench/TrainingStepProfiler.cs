@@ -44,7 +44,7 @@ public sealed class TrainingStepProfiler : IBackwardObserver
         _mark = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>One step's forward, layer by layer for a <see cref="Sequential"/>.</summary>
+    /// <summary>One step's forward, layer by layer for a <see cref="Sequential"/> (layers that run as one operator together).</summary>
     public Tensor Forward(Module<Tensor, Tensor> model, Tensor x)
     {
         if (model is not Sequential sequential)
@@ -53,10 +53,10 @@ public sealed class TrainingStepProfiler : IBackwardObserver
             Lap("forward");
             return y;
         }
-        for (int i = 0; i < sequential.Count; i++)
+        for (int i = 0, layers; i < sequential.Count; i += layers)
         {
-            x = sequential[i].Forward(x);
-            Lap($"forward: {i} {sequential[i].Describe()}");
+            x = sequential.ForwardLayer(i, x, out layers);
+            Lap(layers == 1 ? $"forward: {i} {sequential[i].Describe()}" : $"forward: {i}-{i + layers - 1} {sequential[i].Describe()} + {sequential[i + 1].Describe()}");
         }
         return x;
     }
