@@ -51,8 +51,8 @@ public sealed class Sequential : Module<Tensor, Tensor>
     /// run as one operator, and says how many layers it ran (1 or 2). <see cref="Forward"/> is this over all layers.
     /// </summary>
     /// <remarks>
-    /// A ReLU layer right before a MaxPool2d layer runs as one operator (relu_max_pool2d): the same numbers, without the
-    /// input-sized ReLU output and gradient. Under anomaly detection or a trace, which name each layer's operators, every
+    /// A ReLU layer right before a MaxPool2d layer runs as one operator (relu_max_pool2d), and a Linear layer right before
+    /// a ReLU layer too (linear_relu): the same numbers, without a separate ReLU output and gradient. Under anomaly detection or a trace, which name each layer's operators, every
     /// layer runs on its own.
     /// </remarks>
     public Tensor ForwardLayer(int index, Tensor input, out int layers)
@@ -63,6 +63,11 @@ public sealed class Sequential : Module<Tensor, Tensor>
         {
             layers = 2;
             return Ops.ReluMaxPool2dOp.Apply(input, pool.KernelSize, pool.Stride, pool.Padding);
+        }
+        if (!AnomalyDetection.TracksModules && _layers[index] is Linear linear && index + 1 < _layers.Count && _layers[index + 1] is ReLU)
+        {
+            layers = 2;
+            return linear.Forward(input, relu: true);
         }
         layers = 1;
         return _layers[index].Forward(input);
