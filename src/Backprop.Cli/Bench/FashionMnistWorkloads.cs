@@ -49,7 +49,7 @@ public static class FashionMnistWorkloads
         return FashionMnist.Load(directory);
     }
 
-    /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per step after the first 50 steps.</summary>
+    /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per full-batch step after the first 50.</summary>
     private static (double Seconds, double BytesPerStep) Train(Module<Tensor, Tensor> model, Dataset data, int[] order, CancellationToken cancellation,
         TrainingStepProfiler? profiler, params int[] sampleShape)
     {
@@ -58,13 +58,16 @@ public static class FashionMnistWorkloads
         var features = new float[BatchSize * size];
         var labels = new int[BatchSize];
         long start = Stopwatch.GetTimestamp();
-        long allocatedAtWarm = 0;
-        int steps = 0, warmSteps = 50;
+        long allocatedAtWarm = 0, allocatedAtEnd = 0;
+        int steps = 0, warmSteps = 50, fullSteps = 0;
         for (int first = 0; first < order.Length; first += BatchSize)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (steps++ == warmSteps) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: false);
+            if (steps++ == warmSteps) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: true);
             int count = Math.Min(BatchSize, order.Length - first);
+            // The last, shorter batch needs buffers of other sizes once: not a steady-state step, so not counted.
+            if (count != BatchSize && fullSteps == 0)
+                (fullSteps, allocatedAtEnd) = (steps - 1, GC.GetTotalAllocatedBytes(precise: true));
             if (count != labels.Length) labels = new int[count];
             for (int i = 0; i < count; i++)
             {
@@ -74,7 +77,7 @@ public static class FashionMnistWorkloads
             }
             if (profiler is not null)
             {
-                ProfiledStep(model, opt, features, labels, count, size, sampleShape, profiler, steps > warmSteps);
+                ProfiledStep(model, opt, features, labels, count, size, sampleShape, profiler, steps > warmSteps && count == BatchSize);
                 continue;
             }
             opt.ZeroGrad();
@@ -88,8 +91,10 @@ public static class FashionMnistWorkloads
             opt.Step();
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        // Counted from step 50 on, so one-time costs (pool warm-up, optimizer state, JIT) are left out.
-        double bytesPerStep = steps > warmSteps + 1 ? (double)(GC.GetTotalAllocatedBytes(precise: false) - allocatedAtWarm) / (steps - warmSteps) : double.NaN;
+        // Counted over the full batches from step 50 on, so one-time costs (pool warm-up, optimizer state, JIT, the
+        // short last batch) are left out.
+        if (fullSteps == 0) (fullSteps, allocatedAtEnd) = (steps, GC.GetTotalAllocatedBytes(precise: true));
+        double bytesPerStep = fullSteps > warmSteps ? (double)(allocatedAtEnd - allocatedAtWarm) / (fullSteps - warmSteps) : double.NaN;
         return (seconds, bytesPerStep);
     }
 
