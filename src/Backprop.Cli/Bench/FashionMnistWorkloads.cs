@@ -14,20 +14,20 @@ public static class FashionMnistWorkloads
     private const int BatchSize = 64;
 
     /// <summary>784-256-128-10 ReLU MLP, one epoch over the 60,000 shuffled training images; seconds, and test accuracy.</summary>
-    public static BenchResult MlpEpoch(string directory, CancellationToken cancellation)
+    public static BenchResult MlpEpoch(string directory, CancellationToken cancellation, TrainingStepProfiler? profiler = null)
     {
         var (train, test) = Load(directory);
         var gen = new Generator(0);
         var model = new Sequential(new Linear(784, 256, gen), new ReLU(), new Linear(256, 128, gen), new ReLU(), new Linear(128, 10, gen));
         var order = gen.Permutation(train.Count);
-        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, 784);
+        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, profiler, 784);
         double accuracy = Accuracy(model, test, [784]);
         return new BenchResult("mlp_epoch", seconds, "s",
             new Dictionary<string, double> { ["test_accuracy"] = accuracy, ["bytes_per_step"] = Math.Round(bytesPerStep) });
     }
 
     /// <summary>The 2-conv CNN over the first 10,000 training images in order; seconds.</summary>
-    public static BenchResult Cnn10k(string directory, CancellationToken cancellation)
+    public static BenchResult Cnn10k(string directory, CancellationToken cancellation, TrainingStepProfiler? profiler = null)
     {
         var (train, _) = Load(directory);
         var gen = new Generator(0);
@@ -36,7 +36,7 @@ public static class FashionMnistWorkloads
             new Conv2d(32, 64, 3, gen, padding: 1), new ReLU(), new MaxPool2d(2),
             new Flatten(), new Linear(64 * 7 * 7, 128, gen), new ReLU(), new Linear(128, 10, gen));
         var order = Enumerable.Range(0, 10_000).ToArray();
-        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, 1, 28, 28);
+        var (seconds, bytesPerStep) = Train(model, train, order, cancellation, profiler, 1, 28, 28);
         return new BenchResult("cnn_10k", seconds, "s", new Dictionary<string, double> { ["bytes_per_step"] = Math.Round(bytesPerStep) });
     }
 
@@ -49,27 +49,36 @@ public static class FashionMnistWorkloads
         return FashionMnist.Load(directory);
     }
 
-    /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per step after the first 50 steps.</summary>
-    private static (double Seconds, double BytesPerStep) Train(Module<Tensor, Tensor> model, Dataset data, int[] order, CancellationToken cancellation, params int[] sampleShape)
+    /// <summary>Seconds for the loop, and the managed bytes allocated (all threads) per full-batch step after the first 50.</summary>
+    private static (double Seconds, double BytesPerStep) Train(Module<Tensor, Tensor> model, Dataset data, int[] order, CancellationToken cancellation,
+        TrainingStepProfiler? profiler, params int[] sampleShape)
     {
         var opt = new Sgd(model.Parameters(), learningRate: 0.05, momentum: 0.9);
         int size = data.SampleSize;
         var features = new float[BatchSize * size];
         var labels = new int[BatchSize];
         long start = Stopwatch.GetTimestamp();
-        long allocatedAtWarm = 0;
-        int steps = 0, warmSteps = 50;
+        long allocatedAtWarm = 0, allocatedAtEnd = 0;
+        int steps = 0, warmSteps = 50, fullSteps = 0;
         for (int first = 0; first < order.Length; first += BatchSize)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (steps++ == warmSteps) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: false);
+            if (steps++ == warmSteps) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: true);
             int count = Math.Min(BatchSize, order.Length - first);
+            // The last, shorter batch needs buffers of other sizes once: not a steady-state step, so not counted.
+            if (count != BatchSize && fullSteps == 0)
+                (fullSteps, allocatedAtEnd) = (steps - 1, GC.GetTotalAllocatedBytes(precise: true));
             if (count != labels.Length) labels = new int[count];
             for (int i = 0; i < count; i++)
             {
                 int row = order[first + i];
                 data.Features.AsSpan(row * size, size).CopyTo(features.AsSpan(i * size));
                 labels[i] = data.Labels[row];
+            }
+            if (profiler is not null)
+            {
+                ProfiledStep(model, opt, features, labels, count, size, sampleShape, profiler, steps > warmSteps && count == BatchSize);
+                continue;
             }
             opt.ZeroGrad();
             using (TensorScope.Begin())
@@ -82,9 +91,37 @@ public static class FashionMnistWorkloads
             opt.Step();
         }
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        // Counted from step 50 on, so one-time costs (pool warm-up, optimizer state, JIT) are left out.
-        double bytesPerStep = steps > warmSteps + 1 ? (double)(GC.GetTotalAllocatedBytes(precise: false) - allocatedAtWarm) / (steps - warmSteps) : double.NaN;
+        // Counted over the full batches from step 50 on, so one-time costs (pool warm-up, optimizer state, JIT, the
+        // short last batch) are left out.
+        if (fullSteps == 0) (fullSteps, allocatedAtEnd) = (steps, GC.GetTotalAllocatedBytes(precise: true));
+        double bytesPerStep = fullSteps > warmSteps ? (double)(allocatedAtEnd - allocatedAtWarm) / (fullSteps - warmSteps) : double.NaN;
         return (seconds, bytesPerStep);
+    }
+
+    /// <summary>The same step as the timed loop, phase by phase under the profiler.</summary>
+    private static void ProfiledStep(Module<Tensor, Tensor> model, Sgd opt, float[] features, int[] labels, int count, int size,
+        int[] sampleShape, TrainingStepProfiler profiler, bool counting)
+    {
+        profiler.Counting = counting;
+        profiler.Start();
+        opt.ZeroGrad();
+        profiler.Lap("zero grad");
+        using (TensorScope.Begin())
+        {
+            var x = count == BatchSize
+                ? Tensor.Wrap(features, [count, .. sampleShape])
+                : Tensor.FromArray(features.AsSpan(0, count * size).ToArray(), [count, .. sampleShape]);
+            profiler.Lap("wrap batch");
+            var logits = profiler.Forward(model, x);
+            var loss = logits.CrossEntropy(labels);
+            profiler.Lap("forward: cross-entropy");
+            loss.Backward(profiler);
+            profiler.Lap("backward: (end)");
+        }
+        profiler.Lap("end of scope");
+        opt.Step();
+        profiler.Lap("optimizer step");
+        profiler.EndStep();
     }
 
     private static double Accuracy(Module<Tensor, Tensor> model, Dataset data, int[] sampleShape)

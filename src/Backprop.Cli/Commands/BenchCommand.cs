@@ -20,7 +20,7 @@ public sealed class BenchCommand : ICommand
         new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}, after a first {\"name\": \"kernels\", \"kernels\": {...}}"),
         new("threads", "N", "threads for the kernels (default: all cores)"),
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
-        new("profile", null, "gpt: also print where an iteration's time goes (forward by section, backward by operator) on stderr"),
+        new("profile", null, "gpt, mlp, cnn: also print where an iteration's time (and for mlp, cnn its allocation) goes (forward by section or layer, backward by operator) on stderr"),
         new("curve", "FILE", "gpt: also write every iteration's training loss to FILE, one per line"),
         new("sizes", "LIST", "gemm-sweep: only these products, comma-separated: N (square), MxKxN_xy (xy: nn, nt, tn, tt), square, training"),
         new("dtype", "TYPE", "gemm-sweep: float32 or float64 only (default both)"),
@@ -117,18 +117,20 @@ public sealed class BenchCommand : ICommand
             // garbage (2048² matrices, a 20,000-node graph) must not be collected on the next one's clock.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            foreach (var result in Run(name, data, context.Cancellation)) Print(result, json, context.Out);
+            var profiler = profile && name is "mlp" or "cnn" ? new TrainingStepProfiler() : null;
+            foreach (var result in Run(name, data, context.Cancellation, profiler)) Print(result, json, context.Out);
+            profiler?.Write(context.Error);
         }
         return ExitCodes.Ok;
     }
 
-    private static IEnumerable<BenchResult> Run(string workload, string data, CancellationToken cancellation) => workload switch
+    private static IEnumerable<BenchResult> Run(string workload, string data, CancellationToken cancellation, TrainingStepProfiler? profiler) => workload switch
     {
         "gemm" => GemmWorkload.Run(cancellation),
         "scalar" => [ScalarChainWorkload.Run(cancellation)],
         "tiny" => [TinyMlpWorkload.Run(cancellation)],
-        "mlp" => [FashionMnistWorkloads.MlpEpoch(data, cancellation)],
-        _ => [FashionMnistWorkloads.Cnn10k(data, cancellation)],
+        "mlp" => [FashionMnistWorkloads.MlpEpoch(data, cancellation, profiler)],
+        _ => [FashionMnistWorkloads.Cnn10k(data, cancellation, profiler)],
     };
 
     /// <summary>

@@ -67,7 +67,7 @@ internal static class OnnxExportOperators
             case ClampOp c:
                 return w.Add("Clip", [In(0), double.IsNegativeInfinity(c.Min) ? "" : C(c.Min), double.IsPositiveInfinity(c.Max) ? "" : C(c.Max)]);
             case SoftmaxOp s: return w.Add(s.IsLog ? "LogSoftmax" : "Softmax", [x[0]], Int("axis", -1));
-            case LinearOp: return Linear(w, node, x);
+            case LinearOp l when !l.FusesRelu: return Linear(w, node, x); // traces for export never fuse the ReLU in
             case Conv2dOp c:
             {
                 var g = c.Geometry;

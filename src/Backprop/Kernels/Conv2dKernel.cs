@@ -105,7 +105,8 @@ internal readonly record struct Conv2dGeometry
 /// backward passes, for float and double, via im2col (<see cref="Im2Col"/>) and <see cref="Gemm"/>.
 /// </summary>
 /// <remarks>
-/// Stride-1 float convolutions on AVX-512 skip the column matrix altogether (see <see cref="GemmShiftedConv2d"/>).
+/// Stride-1 float convolutions on AVX-512 skip the column matrix altogether (see <see cref="GemmShiftedConv2d"/>), and
+/// those of a single input channel run as a direct convolution (see <see cref="Conv2dSingleChannel"/>).
 /// Determinism: results are bit-identical for any <see cref="Parallelism.MaxThreads"/>. The forward and the input
 /// gradient are split over samples (independent outputs); the weight gradient sums fixed groups of samples into
 /// partials that are added in group order, so its summation order does not depend on the thread count.
@@ -132,6 +133,11 @@ internal static unsafe class Conv2dKernel
         Conv2dGeometry.CheckLength(output.Length, g.OutputLength, nameof(output));
         fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = output)
         {
+            if (Conv2dSingleChannel.Handles<T>(g))
+            {
+                Conv2dSingleChannel.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
+                return;
+            }
             if (GemmShiftedConv2d.HandlesForward<T>(g))
             {
                 GemmShiftedConv2d.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
@@ -189,6 +195,13 @@ internal static unsafe class Conv2dKernel
         Conv2dGeometry.CheckLength(gradWeight.Length, g.WeightLength, nameof(gradWeight));
         if (!gradBias.IsEmpty)
             Conv2dGeometry.CheckLength(gradBias.Length, g.OutChannels, nameof(gradBias));
+
+        if (Conv2dSingleChannel.Handles<T>(g))
+        {
+            fixed (T* pGy = gradOutput) fixed (T* pIn = input) fixed (T* pGw = gradWeight) fixed (T* pGb = gradBias)
+                Conv2dSingleChannel.WeightGradient((float*)pGy, (float*)pIn, (float*)pGw, gradBias.IsEmpty ? null : (float*)pGb, g, accumulate);
+            return;
+        }
 
         // The batch is cut into fixed groups of samples; each group sums its samples' gradients (in sample order)
         // into its own partial, and the partials are added in group order. The grouping depends only on the batch

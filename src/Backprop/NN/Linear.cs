@@ -30,11 +30,18 @@ public sealed class Linear : Module<Tensor, Tensor>
     public Tensor? Bias { get; }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, relu: false);
+
+    /// <summary>The layer, followed by ReLU in the same operator when <paramref name="relu"/> (see <see cref="Sequential.ForwardLayer"/>).</summary>
+    internal Tensor Forward(Tensor input, bool relu)
     {
         if (input.Rank == 0 || input.Shape[^1] != InFeatures)
             throw new ArgumentException($"Linear({InFeatures} → {OutFeatures}): expected input [..., {InFeatures}], got {Shapes.Format(input.ShapeArray)}");
-        return Tensor.Linear(input, Weight, Bias);
+        if (!relu) return Tensor.Linear(input, Weight, Bias);
+        // The fused operator takes plain [batch, in] rows; other ranks and vmap's batched tensors take the two steps.
+        if (input.Rank == 2 && input.Batched is null && Weight.Batched is null && Bias?.Batched is null)
+            return Ops.LinearOp.Apply(input, Weight, Bias, relu: true);
+        return Tensor.Linear(input, Weight, Bias).Relu();
     }
 
     /// <inheritdoc/>

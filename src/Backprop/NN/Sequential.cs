@@ -34,13 +34,42 @@ public sealed class Sequential : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
+        int layers;
         if (!AnomalyDetection.TracksModules)
         {
-            foreach (var layer in _layers) x = layer.Forward(x);
+            for (int i = 0; i < _layers.Count; i += layers)
+                x = ForwardLayer(i, x, out layers);
             return x;
         }
         // Anomaly mode and traces name the layer an operator came from, so each layer's forward runs under its entry name.
         foreach (var layer in _layers) x = ForwardChild(layer, x);
         return x;
+    }
+
+    /// <summary>
+    /// Runs the layer at <paramref name="index"/> on <paramref name="input"/>, together with the next one where the two
+    /// run as one operator, and says how many layers it ran (1 or 2). <see cref="Forward"/> is this over all layers.
+    /// </summary>
+    /// <remarks>
+    /// A ReLU layer right before a MaxPool2d layer runs as one operator (relu_max_pool2d), and a Linear layer right before
+    /// a ReLU layer too (linear_relu): the same numbers, without a separate ReLU output and gradient. Under anomaly detection or a trace, which name each layer's operators, every
+    /// layer runs on its own.
+    /// </remarks>
+    public Tensor ForwardLayer(int index, Tensor input, out int layers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _layers.Count);
+        if (!AnomalyDetection.TracksModules && _layers[index] is ReLU && index + 1 < _layers.Count && _layers[index + 1] is MaxPool2d pool)
+        {
+            layers = 2;
+            return Ops.ReluMaxPool2dOp.Apply(input, pool.KernelSize, pool.Stride, pool.Padding);
+        }
+        if (!AnomalyDetection.TracksModules && _layers[index] is Linear linear && index + 1 < _layers.Count && _layers[index + 1] is ReLU)
+        {
+            layers = 2;
+            return linear.Forward(input, relu: true);
+        }
+        layers = 1;
+        return _layers[index].Forward(input);
     }
 }

@@ -23,6 +23,14 @@ internal static class Elementwise
         return action.Y;
     }
 
+    /// <summary>y ← f(y) for a contiguous tensor an operator has just made (its own output, before anyone else sees it).</summary>
+    public static void MapInPlace<TF>(Tensor y, TF f) where TF : struct, IUnaryFunction
+    {
+        if (!y.IsContiguous) throw new InvalidOperationException("internal: an in-place map needs a contiguous tensor");
+        var action = new MapAction<TF> { F = f, X = y, Y = y };
+        DTypeDispatch.Run(y.DType, ref action);
+    }
+
     /// <summary>f(a, b) with broadcasting, in the promoted dtype.</summary>
     public static Tensor Binary<TF>(string op, Tensor a, Tensor b, TF f) where TF : struct, IBinaryFunction
     {

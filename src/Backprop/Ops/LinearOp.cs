@@ -10,12 +10,22 @@ namespace Backprop.Ops;
 /// matmul + add would allocate a transposed-weight gradient and a broadcast bias gradient and then copy both into
 /// the parameters' layout; this writes each gradient once, in the parameter's own shape.
 /// </summary>
+/// <remarks>
+/// With <c>relu</c> the layer's ReLU is fused in too (<see cref="NN.Sequential"/> does this for a Linear layer followed
+/// by a ReLU layer): the output is made non-negative in place, and the backward masks the upstream gradient where the
+/// output is not positive before the same products, so no separate ReLU output or gradient exists. The numbers are
+/// those of linear then relu, bit for bit.
+/// </remarks>
 internal sealed class LinearOp : Node
 {
-    private Tensor? _x, _w;
-    public override string Name => "linear";
+    private Tensor? _x, _w, _y;
+    private bool _relu;
+    public override string Name => _relu ? "linear_relu" : "linear";
 
-    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
+    /// <summary>Whether the layer's ReLU is part of this operator (read by the ONNX exporter, which never sees one).</summary>
+    internal bool FusesRelu => _relu;
+
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, bool relu = false)
     {
         Elementwise.RequireFloat("linear", x);
         Elementwise.RequireFloat("linear", weight);
@@ -32,10 +42,11 @@ internal sealed class LinearOp : Node
         var forward = new ForwardAction { X = xc, W = wc, B = bias?.ContiguousData(), Y = Storage.Empty([n, m], x.DType) };
         DTypeDispatch.Run(x.DType, ref forward);
         var y = forward.Y;
+        if (relu) Elementwise.MapInPlace(y, new ReluFunction());
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new LinearOp { _x = xc, _w = wc }, inputs);
+        return Record(y, new LinearOp { _x = xc, _w = wc, _y = relu ? y : null, _relu = relu }, inputs);
     }
 
     private struct ForwardAction : IDTypeAction
@@ -59,9 +70,11 @@ internal sealed class LinearOp : Node
         var x = Saved(_x);
         var w = Saved(_w);
         var inputs = InputArray;
+        var g = gradOutput.CastData(x.DType).ContiguousData();
+        if (_relu) g = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
         var backward = new BackwardAction
         {
-            G = gradOutput.CastData(x.DType).ContiguousData(), X = x, W = w,
+            G = g, X = x, W = w,
             GradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null,
             GradW = inputs[1].RequiresGrad ? Storage.Empty(w.ShapeArray, w.DType) : null,
             GradB = inputs.Length == 3 && inputs[2].RequiresGrad ? Storage.Zeros([w.ShapeArray[0]], x.DType) : null,
@@ -75,6 +88,14 @@ internal sealed class LinearOp : Node
     // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
     internal override void RecordedBackward(Tensor g, Span<Tensor?> dx)
     {
+        if (_relu)
+        {
+            // ReLU's slopes (0 or 1) are constants of the forward, as in ReluOp's recorded rule.
+            Tensor slopes;
+            var y = Saved(_y);
+            using (Autograd.NoGrad()) slopes = Elementwise.Gradient(Tensor.OnesLike(y), y, new ReluFunction());
+            g *= slopes;
+        }
         if (Wants(0)) dx[0] = MatMulOp.Apply(g, Input(1));
         if (Wants(1)) dx[1] = MatMulOp.Apply(g.Transpose(0, 1), Input(0));
         if (InputArray.Length == 3 && Wants(2)) dx[2] = g.Sum(0);
@@ -99,5 +120,5 @@ internal sealed class LinearOp : Node
         }
     }
 
-    protected override void ReleaseSaved() => _x = _w = null;
+    protected override void ReleaseSaved() => _x = _w = _y = null;
 }

@@ -137,6 +137,7 @@ public abstract class Optimizer
     public void Step()
     {
         StepCount++;
+        BeginStep();
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
@@ -149,7 +150,17 @@ public abstract class Optimizer
             p.MarkWritten(_stepName);
             Update(i, p, g.ContiguousData());
         }
+        EndStep();
     }
+
+    /// <summary>Called at the start of <see cref="Step"/>, before any <see cref="Update"/>.</summary>
+    private protected virtual void BeginStep() { }
+
+    /// <summary>
+    /// Called once after <see cref="Update"/> has seen every parameter with a gradient: an optimizer that only
+    /// collects the parameters in <see cref="Update"/> updates them all here, in one pass.
+    /// </summary>
+    private protected virtual void EndStep() { }
 
     /// <summary>
     /// Applies one update to parameter <paramref name="index"/> (gradient contiguous, same shape and dtype), with the

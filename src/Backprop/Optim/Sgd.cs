@@ -12,12 +12,24 @@ namespace Backprop.Optim;
 ///     d = nesterov ? d + momentum·b : b
 /// p = p − lr·d
 /// </code>
-/// One fused, vectorised pass per parameter; the momentum buffers are allocated once.
+/// One fused, vectorised pass over all parameters together, cut into fixed pieces shared out over threads (each element's
+/// update is independent, so the result does not depend on the thread count); the momentum buffers are allocated once
+/// and a step allocates nothing.
 /// </summary>
 public sealed class Sgd : Optimizer
 {
     private readonly Tensor[] _momentumBuffers;
     private readonly bool[] _started;
+
+    // This step's work, collected by Update and done by EndStep: each parameter's gradient (null: no update), whether it
+    // is the momentum buffer's first step, and its rates; the pieces are (parameter, first element, length).
+    private readonly Tensor?[] _gradients;
+    private readonly bool[] _first;
+    private readonly double[] _learningRates, _weightDecays;
+    private readonly (int Parameter, int Start, int Length)[] _pieces;
+
+    /// <summary>Elements per piece of the step: large enough to amortise a hand-out, small enough to split one layer.</summary>
+    private const int PieceLength = 16384;
 
     /// <summary>Creates the optimizer.</summary>
     public Sgd(IEnumerable<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
@@ -34,6 +46,15 @@ public sealed class Sgd : Optimizer
         (Momentum, Dampening, Nesterov, WeightDecay) = (momentum, dampening, nesterov, weightDecay);
         _momentumBuffers = momentum != 0 ? BuffersLikeParameters() : [];
         _started = new bool[Parameters.Count];
+        _gradients = new Tensor?[Parameters.Count];
+        _first = new bool[Parameters.Count];
+        _learningRates = new double[Parameters.Count];
+        _weightDecays = new double[Parameters.Count];
+        var pieces = new List<(int, int, int)>();
+        for (int i = 0; i < Parameters.Count; i++)
+            for (int start = 0, n = Parameters[i].Numel; start < n; start += PieceLength)
+                pieces.Add((i, start, Math.Min(PieceLength, n - start)));
+        _pieces = [.. pieces];
     }
 
     /// <summary>The momentum factor (0: plain SGD).</summary>
@@ -47,14 +68,46 @@ public sealed class Sgd : Optimizer
 
     private protected override void Update(int index, Tensor parameter, Tensor gradient)
     {
-        bool first = !_started[index];
+        _first[index] = !_started[index];
         _started[index] = true;
-        var step = new StepAction
+        _gradients[index] = gradient;
+        _learningRates[index] = LearningRateOf(index);
+        _weightDecays[index] = WeightDecayOf(index);
+    }
+
+    // A step that failed half-way (a gradient of the wrong shape) must leave nothing for the next one.
+    private protected override void BeginStep() => Array.Clear(_gradients);
+
+    private protected override void EndStep()
+    {
+        try
         {
-            Optimizer = this, Parameter = parameter, Gradient = gradient, Buffer = Momentum != 0 ? _momentumBuffers[index] : null, First = first,
-            LearningRate = LearningRateOf(index), WeightDecay = WeightDecayOf(index),
-        };
-        DTypeDispatch.Run(parameter.DType, ref step);
+            Kernels.Parallelism.For(_pieces.Length, 4L * PieceLength, new PieceBody { Optimizer = this });
+        }
+        finally
+        {
+            // Gradients are not kept past the step (they may be replaced before the next one).
+            Array.Clear(_gradients);
+        }
+    }
+
+    /// <summary>One piece of one parameter's update.</summary>
+    private struct PieceBody : Kernels.IParallelBody
+    {
+        public Sgd Optimizer;
+
+        public readonly void Invoke(int piece)
+        {
+            var (index, start, length) = Optimizer._pieces[piece];
+            if (Optimizer._gradients[index] is not { } gradient) return;
+            var step = new StepAction
+            {
+                Optimizer = Optimizer, Parameter = Optimizer.Parameters[index], Gradient = gradient,
+                Buffer = Optimizer.Momentum != 0 ? Optimizer._momentumBuffers[index] : null, First = Optimizer._first[index],
+                LearningRate = Optimizer._learningRates[index], WeightDecay = Optimizer._weightDecays[index], Start = start, Length = length,
+            };
+            DTypeDispatch.Run(step.Parameter.DType, ref step);
+        }
     }
 
     private struct StepAction : IDTypeAction
@@ -64,9 +117,11 @@ public sealed class Sgd : Optimizer
         public Tensor? Buffer;
         public bool First;
         public double LearningRate, WeightDecay;
+        public int Start, Length;
 
         public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            Optimizer.Apply(Parameter.Span<T>(), Gradient.Span<T>(), Buffer is null ? default : Buffer.Span<T>(), First, LearningRate, WeightDecay);
+            Optimizer.Apply(Parameter.Span<T>().Slice(Start, Length), Gradient.Span<T>().Slice(Start, Length),
+                Buffer is null ? default : Buffer.Span<T>().Slice(Start, Length), First, LearningRate, WeightDecay);
     }
 
     private void Apply<T>(Span<T> p, ReadOnlySpan<T> g, Span<T> b, bool first, double learningRate, double weightDecay)

@@ -30,6 +30,47 @@ public class Conv2dKernelTests
     public void Float_matches_direct_reference(int n, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad) =>
         Check<float>(new Conv2dGeometry(n, cin, h, w, cout, kh, kw, stride, stride, pad, pad), 2e-5);
 
+    // One input channel, stride 1, rows of at least 16 outputs: the direct kernel (Conv2dSingleChannel) on AVX-512,
+    // with 3×3 (its register path) and other kernels, a row of exactly 16, and rows that end in an overlapping vector.
+    public static TheoryData<int, int, int, int, int, int, int, int, int> SingleChannelShapes => new()
+    {
+        { 3, 1, 28, 28, 32, 3, 3, 1, 1 },
+        { 2, 1, 5, 16, 3, 3, 3, 1, 1 },
+        { 2, 1, 6, 18, 5, 3, 3, 1, 0 },
+        { 1, 1, 9, 37, 4, 5, 3, 1, 2 },
+        { 2, 1, 4, 35, 2, 1, 1, 1, 0 },
+        { 1, 1, 8, 33, 3, 2, 4, 1, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SingleChannelShapes))]
+    public void Single_input_channel_matches_direct_reference(int n, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad)
+    {
+        var g = new Conv2dGeometry(n, cin, h, w, cout, kh, kw, stride, stride, pad, pad);
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Conv2dSingleChannel.Handles<float>(g));
+        Check<float>(g, 2e-5);
+        Check<double>(g, 1e-12);
+    }
+
+    [Fact]
+    public void Single_input_channel_results_are_bit_identical_for_any_thread_count_and_accumulate()
+    {
+        var g = new Conv2dGeometry(16, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1);
+        var x = Random(g.InputLength, 3).Select(v => (float)v).ToArray();
+        var wt = Random(g.WeightLength, 4).Select(v => (float)v).ToArray();
+        var b = Random(g.OutChannels, 5).Select(v => (float)v).ToArray();
+        var gy = Random(g.OutputLength, 6).Select(v => (float)v).ToArray();
+        var one = AllPasses(g, x, wt, b, gy, 1);
+        var two = AllPasses(g, x, wt, b, gy, 2);
+        for (int i = 0; i < one.Length; i++)
+            Assert.True(one[i].AsSpan().SequenceEqual(two[i]), $"Output {i} differs between 1 and 2 threads.");
+        var gw = one[2].ToArray();
+        var gb = one[3].ToArray();
+        Conv2dKernel.BackwardWeight<float>(gy, x, gw, gb, g, accumulate: true);
+        AssertClose(one[2].Select(v => 2.0 * v).ToArray(), gw.Select(v => (double)v).ToArray(), 1e-6);
+        AssertClose(one[3].Select(v => 2.0 * v).ToArray(), gb.Select(v => (double)v).ToArray(), 1e-6);
+    }
+
     [Fact]
     public void Asymmetric_stride_padding_and_dilation_match_direct_reference()
     {

@@ -1,4 +1,5 @@
 using Backprop.Optim;
+using Backprop.Tests.Kernels;
 
 namespace Backprop.Tests.Optim;
 
@@ -103,5 +104,86 @@ public class SgdTests
         state["state.0.momentum_buffer"] = Tensor.Zeros([2], DType.Float64);
         var e = Assert.Throws<ArgumentException>(() => opt2.LoadState(state));
         Assert.Contains("state.0.momentum_buffer has shape [2]", e.Message);
+    }
+
+    /// <summary>Parameters of several step pieces (16,384 elements each) with a ragged end, float32, and a short one.</summary>
+    private static (Tensor[] Parameters, float[][] Gradients) ManyPieces(int seed)
+    {
+        var rng = new Random(seed);
+        int[] sizes = [40_000, 16_384, 7];
+        var ps = sizes.Select(n => { var t = Tensor.FromArray(Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), n); t.RequiresGrad = true; return t; }).ToArray();
+        var gs = sizes.Select(n => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()).ToArray();
+        return (ps, gs);
+    }
+
+    [Fact]
+    public void The_fused_step_over_all_parameters_is_the_per_element_formula_exactly()
+    {
+        // The update of each element written out in float, in the order the step evaluates it: the pieces and the
+        // vector loop must give exactly these numbers (no piece boundary, tail or thread may change a bit).
+        var (ps, gs) = ManyPieces(1);
+        var expected = ps.Select(p => p.ToArray<float>()).ToArray();
+        var buffers = gs.Select(g => new float[g.Length]).ToArray();
+        var opt = new Sgd(ps, 0.05, momentum: 0.9, weightDecay: 0.01);
+        float lr = 0.05f, mu = 0.9f, wd = 0.01f, keep = 1f;
+        for (int step = 0; step < 3; step++)
+        {
+            for (int k = 0; k < ps.Length; k++)
+            {
+                var g = gs[k].Select(v => v * (step + 1)).ToArray();
+                ps[k].Grad = Tensor.FromArray(g, g.Length);
+                for (int i = 0; i < g.Length; i++)
+                {
+                    float d = g[i] + wd * expected[k][i];
+                    float b = step == 0 ? d : mu * buffers[k][i] + keep * d;
+                    buffers[k][i] = b;
+                    expected[k][i] -= lr * b;
+                }
+            }
+            WithThreads.Run(2, () => { opt.Step(); return 0; });
+            for (int k = 0; k < ps.Length; k++) Assert.Equal(expected[k], ps[k].ToArray<float>());
+        }
+    }
+
+    [Fact]
+    public void The_step_is_bit_identical_for_any_thread_count_and_allocates_nothing()
+    {
+        float[][] Run(int threads)
+        {
+            var (ps, gs) = ManyPieces(2);
+            var opt = new Sgd(ps, 0.1, momentum: 0.9, nesterov: true);
+            for (int k = 0; k < ps.Length; k++) ps[k].Grad = Tensor.FromArray(gs[k], gs[k].Length);
+            using var limit = Backprop.Kernels.Parallelism.Limit(threads);
+            opt.Step();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int step = 0; step < 3; step++) opt.Step();
+            if (threads == 1) Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            return ps.Select(p => p.ToArray<float>()).ToArray();
+        }
+        var one = Run(1);
+        var two = Run(2);
+        for (int k = 0; k < one.Length; k++) Assert.Equal(one[k], two[k]);
+    }
+
+    [Fact]
+    public void A_parameter_without_a_gradient_is_left_alone_in_the_fused_step()
+    {
+        var (ps, gs) = ManyPieces(3);
+        var opt = new Sgd(ps, 0.1, momentum: 0.9);
+        var before = ps[1].ToArray<float>();
+        var initial = ps[0].ToArray<float>();
+        ps[0].Grad = Tensor.FromArray(gs[0], gs[0].Length);
+        ps[2].Grad = Tensor.FromArray(gs[2], gs[2].Length);
+        opt.Step();
+        Assert.Equal(before, ps[1].ToArray<float>());
+        Assert.NotEqual(initial, ps[0].ToArray<float>());
+        // A step whose check fails half-way leaves no gradient behind for the next step.
+        ps[1].Grad = Tensor.FromArray(new float[5], 5);
+        Assert.Throws<InvalidOperationException>(() => opt.Step());
+        ps[0].Grad = null;
+        ps[1].Grad = null;
+        var first = ps[0].ToArray<float>();
+        opt.Step();
+        Assert.Equal(first, ps[0].ToArray<float>());
     }
 }

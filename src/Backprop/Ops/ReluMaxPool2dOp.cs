@@ -1,0 +1,98 @@
+using Backprop.Kernels;
+
+namespace Backprop.Ops;
+
+/// <summary>
+/// ReLU followed by 2-D max pooling, as one operator: max_pool(relu(x)) = relu(max_pool(x)), because ReLU keeps the
+/// order of its inputs. So the window maxima are taken over x itself and ReLU runs over the pooled output only, a
+/// quarter of the elements for a 2×2 window; the backward masks the (pooled) upstream gradient where the output is
+/// not positive and routes it to the arg-max, so no input-sized ReLU output or ReLU gradient is ever made.
+/// </summary>
+/// <remarks>
+/// Bit-identical to the two operators in sequence, gradients included: a window whose maximum is positive picks the
+/// same element either way (the first strict maximum, a NaN winning), and a window with none gives 0 and a zero
+/// gradient either way (relu(x) ties at 0 and ReLU's gradient is 0 there). <see cref="NN.Sequential"/> uses it for a
+/// ReLU layer followed by a MaxPool2d layer.
+/// </remarks>
+internal sealed class ReluMaxPool2dOp : Node
+{
+    private int[]? _argMax;
+    private Tensor? _y;
+    private Pool2dGeometry _geometry;
+    private int[] _inputShape = [];
+    public override string Name => "relu_max_pool2d";
+
+    public static Tensor Apply(Tensor x, int kernelSize, int stride, int padding)
+    {
+        Elementwise.RequireFloat("relu_max_pool2d", x);
+        if (x.Rank != 4)
+            throw new ArgumentException($"relu_max_pool2d: expected input [batch, channels, height, width], got {Shapes.Format(x.ShapeArray)}");
+        var s = x.ShapeArray;
+        var g = new Pool2dGeometry("max_pool2d", s[0], s[1], s[2], s[3], kernelSize, kernelSize, stride, stride, padding, padding);
+        var xc = x.ContiguousData();
+        var y = Storage.Empty([g.Batch, g.Channels, g.OutHeight, g.OutWidth], x.DType);
+        var argMax = (int[])Storage.Uninitialized(DType.Int32, g.OutputLength);
+        var forward = new ForwardAction { Input = xc, Output = y, ArgMax = argMax, Geometry = g };
+        DTypeDispatch.Run(x.DType, ref forward);
+        if (!Autograd.ShouldRecord(x)) return y;
+        return Record(y, new ReluMaxPool2dOp { _argMax = argMax, _y = y, _geometry = g, _inputShape = x.ShapeArray }, x);
+    }
+
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var argMax = _argMax ?? throw new InvalidOperationException(
+            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+        var y = Saved(_y);
+        // ReLU's gradient on the pooled output (a quarter of the input for 2×2 windows), then the max-pool routing.
+        var masked = Elementwise.Gradient(gradOutput, y, new ReluFunction());
+        var backward = new BackwardAction { GradOutput = masked, GradInput = Storage.Empty(_inputShape, y.DType), ArgMax = argMax, Geometry = _geometry };
+        DTypeDispatch.Run(y.DType, ref backward);
+        dx[0] = backward.GradInput;
+    }
+
+    // As max_pool2d's: the masked gradient (the mask a constant of the forward) routed by a recorded indexed add.
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    {
+        var argMax = _argMax ?? throw new InvalidOperationException(
+            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+        var x = InputArray[0];
+        var y = Saved(_y);
+        Tensor slopes;
+        using (Autograd.NoGrad()) slopes = Elementwise.Gradient(Tensor.OnesLike(y), y, new ReluFunction());
+        int outPlane = _geometry.OutHeight * _geometry.OutWidth, plane = _geometry.Height * _geometry.Width;
+        var to = new int[_geometry.OutputLength];
+        for (int o = 0; o < to.Length; o++) to[o] = o / outPlane * plane + argMax[o];
+        var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
+        dx[0] = IndexedAddOp.Apply(g * slopes, null, to, _inputShape, "max_pool2d_backward", Name);
+    }
+
+    private struct ForwardAction : IDTypeAction
+    {
+        public Tensor Input, Output;
+        public int[] ArgMax;
+        public Pool2dGeometry Geometry;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            var y = Output.Span<T>();
+            MaxPool2dKernel.Forward<T>(Input.Span<T>(), y, ArgMax, Geometry);
+            new ReluFunction().Invoke<T>(y, y);
+        }
+    }
+
+    private struct BackwardAction : IDTypeAction
+    {
+        public Tensor GradOutput, GradInput;
+        public int[] ArgMax;
+        public Pool2dGeometry Geometry;
+
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            MaxPool2dKernel.Backward<T>(GradOutput.Span<T>(), ArgMax, GradInput.Span<T>(), Geometry);
+    }
+
+    protected override void ReleaseSaved()
+    {
+        _argMax = null;
+        _y = null;
+    }
+}
