@@ -52,7 +52,10 @@ public static class ExplainPicture
         }
         ProgramNode output = program.Output;
         double? outputGradient = trace.GradientOf(output);
-        nodes.Add(new GraphNode(OutputId, program.OutputName, GraphNodeKind.Output, output.Value, outputGradient, program.OutputName));
+        // A reassigned name's last value is shown as the text explanation and the table call it (c' for
+        // "c = a + b; c = c + c + 1"), so the output is not read as the first c.
+        string outputLabel = output.Name == program.OutputName ? output.Label : program.OutputName;
+        nodes.Add(new GraphNode(OutputId, outputLabel, GraphNodeKind.Output, output.Value, outputGradient, outputLabel));
         edges.Add(new GraphEdge(IdOf(output), OutputId, output.Value, outputGradient, EdgeName(output)));
         return new GraphPicture(nodes, edges);
     }

@@ -149,7 +149,7 @@ public static class TrainingReportHtml
         for (int t = 0; t < matrix.NumClasses; t++)
         {
             int support = matrix.Support(t);
-            html.Append($"<tr><th scope=\"row\">{E(names[t])}</th>");
+            html.Append($"<tr><th scope=\"row\">{RowName(names[t])}</th>");
             for (int p = 0; p < matrix.NumClasses; p++)
             {
                 int count = matrix.Count(t, p);
@@ -162,6 +162,10 @@ public static class TrainingReportHtml
         }
         html.Append("</tbody>\n</table>\n</div>\n</section>\n");
     }
+
+    // A phone has no room for "T-shirt/top" on one line beside ten columns: the name may break after its slash (the
+    // stylesheet lets it wrap only on a narrow screen), never inside a word.
+    private static string RowName(string name) => E(name).Replace("/", "/<wbr>", StringComparison.Ordinal);
 
     // Right answers in blue, mistakes in red, the strength of the colour the cell's share of its row. Mistakes are
     // rarer, so their scale saturates at half the row: a class losing a quarter of its samples to one other stands out.
@@ -226,9 +230,9 @@ public static class TrainingReportHtml
             return;
         }
         html.Append("<p>For the first test image of each class: beside it, the gradient of the predicted class's score <i>s</i> (its logit, before the softmax) "
-            + "with respect to every input pixel <i>x</i>, ∂<i>s</i>/∂<i>x</i> — the input gradient, computed by the same backward pass that trains the model. "
+            + "with respect to every input pixel <i>x</i>, <span class=\"formula\">∂<i>s</i>/∂<i>x</i></span> — the input gradient, computed by the same backward pass that trains the model. "
             + "<span class=\"pos\">Red</span>: a higher pixel value (darker here) would raise <i>s</i>; <span class=\"neg\">blue</span>: it would lower it; white: no effect. "
-            + "Each map has its own scale, ±max |∂<i>s</i>/∂<i>x</i>| (given below it), taken with respect to the standardised pixels the model reads.</p>\n");
+            + "Each map has its own scale, <span class=\"formula\">±max |∂<i>s</i>/∂<i>x</i>|</span> (given below it), taken with respect to the standardised pixels the model reads.</p>\n");
         html.Append("<div class=\"cards wide\">\n");
         foreach (var map in findings.Saliency)
         {
@@ -241,7 +245,7 @@ public static class TrainingReportHtml
                 .Append("</div><figcaption>")
                 .Append($"<span class=\"label\">true</span> <b>{E(names[map.TrueClass])}</b><br>")
                 .Append($"<span class=\"label\">predicted</span> <b class=\"{(right ? "right" : "wrong")}\">{E(names[map.PredictedClass])}</b> {Percent(map.Confidence)}<br>")
-                .Append($"<span class=\"small\">max |∂s/∂x| {CompactNumber.Format(limit)} · test #{map.Index}</span>")
+                .Append($"<span class=\"small\"><span class=\"formula\">max |∂s/∂x| {CompactNumber.Format(limit)}</span> · test #{map.Index}</span>")
                 .Append("</figcaption></figure>\n");
         }
         html.Append("</div>\n</section>\n");

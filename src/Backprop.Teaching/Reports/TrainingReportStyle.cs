@@ -47,7 +47,10 @@ internal static class TrainingReportStyle
         table.confusion th.corner { text-align: left; font-weight: normal; color: var(--muted); font-size: 0.85rem; white-space: nowrap; vertical-align: bottom; }
         table.confusion th.predicted { vertical-align: bottom; text-align: center; }
         table.confusion th.vertical span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; display: inline-block; text-align: left; }
-        table.confusion td.recall, table.confusion th.recall { color: var(--muted); border-left: 2px solid var(--line); vertical-align: bottom; }
+        table.confusion td.recall, table.confusion th.recall { color: var(--muted); border-left: 2px solid var(--line); }
+        table.confusion th.recall { vertical-align: bottom; }
+        /* Narrower than the table (a phone under 370 pixels), the box scrolls and the class names stay in view. */
+        table.confusion tbody th, table.confusion th.corner { position: sticky; left: 0; z-index: 1; }
         table.mistakes td, table.mistakes th { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; }
         .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; }
         .cards.wide { grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
@@ -63,11 +66,12 @@ internal static class TrainingReportStyle
         .right { color: #1a7f37; }
         .pos { color: var(--pos); font-weight: bold; }
         .neg { color: var(--neg); font-weight: bold; }
+        .formula { white-space: nowrap; } /* a formula never breaks at its slash */
         figure.grid { margin: 0; }
         figure.grid img { display: block; width: 100%; height: auto; image-rendering: pixelated; }
         @media (max-width: 640px) {
           body { font-size: 15px; }
-          header, main, footer { padding-left: 12px; padding-right: 12px; }
+          header, main, footer { padding-left: 10px; padding-right: 10px; }
           h1 { font-size: 1.3rem; }
           .facts { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 12px; }
           .facts dd { font-size: 0.92rem; line-height: 1.3; }
@@ -76,8 +80,11 @@ internal static class TrainingReportStyle
           .cards { grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 8px; }
           .cards.wide { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
           .cards.tiles { grid-template-columns: repeat(auto-fill, minmax(64px, 1fr)); }
-          table.confusion td, table.confusion th { padding: 3px 3px; min-width: 1.9em; font-size: 0.8rem; }
-          table.confusion th.corner { white-space: normal; min-width: 0; width: 4.2em; font-size: 0.7rem; }
+          /* Ten classes with names such as "T-shirt/top" and four-digit counts fit 390 pixels: tighter cells, and row
+             names that wrap at a space or after a slash (never inside a word) where the columns need the room. */
+          table.confusion td, table.confusion th { padding: 3px 2px; min-width: 1.9em; font-size: 0.8rem; }
+          table.confusion tbody th { white-space: normal; hyphens: manual; line-height: 1.2; padding-right: 4px; }
+          table.confusion th.corner { white-space: normal; min-width: 0; width: 3.6em; font-size: 0.7rem; }
           /* The figures shrink to about two thirds here: larger text keeps their labels readable, and the turned
              axis caption goes, since the panel's heading names the quantity and the larger ticks need its room. */
           .figures svg text { font-size: 17px; }

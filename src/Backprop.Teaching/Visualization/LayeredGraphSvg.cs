@@ -176,6 +176,8 @@ internal static class LayeredGraphSvg
         GraphNode node = vertex.Node!;
         string label = XmlText.Escape(node.Label);
         string y = N(vertex.Y);
+        // The same tooltip as the Graphviz picture's: the node's name, kind, value and gradient.
+        svg.Append("<g><title>").Append(XmlText.Escape(FigureStyle.Tooltip(node))).Append("</title>\n");
         switch (node.Kind)
         {
             case GraphNodeKind.Operator:
@@ -197,6 +199,7 @@ internal static class LayeredGraphSvg
                    .Append($"font-weight=\"bold\" fill=\"{color}\">{label}</text>\n");
                 break;
         }
+        svg.Append("</g>\n");
     }
 
     private static void AppendText(StringBuilder svg, Point baseline, string text, string color, string role) =>

@@ -163,7 +163,7 @@ public partial class TrainingReportCommandTests
     private static IEnumerable<string> ColumnHeaders(string html) =>
         ColumnPattern().Matches(Section(html, "confusion")).Select(m => m.Groups[1].Value);
 
-    [GeneratedRegex("<tr><th scope=\"row\">[^<]*</th>(.*?)</tr>")]
+    [GeneratedRegex("<tr><th scope=\"row\">(?:[^<]|<wbr>)*</th>(.*?)</tr>")]
     private static partial Regex RowPattern();
 
     [GeneratedRegex("<td style=\"[^\"]*\" title=\"[^\"]*\">(\\d+)</td>")]

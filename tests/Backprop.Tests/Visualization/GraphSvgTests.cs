@@ -34,7 +34,7 @@ public class GraphSvgTests
     {
         XDocument document = Parse(GraphSvg.Render(SampleGraphs.Lecture(), GraphLayoutEngine.BuiltIn));
         double X(string label) => document.Descendants(Svg + "g").First(g => (string?)g.Attribute("class") == "nodes")
-            .Elements(Svg + "text").Where(t => t.Value == label).Select(t => double.Parse((string)t.Attribute("x")!, CultureInfo.InvariantCulture)).Max();
+            .Descendants(Svg + "text").Where(t => t.Value == label).Select(t => double.Parse((string)t.Attribute("x")!, CultureInfo.InvariantCulture)).Max();
         double leftmostCircle = document.Descendants(Svg + "circle").Min(c => double.Parse((string)c.Attribute("cx")!, CultureInfo.InvariantCulture));
         double rightmostCircle = document.Descendants(Svg + "circle").Max(c => double.Parse((string)c.Attribute("cx")!, CultureInfo.InvariantCulture));
         Assert.True(X("w") < leftmostCircle);
