@@ -146,6 +146,25 @@ public class PlayerBrowserTests
         Assert.True(Math.Abs(value - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"shows {shown}, the engine has {expected}");
     }
 
+    // docs/tutorial.md §8: from X = 2 Halley's step goes to X = 2.080224462 (Newton's would go to 2.0787).
+    [BrowserFact]
+    public async Task HalleySolvePlayerShowsHalleysStep()
+    {
+        using var scratch = new Data.ScratchDirectory();
+        var syntax = Teaching.Expressions.Parser.Parse("A = X + 1; B = A^2; C = ln(B); D = sqrt(C); E = D - 1");
+        var start = new Dictionary<string, double> { ["X"] = 2 };
+        var result = Teaching.Expressions.Solver.Solve(syntax, start, 0.5, ["X"], new(Method: Teaching.Expressions.SolveMethod.Halley));
+        Teaching.Player.Explain.Solve(result, syntax, start).WriteHtml(scratch.File("halley.html"));
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        BrowserPage page = await browser.OpenAsync(scratch.File("halley.html"));
+        await page.PressAsync("ArrowRight");
+        string step = (await page.TextAsync("#detail"))!;
+        Assert.Contains("e = -0.0177, f′ = ∂E/∂X = 0.2249, f″ = ∂²E/∂X² = -0.1091", step);
+        Assert.Contains("ΔX = −2·e·f′ / (2·f′² − e·f″) = 0.08022", step);
+        Assert.Contains("X ← 2 + 0.08022 = 2.0802", step);
+        Assert.Empty(page.ConsoleErrors);
+    }
+
     [BrowserFact]
     public async Task DigitNetworkShowsHeatMapsModulesAndCollapses()
     {
