@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Backprop.Teaching.Expressions;
-using Backprop.Serialization;
 using Backprop.Teaching.Player;
 using Backprop.Teaching.Visualization;
 
@@ -75,17 +73,20 @@ public sealed class ExplainCommand : ICommand
         context.Out.Write(json ? ToJson(trace) : ExplainText.Render(trace));
 
         if (picture is not null && outPath is not null)
-        {
-            string contents = Interruptible.Run(() => format switch
-            {
-                "dot" => GraphDot.Render(picture),
-                "html" => Explain.Program(trace, check).ToHtml(),
-                _ => GraphSvg.Render(picture),
-            }, context.Cancellation);
-            AtomicFile.WriteAllText(outPath, contents);
-            context.Error.WriteLine($"wrote {outPath}");
-        }
+            WritePicture(context, outPath, format!, picture, () => Explain.Program(trace, check).ToHtml());
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Writes the --out picture in its file's format: DOT, SVG, or the page <paramref name="html"/> makes.</summary>
+    internal static void WritePicture(CommandContext context, string outPath, string format, GraphPicture picture, Func<string> html)
+    {
+        string contents = Interruptible.Run(() => format switch
+        {
+            "dot" => GraphDot.Render(picture),
+            "html" => html(),
+            _ => GraphSvg.Render(picture),
+        }, context.Cancellation);
+        OutFile.Write(context, outPath, contents);
     }
 
     private static string PictureFormat(string path)
@@ -107,17 +108,7 @@ public sealed class ExplainCommand : ICommand
         return Json.Document(w =>
         {
             w.WriteStartObject();
-            w.WriteString("program", program.Syntax.Source);
-            w.WriteStartObject("output");
-            w.WriteString("name", program.OutputName);
-            w.WriteNumber("id", program.Output.Id);
-            Json.Number(w, "value", program.Value);
-            w.WriteEndObject();
-
-            w.WriteStartObject("inputs");
-            foreach (ProgramNode node in program.Inputs)
-                Json.Number(w, node.Name!, node.Value);
-            w.WriteEndObject();
+            ProgramJson.Head(w, program, order: null, outputId: true);
             w.WriteStartObject("gradients");
             foreach ((string name, double gradient) in trace.InputGradients)
                 Json.Number(w, name, gradient);

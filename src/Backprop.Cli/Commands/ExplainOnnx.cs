@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Backprop.Cli.Inference;
 using Backprop.Onnx;
-using Backprop.Serialization;
 using Backprop.Teaching.Visualization;
 
 namespace Backprop.Cli.Commands;
@@ -36,8 +35,7 @@ internal static class ExplainOnnx
                 "html" => GraphHtml.Render(picture, Path.GetFileName(path)),
                 _ => GraphSvg.Render(picture),
             };
-            AtomicFile.WriteAllText(outPath, contents);
-            context.Error.WriteLine($"wrote {outPath}");
+            OutFile.Write(context, outPath, contents);
         }
         return ExitCodes.Ok;
     }

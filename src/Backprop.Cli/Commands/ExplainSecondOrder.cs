@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Backprop.Serialization;
 using Backprop.Teaching.Expressions;
 using Backprop.Teaching.Visualization;
 
@@ -31,18 +30,7 @@ internal static class ExplainSecondOrder
             throw new CommandFailedException("the output depends on no input, so its gradient graph is empty and there is nothing to draw", ExitCodes.Failure);
         context.Out.Write(json ? ToJson(graph) : GradientGraphText.Render(graph));
         if (picture is not null && outPath is not null)
-        {
-            string title = "gradient of " + string.Join("; ", input.Program.Source.ReplaceLineEndings("\n").Split('\n')
-                .Select(line => line.Trim()).Where(line => line.Length > 0));
-            string contents = format switch
-            {
-                "dot" => GraphDot.Render(picture),
-                "html" => GraphHtml.Render(picture, title),
-                _ => GraphSvg.Render(picture),
-            };
-            AtomicFile.WriteAllText(outPath, contents);
-            context.Error.WriteLine($"wrote {outPath}");
-        }
+            ExplainCommand.WritePicture(context, outPath, format!, picture, () => GraphHtml.Render(picture, "gradient of " + input.Program.OneLine));
         return ExitCodes.Ok;
     }
 
@@ -54,16 +42,7 @@ internal static class ExplainSecondOrder
         return Json.Document(w =>
         {
             w.WriteStartObject();
-            w.WriteString("program", program.Syntax.Source);
-            w.WriteNumber("order", 2);
-            w.WriteStartObject("output");
-            w.WriteString("name", program.OutputName);
-            Json.Number(w, "value", program.Value);
-            w.WriteEndObject();
-            w.WriteStartObject("inputs");
-            foreach (ProgramNode node in program.Inputs)
-                Json.Number(w, node.Name!, node.Value);
-            w.WriteEndObject();
+            ProgramJson.Head(w, program, order: 2, outputId: false);
             w.WriteStartObject("gradients");
             foreach ((string name, GradientGraphNode? node) in graph.Gradients)
             {

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using Backprop.Serialization;
 using Backprop.Teaching.Expressions;
 using Backprop.Teaching.Player;
 
@@ -34,7 +31,7 @@ public sealed class SolveCommand : ICommand
         new("tol", "E", "stop when |output − target| ≤ E·max(1, |target|); with --minimize when |∇output| ≤ E (default 1e-9)"),
         new("max-iter", "N", "at most N steps (default 100; with --minimize 1000)"),
         new("json", null, "print the iterations as one JSON object instead (see docs/cli.md)"),
-        new("out", "FILE", "also write the step-through player of the solve: FILE ending in .html"),
+        new("out", "FILE", "also write the step-through player of the solve (or the minimisation): FILE ending in .html"),
     ];
 
     /// <inheritdoc/>
@@ -53,45 +50,37 @@ public sealed class SolveCommand : ICommand
     {
         ProgramInput input = ProgramInput.Read(args, Console.In);
         if (args.Flag("minimize"))
-        {
-            if (args.Text("out") is not null)
-                throw new UsageException("--out writes the player of a --target solve; --minimize has no player yet");
             return SolveMinimize.Run(args, input, context);
-        }
         SolveMethod method = SolveMinimize.TargetMethod(args.Text("method"));
         if (args.Text("lr") is not null)
             throw new UsageException("--lr is the step size of gradient descent: it needs --minimize (with --method gradient)");
         string target = args.Text("target") ?? throw new UsageException("--target is required: the output value to reach (or --minimize to find the smallest output)");
-        string vary = args.Text("vary") ?? throw new UsageException("--vary is required: the inputs to change, e.g. --vary w or --vary w,b");
-        double tolerance = args.Double("tol", 1e-9, positive: true);
-        int maxIterations = args.Int("max-iter", 100, min: 1);
-        bool json = args.Flag("json");
-        string? outPath = args.Text("out");
-        if (outPath is not null && Path.GetExtension(outPath).ToLowerInvariant() is not (".html" or ".htm"))
-            throw new UsageException($"--out {outPath}: the file name must end in .html (the solve's player)");
+        var shared = SolveArguments.Read(args, defaultMaxIterations: 100);
         if (!double.TryParse(target, NumberStyles.Float, CultureInfo.InvariantCulture, out double targetValue) || !double.IsFinite(targetValue))
             throw new UsageException($"--target expects a number, got '{target}'");
-        var varied = vary.Split(',', StringSplitOptions.TrimEntries);
-        if (varied.Any(name => name.Length == 0))
-            throw new UsageException($"--vary expects input names separated by commas, got '{vary}'");
+        if (method == SolveMethod.Halley && shared.Varied.Count != 1)
+            throw new UsageException($"--method halley varies one input, got {shared.Varied.Count} in --vary {args.Text("vary")}; use --method newton for several");
 
-        if (method == SolveMethod.Halley && varied.Length != 1)
-            throw new UsageException($"--method halley varies one input, got {varied.Length} in --vary {vary}; use --method newton for several");
-        var options = new SolveOptions(tolerance, maxIterations, input.OutputName, Method: method);
-        SolveResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, varied, options)), context.Cancellation);
-        context.Out.Write(json ? ToJson(result) : SolveText.Render(result));
-        if (outPath is not null)
-        {
-            // Written for a stalled solve too: stepping through the points shows where it went wrong.
-            string player = Interruptible.Run(() => Explain.Solve(result, input.Program, input.Values, input.OutputName).ToHtml(), context.Cancellation);
-            AtomicFile.WriteAllText(outPath, player);
-            context.Error.WriteLine($"wrote {outPath}");
-        }
-        return ExitCode(result.Status, result.Message);
+        var options = new SolveOptions(shared.Tolerance, shared.MaxIterations, input.OutputName, Method: method);
+        SolveResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Solver.Solve(input.Program, input.Values, targetValue, shared.Varied, options)), context.Cancellation);
+        return Finish(context, shared, shared.Json ? SolveJson.Of(result) : SolveText.Render(result),
+            () => Explain.Solve(result, input.Program, input.Values, input.OutputName), result.Status, result.Message);
+    }
+
+    /// <summary>
+    /// What both forms do with their result: print the table (or JSON), write the player when --out asks for it — for
+    /// a stall too, since stepping through the points shows where it went wrong — and exit with the status's code.
+    /// </summary>
+    internal static int Finish(CommandContext context, SolveArguments shared, string printed, Func<Recording> player, SolveStatus status, string? message)
+    {
+        context.Out.Write(printed);
+        if (shared.PlayerPath is { } path)
+            OutFile.Write(context, path, Interruptible.Run(() => player().ToHtml(), context.Cancellation));
+        return ExitCode(status, message);
     }
 
     /// <summary>0 when converged; otherwise the stall's message goes to stderr with its own exit code.</summary>
-    internal static int ExitCode(SolveStatus status, string? message)
+    private static int ExitCode(SolveStatus status, string? message)
     {
         return status switch
         {
@@ -104,59 +93,4 @@ public sealed class SolveCommand : ICommand
             _ => throw new CommandFailedException(message!, ExitCodes.Diverged),
         };
     }
-
-    /// <summary>The result as JSON, numbers in full double precision (non-finite ones as null).</summary>
-    public static string ToJson(SolveResult result)
-    {
-        return Json.Document(w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("converged", result.Converged);
-            w.WriteString("status", StatusName(result.Status));
-            w.WriteString("method", result.Method == SolveMethod.Halley ? "halley" : "newton");
-            if (result.Message is null) w.WriteNull("message");
-            else w.WriteString("message", result.Message);
-            w.WriteString("output_name", result.OutputName);
-            Json.Number(w, "target", result.Target);
-            Json.Number(w, "output", result.Output);
-            w.WriteStartObject("solution");
-            foreach ((string name, double value) in result.Solution)
-                Json.Number(w, name, value);
-            w.WriteEndObject();
-            w.WriteStartArray("iterations");
-            foreach (SolveIteration row in result.Iterations)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("iteration", row.Index);
-                WriteNamed(w, "values", result.Varied, row.Values);
-                Json.Number(w, "output", row.Output);
-                Json.Number(w, "error", row.Error);
-                WriteNamed(w, "gradient", result.Varied, row.Gradient);
-                if (row.SecondDerivative is { } second)
-                    WriteNamed(w, "second_derivative", result.Varied, [second]);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }, indented: true) + "\n";
-    }
-
-    internal static string StatusName(SolveStatus status) => status switch
-    {
-        SolveStatus.Curvature => "curvature",
-        SolveStatus.Converged => "converged",
-        SolveStatus.NotConverged => "not_converged",
-        SolveStatus.ZeroGradient => "zero_gradient",
-        SolveStatus.Domain => "domain",
-        _ => "diverged",
-    };
-
-    internal static void WriteNamed(Utf8JsonWriter w, string property, IReadOnlyList<string> names, IReadOnlyList<double> values)
-    {
-        w.WriteStartObject(property);
-        for (int i = 0; i < names.Count; i++)
-            Json.Number(w, names[i], values[i]);
-        w.WriteEndObject();
-    }
-
 }

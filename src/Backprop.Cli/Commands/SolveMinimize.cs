@@ -1,4 +1,5 @@
 using Backprop.Teaching.Expressions;
+using Backprop.Teaching.Player;
 
 namespace Backprop.Cli.Commands;
 
@@ -32,66 +33,13 @@ internal static class SolveMinimize
         MinimizeMethod method = MinimizeMethodOf(args.Text("method"));
         if (method == MinimizeMethod.Newton && args.Text("lr") is not null)
             throw new UsageException("--lr is the step size of gradient descent; Newton's method takes its step from the Hessian, so drop --lr or use --method gradient");
-        string vary = args.Text("vary") ?? throw new UsageException("--vary is required: the inputs to change, e.g. --vary w or --vary w,b");
         double learningRate = args.Double("lr", 0.1, positive: true);
-        double tolerance = args.Double("tol", 1e-9, positive: true);
-        int maxIterations = args.Int("max-iter", 1000, min: 1);
-        bool json = args.Flag("json");
-        var varied = vary.Split(',', StringSplitOptions.TrimEntries);
-        if (varied.Any(name => name.Length == 0))
-            throw new UsageException($"--vary expects input names separated by commas, got '{vary}'");
+        var shared = SolveArguments.Read(args, defaultMaxIterations: 1000);
 
-        var options = new MinimizeOptions(method, learningRate, tolerance, maxIterations, input.OutputName);
-        MinimizeResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Minimizer.Minimize(input.Program, input.Values, varied, options)),
+        var options = new MinimizeOptions(method, learningRate, shared.Tolerance, shared.MaxIterations, input.OutputName);
+        MinimizeResult result = Interruptible.Run(() => ProgramInput.TranslateErrors(() => Minimizer.Minimize(input.Program, input.Values, shared.Varied, options)),
             context.Cancellation);
-        context.Out.Write(json ? ToJson(result) : MinimizeText.Render(result));
-        return SolveCommand.ExitCode(result.Status, result.Message);
-    }
-
-    /// <summary>The result as JSON, numbers in full double precision (non-finite ones as null).</summary>
-    public static string ToJson(MinimizeResult result)
-    {
-        return Json.Document(w =>
-        {
-            w.WriteStartObject();
-            w.WriteBoolean("converged", result.Converged);
-            w.WriteString("status", SolveCommand.StatusName(result.Status));
-            if (result.Message is null) w.WriteNull("message");
-            else w.WriteString("message", result.Message);
-            w.WriteString("method", result.Method == MinimizeMethod.Newton ? "newton" : "gradient");
-            if (result.LearningRate is { } lr) Json.Number(w, "lr", lr);
-            w.WriteString("output_name", result.OutputName);
-            Json.Number(w, "output", result.Output);
-            w.WriteStartObject("solution");
-            foreach ((string name, double value) in result.Solution)
-                Json.Number(w, name, value);
-            w.WriteEndObject();
-            w.WriteStartArray("iterations");
-            foreach (MinimizeIteration row in result.Iterations)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("iteration", row.Index);
-                SolveCommand.WriteNamed(w, "values", result.Varied, row.Values);
-                Json.Number(w, "output", row.Output);
-                SolveCommand.WriteNamed(w, "gradient", result.Varied, row.Gradient);
-                Json.Number(w, "gradient_norm", row.GradientNorm);
-                if (row.Hessian is { } hessian)
-                {
-                    // Row i is the gradient of ∂output/∂(varied i).
-                    w.WriteStartArray("hessian");
-                    for (int i = 0; i < result.Varied.Count; i++)
-                    {
-                        w.WriteStartArray();
-                        for (int j = 0; j < result.Varied.Count; j++)
-                            Json.NumberValue(w, hessian[i, j]);
-                        w.WriteEndArray();
-                    }
-                    w.WriteEndArray();
-                }
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }, indented: true) + "\n";
+        return SolveCommand.Finish(context, shared, shared.Json ? SolveJson.Of(result) : MinimizeText.Render(result),
+            () => Explain.Minimize(result, input.Program, input.Values, input.OutputName), result.Status, result.Message);
     }
 }

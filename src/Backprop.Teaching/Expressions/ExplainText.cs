@@ -16,7 +16,7 @@ public static class ExplainText
         ArgumentNullException.ThrowIfNull(trace);
         EvaluatedProgram program = trace.Program;
         var text = new StringBuilder();
-        text.Append("program  ").Append(OneLine(program.Syntax.Source)).Append('\n');
+        text.Append("program  ").Append(program.Syntax.OneLine).Append('\n');
         if (program.Inputs.Count > 0)
             text.Append("at       ").Append(string.Join(", ", program.Inputs.Select(i => $"{i.Name} = {Show(i.Value)}"))).Append('\n');
         text.Append('\n');
@@ -117,7 +117,4 @@ public static class ExplainText
     private static string Factor(double value) => value < 0 ? $"({Show(value)})" : Show(value);
 
     private static string Show(double value) => CompactNumber.Format(value);
-
-    private static string OneLine(string source) =>
-        string.Join("; ", source.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 }

@@ -17,7 +17,7 @@ public static class GradientGraphText
         string output = OutputLabel(program);
         string[] inputs = graph.Gradients.Select(g => g.Key).ToArray();
         var text = new StringBuilder();
-        text.Append("program  ").Append(OneLine(program.Syntax.Source)).Append('\n');
+        text.Append("program  ").Append(program.Syntax.OneLine).Append('\n');
         if (program.Inputs.Count > 0)
             text.Append("at       ").Append(string.Join(", ", program.Inputs.Select(i => $"{i.Name} = {Show(i.Value)}"))).Append('\n');
         text.Append('\n');
@@ -97,7 +97,4 @@ public static class GradientGraphText
     }
 
     private static string Show(double value) => CompactNumber.Format(value);
-
-    private static string OneLine(string source) =>
-        string.Join("; ", source.ReplaceLineEndings("\n").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 }

@@ -15,15 +15,7 @@ public static class MinimizeText
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();
         string output = result.OutputName;
-        string varied = string.Join(", ", result.Varied);
-        string theta = result.Varied.Count == 1 ? result.Varied[0] : "θ";
-        text.Append($"minimising {output} by varying {varied}; ");
-        if (result.Method == MinimizeMethod.GradientDescent)
-            text.Append($"gradient descent: each step {theta} ← {theta} − {Show(result.LearningRate ?? double.NaN)}·∂{output}/∂{theta}\n");
-        else if (result.Varied.Count == 1)
-            text.Append($"Newton's method: each step Δ{theta} = −(∂{output}/∂{theta}) / (∂²{output}/∂{theta}²)\n");
-        else
-            text.Append($"Newton's method: each step solves H·Δ = −∇{output}, H = ∂²{output}/∂({varied})²\n");
+        text.Append($"minimising {output} by varying {string.Join(", ", result.Varied)}; {StepRule(result)}\n");
 
         // A row shows the gradient itself, so the learner sees it shrink toward 0 at the minimum.
         string[] gradients = result.Varied.Select(v => $"∂{output}/∂{v}").ToArray();
@@ -33,12 +25,31 @@ public static class MinimizeText
             table.Add([row.Index.ToString(CultureInfo.InvariantCulture), .. row.Values.Select(Show), Show(row.Output), .. row.Gradient.Select(Gradient)]);
         table.WriteTo(text);
         if (result.Converged)
-        {
-            string steps = result.Steps == 1 ? "1 step" : $"{result.Steps} steps";
-            string point = string.Join(", ", result.Solution.Select(p => $"{p.Key} = {Show(p.Value)}"));
-            text.Append($"converged after {steps} (|∇{output}| = {Gradient(result.Iterations[^1].GradientNorm)}): {point} gives {output} = {Show(result.Output)}\n");
-        }
+            text.Append(Outcome(result)).Append('\n');
         return text.ToString();
+    }
+
+    /// <summary>How each step is made, in one line ("gradient descent: each step θ ← θ − 0.1·∂f/∂θ"); the table's heading ends with it.</summary>
+    public static string StepRule(MinimizeResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        string output = result.OutputName;
+        string theta = result.Varied.Count == 1 ? result.Varied[0] : "θ";
+        if (result.Method == MinimizeMethod.GradientDescent)
+            return $"gradient descent: each step {theta} ← {theta} − {Show(result.LearningRate ?? double.NaN)}·∂{output}/∂{theta}";
+        return result.Varied.Count == 1
+            ? $"Newton's method: each step Δ{theta} = −(∂{output}/∂{theta}) / (∂²{output}/∂{theta}²)"
+            : $"Newton's method: each step solves H·Δ = −∇{output}, H = ∂²{output}/∂({string.Join(", ", result.Varied)})²";
+    }
+
+    /// <summary>How the minimisation ended: "converged after N steps (|∇f| = …): w = … gives f = …", or the stall's message.</summary>
+    public static string Outcome(MinimizeResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (!result.Converged) return result.Message ?? result.Status.ToString();
+        string steps = result.Steps == 1 ? "1 step" : $"{result.Steps} steps";
+        string point = string.Join(", ", result.Solution.Select(p => $"{p.Key} = {Show(p.Value)}"));
+        return $"converged after {steps} (|∇{result.OutputName}| = {Gradient(result.Iterations[^1].GradientNorm)}): {point} gives {result.OutputName} = {Show(result.Output)}";
     }
 
     private static string Show(double value) => value.ToString("G10", CultureInfo.InvariantCulture).Replace('E', 'e');

@@ -70,4 +70,9 @@ public sealed record OutputExpression(ExpressionNode Value, SourceSpan Span) : S
 /// <summary>A parsed program: its statements in source order (blank statements dropped), and the text they came from.</summary>
 /// <param name="Source">The program text as given to the parser.</param>
 /// <param name="Statements">At least one statement; only the last may be an <see cref="OutputExpression"/>.</param>
-public sealed record ProgramSyntax(string Source, IReadOnlyList<Statement> Statements);
+public sealed record ProgramSyntax(string Source, IReadOnlyList<Statement> Statements)
+{
+    /// <summary>The source on one line, as headings show it: each line trimmed, blank ones dropped, joined with "; ".</summary>
+    public string OneLine =>
+        string.Join("; ", Source.ReplaceLineEndings("\n").Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0));
+}

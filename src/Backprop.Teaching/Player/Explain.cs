@@ -6,8 +6,8 @@ namespace Backprop.Teaching.Player;
 /// Records computations for the step-through player. <see cref="Record(Func{Tensor}, RecordOptions?)"/> takes any
 /// computation on the engine — <c>Explain.Record(() =&gt; model.Forward(x).CrossEntropy(y), new(Model: model))</c> —
 /// runs it forward and then the engine's own backward pass with an observer, and keeps every value, every gradient
-/// and what each gate did. The program forms (<see cref="Program"/>, <see cref="Solve"/>) record what
-/// <c>backprop explain</c> and <c>backprop solve</c> compute. Write the result with <see cref="Recording.WriteHtml"/>.
+/// and what each gate did. The program forms (<see cref="Program"/>, <see cref="Solve"/>, <see cref="Minimize"/>) record
+/// what <c>backprop explain</c> and <c>backprop solve</c> compute. Write the result with <see cref="Recording.WriteHtml"/>.
 /// </summary>
 public static class Explain
 {
@@ -47,5 +47,21 @@ public static class Explain
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(start);
         return ProgramRecorder.RecordSolve(result, program, start, outputName);
+    }
+
+    /// <summary>
+    /// The recording of a minimisation (<c>solve --minimize</c>): the program's graph, and for every point visited each
+    /// node's value and gradient there, with the step taken (−lr·∇f, or Newton's −f′/f″ or H⁻¹·∇f) and the new output.
+    /// </summary>
+    /// <param name="result">What <see cref="Minimizer.Minimize"/> returned.</param>
+    /// <param name="program">The program that was minimised.</param>
+    /// <param name="start">The starting values (the ones not varied stay as they are).</param>
+    /// <param name="outputName">The output option the minimisation was run with (null for the last statement).</param>
+    public static Recording Minimize(MinimizeResult result, ProgramSyntax program, IReadOnlyDictionary<string, double> start, string? outputName = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(start);
+        return ProgramRecorder.RecordMinimize(result, program, start, outputName);
     }
 }

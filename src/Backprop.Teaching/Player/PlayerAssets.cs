@@ -26,6 +26,7 @@ internal static class PlayerAssets
         #detail { flex: 0 0 400px; max-width: 400px; font-size: 15px; }
         @media (max-width: 900px) {
           main { flex-direction: column; }
+          #graph { align-self: stretch; } /* the viewport's width, not the drawing's: a wider drawing scrolls inside */
           #detail { flex: none; max-width: none; width: 100%; }
           #keys { display: none; }
         }
@@ -50,6 +51,9 @@ internal static class PlayerAssets
         #detail .badge.pass { background: var(--value); }
         #detail .badge.fail { background: var(--grad); }
         #detail tr.current td { background: #ddf4ff; }
+        #detail .iterations { position: relative; max-height: 20em; overflow-y: auto; }
+        #detail .iterations th { position: sticky; top: 0; background: white; }
+        #detail .iterations th + th { text-align: right; }
         svg .edge { fill: none; stroke: #8c959f; stroke-width: 1.5; }
         svg .edge.active { stroke: var(--active); stroke-width: 3.5; }
         svg .node > circle, svg .node > rect { fill: #f6f8fa; stroke: var(--ink); stroke-width: 1.6; }
@@ -255,25 +259,62 @@ internal static class PlayerAssets
             return html + '</table>';
           }
 
+          // A solve's point: the step that led here from the previous point, with its numbers, then the new output and
+          // the table of every point (scrolled to this one).
           function solveDetail(k) {
-            const S = R.solve, f = S.frames[k];
-            let html = '<h2><span class="phase">solve</span>' + (k === 0 ? 'start' : 'step ' + k + ' of ' + (S.frames.length - 1)) + '</h2>';
-            if (k > 0) {
-              const p = S.frames[k - 1];
-              const delta = S.target - p.output, norm = p.gradient.reduce((t, g) => t + g * g, 0);
-              html += '<p>Δ = ' + fmt(S.target) + ' − ' + paren(p.output) + ' = <span class="gradient">' + fmt(delta) + '</span>; g = ∂' + esc(out) +
-                '/∂(' + S.varied.join(', ') + ') = (' + p.gradient.map(fmt).join(', ') + ')</p>';
-              html += '<p>' + S.varied.map((v, i) => esc(v) + ' ← ' + fmt(p.varied[i]) + ' + ' + paren(delta * p.gradient[i] / norm) + ' = ' + fmt(f.varied[i])).join('<br>') + '</p>';
-            }
-            html += '<p>new output ' + esc(out) + ' = <output class="total">' + fmt(f.output) + '</output>, error ' + fmt(f.error) + '</p>';
-            html += '<table><tr><th>iter</th>' + S.varied.map(v => '<th>' + esc(v) + '</th>').join('') + '<th>' + esc(out) + '</th><th>error</th></tr>';
+            const S = R.solve, f = S.frames[k], minimum = S.goal === 'minimum';
+            let html = '<h2><span class="phase">' + (minimum ? 'minimise' : 'solve') + '</span>' + (k === 0 ? 'start' : 'step ' + k + ' of ' + (S.frames.length - 1)) + '</h2>';
+            html += '<p class="rule">' + esc(S.rule) + '</p>';
+            if (k > 0) html += stepDetail(S, S.frames[k - 1], f);
+            const norm = Math.sqrt(f.gradient.reduce((t, g) => t + g * g, 0));
+            html += '<p>new output ' + esc(out) + ' = <output class="total">' + fmt(f.output) + '</output>, ' +
+              (minimum ? '|∇' + esc(out) + '| = ' + fmt(norm) : 'error ' + fmt(f.error)) + '</p>';
+            // f′ (and f″ where the step uses it) in every row when minimising: the learner sees them go to 0 at the minimum.
+            const second = minimum && S.method === 'newton' && S.varied.length === 1;
+            const heads = minimum ? S.varied.map(d1).concat(second ? [d2(S.varied[0])] : []) : ['error'];
+            html += '<div class="iterations"><table><tr><th>iter</th>' + S.varied.concat([out]).map(v => '<th>' + esc(v) + '</th>').join('') +
+              heads.map(h => '<th>' + h + '</th>').join('') + '</tr>';
             S.frames.forEach((g, i) => {
-              html += '<tr' + (i === k ? ' class="current"' : '') + '><td>' + g.index + '</td>' + g.varied.map(v => '<td class="num">' + fmt(v) + '</td>').join('') +
-                '<td class="num">' + fmt(g.output) + '</td><td class="num">' + fmt(g.error) + '</td></tr>';
+              const cells = minimum ? g.gradient.concat(second ? [g.hessian ? g.hessian[0][0] : null] : []) : [g.error];
+              html += '<tr' + (i === k ? ' class="current"' : '') + '><td>' + g.index + '</td>' +
+                g.varied.concat([g.output], cells).map(v => '<td class="num">' + fmt(v) + '</td>').join('') + '</tr>';
             });
-            html += '</table>';
+            html += '</table></div>';
             if (k === S.frames.length - 1) html += '<p>' + esc(S.outcome) + '</p>';
             return html;
+          }
+          const d1 = v => '∂' + esc(out) + '/∂' + esc(v);
+          const d2 = v => '∂²' + esc(out) + '/∂' + esc(v) + '²';
+          const matrix = m => '[[' + m.map(row => row.map(fmt).join(', ')).join('], [') + ']]';
+
+          // The step from point p to point f, by the solve's method, with its numbers.
+          function stepDetail(S, p, f) {
+            const names = S.varied, w = esc(names[0]);
+            const moved = deltas => '<p>' + names.map((v, i) => esc(v) + ' ← ' + fmt(p.varied[i]) + ' + ' + paren(deltas[i]) + ' = ' + fmt(f.varied[i])).join('<br>') + '</p>';
+            if (S.method === 'gradient') {
+              const deltas = p.gradient.map(g => -S.lr * g);
+              return '<p>' + names.map((v, i) => 'Δ' + esc(v) + ' = −' + fmt(S.lr) + ' × ' + d1(v) + ' = −' + fmt(S.lr) + ' × ' + paren(p.gradient[i]) +
+                ' = <span class="gradient">' + fmt(deltas[i]) + '</span>').join('<br>') + '</p>' + moved(deltas);
+            }
+            if (S.method === 'halley') {
+              const e = p.error, g = p.gradient[0], h = p.hessian[0][0], delta = -2 * e * g / (2 * g * g - e * h);
+              return '<p>e = ' + fmt(e) + ', f′ = ' + d1(names[0]) + ' = ' + fmt(g) + ', f″ = ' + d2(names[0]) + ' = ' + fmt(h) + '</p>' +
+                '<p>Δ' + w + ' = −2·e·f′ / (2·f′² − e·f″) = <span class="gradient">' + fmt(delta) + '</span></p>' + moved([delta]);
+            }
+            if (S.goal === 'minimum' && names.length === 1) {
+              const g = p.gradient[0], h = p.hessian[0][0], delta = -g / h;
+              return '<p>f′ = ' + d1(names[0]) + ' = ' + fmt(g) + ', f″ = ' + d2(names[0]) + ' = ' + fmt(h) + '</p>' +
+                '<p>Δ' + w + ' = −f′ / f″ = −' + paren(g) + ' / ' + paren(h) + ' = <span class="gradient">' + fmt(delta) + '</span></p>' + moved([delta]);
+            }
+            if (S.goal === 'minimum') {
+              // The solver's Cholesky solve of H·Δ = −∇f is not repeated here: Δ is the step it took.
+              const deltas = f.varied.map((v, i) => v - p.varied[i]);
+              return '<p>∇' + esc(out) + ' = (' + p.gradient.map(fmt).join(', ') + '), H = ' + matrix(p.hessian) + '</p>' +
+                '<p>H·Δ = −∇' + esc(out) + ' gives Δ = (<span class="gradient">' + deltas.map(fmt).join(', ') + '</span>)</p>' + moved(deltas);
+            }
+            const delta = S.target - p.output, norm = p.gradient.reduce((t, g) => t + g * g, 0);
+            return '<p>Δ = ' + fmt(S.target) + ' − ' + paren(p.output) + ' = <span class="gradient">' + fmt(delta) + '</span>; g = ∂' + esc(out) +
+              '/∂(' + names.join(', ') + ') = (' + p.gradient.map(fmt).join(', ') + ')</p>' + moved(p.gradient.map(g => delta * g / norm));
           }
 
           function mark(frame) {
@@ -306,6 +347,7 @@ internal static class PlayerAssets
                 valueEls[i].textContent = m ? m[1] + ' = ' + v : v;
               }
             });
+            valueEls.forEach(label => clearOfNodes(label, f.phase === 'solve'));
             for (const el of gradEls) {
               const e = edges[Number(el.dataset.edge)];
               el.classList.toggle('off', f.phase === 'solve' || (e.to >= 0 && !reached(e.to)) || (e.to < 0 && bwdUpTo < 0));
@@ -314,6 +356,23 @@ internal static class PlayerAssets
               const active = f.node !== undefined && nodes[f.node] && nodes[f.node].module === g.dataset.group;
               g.classList.toggle('active', active && collapsed.has(g.dataset.group));
             });
+          }
+
+          // A solve's later numbers are often longer than the start's, for which the labels were placed: one that now
+          // runs into a node is moved along its line, clear of it.
+          const shapes = nodeEls.map(el => el.querySelector('circle, rect')).filter(Boolean);
+          function clearOfNodes(label, moved) {
+            label.removeAttribute('transform');
+            if (!moved || label.classList.contains('off')) return;
+            const b = label.getBBox();
+            for (const shape of shapes) {
+              if (shape.parentNode.classList.contains('hidden-member')) continue;
+              const n = shape.getBBox();
+              if (n.x >= b.x + b.width || b.x >= n.x + n.width || n.y >= b.y + b.height || b.y >= n.y + n.height) continue;
+              const dx = n.x + n.width / 2 < b.x + b.width / 2 ? n.x + n.width + 2 - b.x : n.x - 2 - (b.x + b.width);
+              label.setAttribute('transform', 'translate(' + dx.toFixed(1) + ' 0)');
+              return;
+            }
           }
 
           // The graph scales down to fit, but not below 70 % of its size: a wider one scrolls, following the active gate.
@@ -344,12 +403,16 @@ internal static class PlayerAssets
               : f.phase === 'backward' ? backwardDetail(steps[f.step], f.step)
               : f.phase === 'solve' ? solveDetail(f.index) : doneDetail();
             paintHeats();
+            const table = detail.querySelector('.iterations'), row = detail.querySelector('.iterations tr.current');
+            if (row) table.scrollTop = row.offsetTop - (table.clientHeight - row.offsetHeight) / 2;
             mark(current);
             fit(); // also here: a phone's viewport may settle only after the script first ran
             follow();
             const count = p => frames.filter(x => x.phase === p).length;
             const within = frames.slice(0, current + 1).filter(x => x.phase === f.phase).length;
+            // A solve's first frame is its start, so its steps count from the second.
             document.getElementById('position').textContent = f.phase === 'done' ? 'done: ' + (current + 1) + ' of ' + frames.length
+              : f.phase === 'solve' ? (R.solve.goal === 'minimum' ? 'minimise: ' : 'solve: ') + (current === 0 ? 'start' : 'step ' + current) + ' of ' + (frames.length - 1)
               : f.phase + ' ' + within + ' of ' + count(f.phase);
             const jump = document.getElementById('jump');
             if (f.node !== undefined && document.activeElement !== jump) jump.value = String(f.node);

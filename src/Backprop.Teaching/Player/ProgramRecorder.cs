@@ -21,30 +21,50 @@ internal static class ProgramRecorder
             step.Inputs.Select(i => new RecordedInputGradient(i.Input.Id, i.Local, i.Downstream is { } d ? TensorSnapshot.Scalar(d) : null)).ToList()))
             .ToList();
         string at = program.Inputs.Count == 0 ? "" : "at " + string.Join(", ", program.Inputs.Select(i => $"{i.Name} = {Show(i.Value)}"));
-        return new Recording(TitleOf(program.Syntax), at.Length == 0 ? null : at, nodes, program.Output.Id, steps, trace.UnusedInputs);
+        return new Recording(program.Syntax.OneLine, at.Length == 0 ? null : at, nodes, program.Output.Id, steps, trace.UnusedInputs);
     }
 
     public static Recording RecordSolve(SolveResult result, ProgramSyntax syntax, IReadOnlyDictionary<string, double> start, string? outputName)
     {
-        var frames = new List<SolveFrame>(result.Iterations.Count);
+        (Recording first, List<SolveFrame> frames) = Replay(syntax, start, outputName, result.Varied, result.Iterations, row => new SolveFrame(
+            row.Index, row.Values, row.Output, row.Error, row.Gradient, row.SecondDerivative is { } second ? [[second]] : null, [], []));
+        var solve = new SolveRecording(SolveGoal.Target, result.Target, result.Method == SolveMethod.Halley ? "halley" : "newton", null,
+            SolveText.StepRule(result), result.Varied, frames, SolveText.Outcome(result));
+        string title = $"solve {result.OutputName} = {Show(result.Target)} by varying {string.Join(", ", result.Varied)}";
+        return new Recording(title, syntax.OneLine, first.Nodes, first.Output, first.Backward, first.UnusedInputs, solve);
+    }
+
+    public static Recording RecordMinimize(MinimizeResult result, ProgramSyntax syntax, IReadOnlyDictionary<string, double> start, string? outputName)
+    {
+        (Recording first, List<SolveFrame> frames) = Replay(syntax, start, outputName, result.Varied, result.Iterations, row => new SolveFrame(
+            row.Index, row.Values, row.Output, null, row.Gradient, row.Hessian is { } h ? Rows(h) : null, [], []));
+        var solve = new SolveRecording(SolveGoal.Minimum, null, result.Method == MinimizeMethod.Newton ? "newton" : "gradient", result.LearningRate,
+            MinimizeText.StepRule(result), result.Varied, frames, MinimizeText.Outcome(result));
+        string title = $"minimise {result.OutputName} by varying {string.Join(", ", result.Varied)}";
+        return new Recording(title, syntax.OneLine, first.Nodes, first.Output, first.Backward, first.UnusedInputs, solve);
+    }
+
+    // Every point a solve visited, run again through the engine for each node's value and gradient there (the graph is
+    // the same at every point, so the first point's recording gives the nodes and the backward steps).
+    private static (Recording First, List<SolveFrame> Frames) Replay<TRow>(ProgramSyntax syntax, IReadOnlyDictionary<string, double> start,
+        string? outputName, IReadOnlyList<string> varied, IReadOnlyList<TRow> rows, Func<TRow, SolveFrame> frameOf)
+    {
+        var frames = new List<SolveFrame>(rows.Count);
         Recording? first = null;
-        foreach (SolveIteration iteration in result.Iterations)
+        foreach (TRow row in rows)
         {
+            SolveFrame frame = frameOf(row);
             var values = new Dictionary<string, double>(start, StringComparer.Ordinal);
-            for (int i = 0; i < result.Varied.Count; i++) values[result.Varied[i]] = iteration.Values[i];
+            for (int i = 0; i < varied.Count; i++) values[varied[i]] = frame.Varied[i];
             ExplainTrace trace = ExplainTrace.Run(ProgramEvaluator.Evaluate(syntax, values, outputName));
             first ??= Record(trace, numericalCheck: false);
-            frames.Add(new SolveFrame(iteration.Index, iteration.Values, iteration.Output, iteration.Error, iteration.Gradient,
-                trace.Program.Nodes.Select(n => n.Value).ToList(), trace.Program.Nodes.Select(trace.GradientOf).ToList()));
+            frames.Add(frame with { Values = trace.Program.Nodes.Select(n => n.Value).ToList(), Gradients = trace.Program.Nodes.Select(trace.GradientOf).ToList() });
         }
-        string outcome = result.Converged
-            ? $"converged after {result.Steps} step{(result.Steps == 1 ? "" : "s")}: " +
-              string.Join(", ", result.Solution.Select(p => $"{p.Key} = {Show(p.Value)}")) + $" gives {result.OutputName} = {Show(result.Output)}"
-            : result.Message ?? result.Status.ToString();
-        var solve = new SolveRecording(result.Target, result.Varied, frames, outcome);
-        string title = $"solve {result.OutputName} = {Show(result.Target)} by varying {string.Join(", ", result.Varied)}";
-        return new Recording(title, TitleOf(syntax), first!.Nodes, first.Output, first.Backward, first.UnusedInputs, solve);
+        return (first!, frames);
     }
+
+    private static double[][] Rows(double[,] matrix) =>
+        Enumerable.Range(0, matrix.GetLength(0)).Select(i => Enumerable.Range(0, matrix.GetLength(1)).Select(j => matrix[i, j]).ToArray()).ToArray();
 
     private static RecordedNodeKind KindOf(ProgramNode node) => node.Kind switch
     {
@@ -78,9 +98,6 @@ internal static class ProgramRecorder
         bool named = program.Syntax.Statements.OfType<Assignment>().Any(a => a.Name == program.OutputName) || program.Input(program.OutputName) is not null;
         return named ? program.OutputName : null;
     }
-
-    private static string TitleOf(ProgramSyntax syntax) =>
-        string.Join("; ", syntax.Source.ReplaceLineEndings("\n").Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0));
 
     private static string Show(double value) => value.ToString("G10", CultureInfo.InvariantCulture).Replace('E', 'e');
 }

@@ -31,27 +31,3 @@ public sealed record RecordedStep(
     TensorSnapshot Upstream,
     IReadOnlyList<RecordedArrival> Arrivals,
     IReadOnlyList<RecordedInputGradient> Inputs);
-
-/// <summary>One point of a <c>solve</c>: the inputs, the output there and every node's value and gradient.</summary>
-/// <param name="Index">0 for the start, then 1, 2, ... after each step.</param>
-/// <param name="Varied">The varied inputs' values, in <see cref="SolveRecording.Varied"/> order.</param>
-/// <param name="Output">The output at this point.</param>
-/// <param name="Error">Output − target.</param>
-/// <param name="Gradient">∂output/∂(each varied input) here.</param>
-/// <param name="Values">Every node's value here, by node id (the graph is the same at every point).</param>
-/// <param name="Gradients">Every node's gradient here, by node id (null where none).</param>
-public sealed record SolveFrame(
-    int Index,
-    IReadOnlyList<double> Varied,
-    double Output,
-    double Error,
-    IReadOnlyList<double> Gradient,
-    IReadOnlyList<double> Values,
-    IReadOnlyList<double?> Gradients);
-
-/// <summary>A solve to play: the target, the varied inputs and one frame per point visited.</summary>
-/// <param name="Target">The output value asked for.</param>
-/// <param name="Varied">The names of the varied inputs.</param>
-/// <param name="Frames">The points, start first.</param>
-/// <param name="Outcome">The closing line ("converged after 3 steps: ...", or why it stopped).</param>
-public sealed record SolveRecording(double Target, IReadOnlyList<string> Varied, IReadOnlyList<SolveFrame> Frames, string Outcome);

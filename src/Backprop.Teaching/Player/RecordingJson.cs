@@ -115,7 +115,11 @@ internal static class RecordingJson
     private static void WriteSolve(Utf8JsonWriter w, SolveRecording solve)
     {
         w.WriteStartObject("solve");
-        Number(w, "target", solve.Target);
+        Number(w, "target", solve.Target ?? double.NaN);
+        w.WriteString("goal", solve.Goal == SolveGoal.Target ? "target" : "minimum");
+        w.WriteString("method", solve.Method);
+        Number(w, "lr", solve.LearningRate ?? double.NaN);
+        w.WriteString("rule", solve.Rule);
         w.WriteString("outcome", solve.Outcome);
         w.WriteStartArray("varied");
         foreach (string name in solve.Varied) w.WriteStringValue(name);
@@ -127,8 +131,19 @@ internal static class RecordingJson
             w.WriteNumber("index", frame.Index);
             Numbers(w, "varied", frame.Varied);
             Number(w, "output", frame.Output);
-            Number(w, "error", frame.Error);
+            Number(w, "error", frame.Error ?? double.NaN);
             Numbers(w, "gradient", frame.Gradient);
+            if (frame.Hessian is { } hessian)
+            {
+                w.WriteStartArray("hessian");
+                foreach (IReadOnlyList<double> row in hessian)
+                {
+                    w.WriteStartArray();
+                    foreach (double value in row) NumberValue(w, value);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
             Numbers(w, "values", frame.Values);
             w.WriteStartArray("grads");
             foreach (double? g in frame.Gradients)
@@ -159,10 +174,14 @@ internal static class RecordingJson
     private static void Numbers(Utf8JsonWriter w, string name, IReadOnlyList<double> values)
     {
         w.WriteStartArray(name);
-        foreach (double value in values)
-            if (double.IsFinite(value)) w.WriteNumberValue(value);
-            else w.WriteNullValue();
+        foreach (double value in values) NumberValue(w, value);
         w.WriteEndArray();
+    }
+
+    private static void NumberValue(Utf8JsonWriter w, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumberValue(value);
+        else w.WriteNullValue();
     }
 
     private static void Number(Utf8JsonWriter w, string name, double value)

@@ -154,4 +154,42 @@ public class SolveCommandTests
         Assert.Equal(2, code);
         Assert.Contains("must end in .html", error);
     }
+
+    [Fact]
+    public void OutWritesThePlayerOfAMinimisation()
+    {
+        using var scratch = new Data.ScratchDirectory();
+        string path = scratch.File("steps.html");
+        var (code, output, error) = Run("f = (w - 3)^2 + 2*(b + 1)^2", "--at", "w=0,b=0", "--vary", "w,b", "--minimize", "--method", "newton", "--out", path);
+        Assert.Equal(0, code);
+        Assert.StartsWith("minimising f", output);
+        Assert.Equal($"wrote {path}", error.Trim());
+        string html = File.ReadAllText(path);
+        Assert.Contains("\"goal\":\"minimum\",\"method\":\"newton\"", html);
+        Assert.Contains("converged after 1 step (|\\u2207f| = 8.882e-16): w = 3, b = -1", html); // the JSON inside escapes non-ASCII
+    }
+
+    [Fact]
+    public void OutOfAMinimisationMustBeHtmlAndIsCheckedFirst()
+    {
+        var (code, output, error) = Run("f = (w - 3)^2", "--at", "w=0", "--vary", "w", "--minimize", "--out", "steps.svg");
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("must end in .html", error);
+    }
+
+    [Fact]
+    public void AnUnwritableOutIsOneLineAndLeavesNoFile()
+    {
+        using var scratch = new Data.ScratchDirectory();
+        string notADirectory = scratch.File("plain-file");
+        File.WriteAllText(notADirectory, "");
+        string path = Path.Combine(notADirectory, "steps.html");
+        var (code, _, error) = Run("f = (w - 3)^2", "--at", "w=0", "--vary", "w", "--minimize", "--out", path);
+        Assert.NotEqual(0, code);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("backprop solve: ", error);
+        Assert.False(File.Exists(path));
+        Assert.Equal([notADirectory], Directory.GetFileSystemEntries(scratch.Path));
+    }
 }

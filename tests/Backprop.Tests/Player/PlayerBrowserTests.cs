@@ -87,6 +87,84 @@ public class PlayerBrowserTests
         await page.ScreenshotAsync(Screenshot("player-solve-1280x800.png"));
     }
 
+    // The first step of each, derived by hand: f = (w − 3)² + 2(b + 1)² at (0, 0) has ∇f = (−6, 4), so lr = 0.25 moves
+    // w by 1.5 and b by −1; the Rosenbrock f at (−1, 1) has ∇f = (−4, 0) and H = [[82, 40], [40, 20]], whose solve is
+    // Δ = (2, −4); f = x − ln x at 0.5 has f′ = 1 − 1/x = −1 and f″ = 1/x² = 4, so Δx = 0.25.
+    private static readonly Dictionary<string, string[]> FirstMinimizeSteps = new()
+    {
+        ["minimize-gradient.html"] = ["Δw = −0.25 × ∂f/∂w = −0.25 × (-6) = 1.5", "w ← 0 + 1.5 = 1.5", "b ← 0 + (-1) = -1"],
+        ["minimize-newton.html"] = ["∇f = (-4, 0), H = [[82, 40], [40, 20]]", "gives Δ = (2, -4)", "x ← -1 + 2 = 1", "y ← 1 + (-4) = -3"],
+        ["minimize-newton-1d.html"] = ["f′ = ∂f/∂x = -1, f″ = ∂²f/∂x² = 4", "Δx = −f′ / f″ = −(-1) / 4 = 0.25", "x ← 0.5 + 0.25 = 0.75"],
+    };
+
+    [BrowserFact]
+    public async Task MinimizePlayersStepToTheEnginesMinimum()
+    {
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        Assert.Equal(FirstMinimizeSteps.Keys.Order(), PlayerExamples.Minimizations.Select(m => m.File).Order());
+        foreach (var example in PlayerExamples.Minimizations)
+            await StepToTheMinimum(browser, example, FirstMinimizeSteps[example.File]);
+    }
+
+    private static async Task StepToTheMinimum(HeadlessBrowser browser, PlayerExamples.Minimization example, string[] firstStep)
+    {
+        string file = example.File;
+        Teaching.Expressions.MinimizeResult result = example.Run();
+        Assert.True(result.Converged, file);
+        bool screenshot = file == "minimize-gradient.html";
+        foreach ((int width, int height, string suffix) in screenshot ? new[] { (1280, 800, "1280x800"), (390, 844, Phone) } : [(1280, 800, "1280x800")])
+        {
+            BrowserPage page = await browser.OpenAsync(PlayerFile(file), width, height);
+            Assert.Contains("start", await page.TextAsync("#detail h2"));
+            await page.PressAsync("ArrowRight");
+            string step = (await page.TextAsync("#detail"))!;
+            foreach (string part in firstStep) Assert.Contains(part, step);
+
+            await page.PressAsync("End");
+            Assert.Equal("solve", await Evaluated(page, "document.getElementById('detail').dataset.phase"));
+            Assert.Contains($"step {result.Steps} of {result.Steps}", await page.TextAsync("#detail h2"));
+            // The last row of the table, as displayed: iter, the varied inputs, the output, then the gradients.
+            string cells = (await page.EvaluateAsync("JSON.stringify([...document.querySelectorAll('#detail tr.current td')].map(td => td.textContent))")).GetString()!;
+            string[] row = System.Text.Json.JsonSerializer.Deserialize<string[]>(cells)!;
+            Assert.Equal(result.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture), row[0]);
+            for (int i = 0; i < result.Varied.Count; i++) AssertShows(result.Solution[i].Value, row[1 + i]);
+            AssertShows(result.Output, row[1 + result.Varied.Count]);
+            AssertShows(result.Output, (await page.TextAsync("#detail output.total"))!);
+            Assert.Contains(Teaching.Expressions.MinimizeText.Outcome(result), await page.TextAsync("#detail"));
+            Assert.Empty(await page.OverlapsAsync(Labels));
+            // The last point's numbers are longer than the start's, for which the labels were placed: none runs into a gate.
+            Assert.Empty(await page.OverlapsAsync("svg .label.value, svg .node > circle"));
+            Assert.Empty(page.ConsoleErrors);
+            if (screenshot) await page.ScreenshotAsync(Screenshot($"player-minimize-{suffix}.png"));
+        }
+    }
+
+    // The player rounds to about four significant digits (four decimals from 1 up).
+    private static void AssertShows(double expected, string shown)
+    {
+        double value = double.Parse(shown, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(value - expected) <= 1e-4 * Math.Max(1, Math.Abs(expected)), $"shows {shown}, the engine has {expected}");
+    }
+
+    // docs/tutorial.md §8: from X = 2 Halley's step goes to X = 2.080224462 (Newton's would go to 2.0787).
+    [BrowserFact]
+    public async Task HalleySolvePlayerShowsHalleysStep()
+    {
+        using var scratch = new Data.ScratchDirectory();
+        var syntax = Teaching.Expressions.Parser.Parse("A = X + 1; B = A^2; C = ln(B); D = sqrt(C); E = D - 1");
+        var start = new Dictionary<string, double> { ["X"] = 2 };
+        var result = Teaching.Expressions.Solver.Solve(syntax, start, 0.5, ["X"], new(Method: Teaching.Expressions.SolveMethod.Halley));
+        Teaching.Player.Explain.Solve(result, syntax, start).WriteHtml(scratch.File("halley.html"));
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        BrowserPage page = await browser.OpenAsync(scratch.File("halley.html"));
+        await page.PressAsync("ArrowRight");
+        string step = (await page.TextAsync("#detail"))!;
+        Assert.Contains("e = -0.0177, f′ = ∂E/∂X = 0.2249, f″ = ∂²E/∂X² = -0.1091", step);
+        Assert.Contains("ΔX = −2·e·f′ / (2·f′² − e·f″) = 0.08022", step);
+        Assert.Contains("X ← 2 + 0.08022 = 2.0802", step);
+        Assert.Empty(page.ConsoleErrors);
+    }
+
     [BrowserFact]
     public async Task DigitNetworkShowsHeatMapsModulesAndCollapses()
     {

@@ -7,12 +7,28 @@ namespace Backprop.Tests.Player;
 
 /// <summary>
 /// The players committed under docs/players: one for every seed example of docs/tutorial.md (explain with the
-/// numerical check, and each solve) and the two-layer network on one digit image. Made here with the library calls
+/// numerical check, each solve and minimisation) and the two-layer network on one digit image. Made here with the library calls
 /// the CLI makes; <c>tools/make-players.sh</c> rewrites the files, <see cref="PlayerFilesTests"/> checks they are current.
 /// </summary>
 internal static class PlayerExamples
 {
     public sealed record Example(string File, Func<Recording> Make);
+
+    /// <summary>A minimisation of docs/tutorial.md §8, kept apart so the browser tests can run the engine on it too.</summary>
+    public sealed record Minimization(string File, string Program, MinimizeOptions Options, string[] Vary, params (string Name, double Value)[] At)
+    {
+        public MinimizeResult Run() => Minimizer.Minimize(Parser.Parse(Program), Values(At), Vary, Options);
+
+        public Recording Record() => Explain.Minimize(Run(), Parser.Parse(Program), Values(At));
+    }
+
+    // Before All, which reads it (static fields are initialised in the order they are written).
+    public static IReadOnlyList<Minimization> Minimizations { get; } =
+    [
+        new("minimize-gradient.html", "f = (w - 3)^2 + 2*(b + 1)^2", new(MinimizeMethod.GradientDescent, LearningRate: 0.25), ["w", "b"], ("w", 0), ("b", 0)),
+        new("minimize-newton.html", "f = (1 - x)^2 + 10*(y - x^2)^2", new(MinimizeMethod.Newton), ["x", "y"], ("x", -1), ("y", 1)),
+        new("minimize-newton-1d.html", "f = x - ln(x)", new(MinimizeMethod.Newton), ["x"], ("x", 0.5)),
+    ];
 
     public static IReadOnlyList<Example> All { get; } =
     [
@@ -28,6 +44,7 @@ internal static class PlayerExamples
         ExplainExample("max.html", "max(x, y)", ("x", 4), ("y", 2)),
         ExplainExample("reassignment.html", "c = a + b; c = c + c + 1", ("a", 1), ("b", 2)),
         ExplainExample("unused-input.html", "v1 = sqrt(1 + v1^2); out = v2 * 3", ("v1", 1), ("v2", 2)),
+        .. Minimizations.Select(m => new Example(m.File, m.Record)),
         new Example("digits-two-layer.html", DigitNetwork),
     ];
 
