@@ -193,6 +193,12 @@ public static class GradCheckSuite
         Add("scaled_dot_product_attention", "head views of a [2,5,12] projection, causal",
             x => Tensor.ScaledDotProductAttention(Heads(x[0], 0), Heads(x[0], 1), Heads(x[0], 2), isCausal: true) * R(418, 1, 2, 2, 5, 2),
             () => [R(419, 2, 5, 12)]);
+        Add("self_attention", "packed [2,5,12], 2 heads, causal", x => Tensor.SelfAttention(x[0], 2, isCausal: true) * R(428, 2, 5, 4),
+            () => [R(429, 2, 5, 12)]);
+        Add("self_attention", "packed [3,18], 3 heads, scale 0.6", x => Tensor.SelfAttention(x[0], 3, scale: 0.6) * R(430, 3, 6),
+            () => [R(431, 3, 18)]);
+        Add("self_attention", "packed [2,2,4,6] (two batch axes), 1 head, causal", x => Tensor.SelfAttention(x[0], 1, isCausal: true) * R(432, 2, 2, 4, 2),
+            () => [R(433, 2, 2, 4, 6)]);
         Add("scaled_dot_product_attention", "[2,4,3] with an additive mask [4,4]", x => Tensor.ScaledDotProductAttention(x[0], x[1], x[2], x[3]) * R(420, 2, 4, 3),
             () => [R(421, 2, 4, 3), R(422, 2, 4, 3), R(423, 2, 4, 3), R(424, 4, 4)]);
         Add("multihead_attention", "[2,4,6] self-attention, 2 heads, causal",

@@ -115,17 +115,14 @@ public sealed class GptBlock : Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
-        int b = x.Shape[0], t = x.Shape[1], c = x.Shape[2], hs = c / _heads;
         Tensor a, qkv, y, h;
         using (GptProfile.Section("forward: layer norm")) a = ForwardChild(Norm1, x);
         using (GptProfile.Section("forward: c_attn")) qkv = ForwardChild(Attention, a);
         using (GptProfile.Section("forward: attention"))
         {
-            // q, k and v as views of the projection, [1, B, H, T, hs] (no copies): channels 32h..32h+31 of each third are head h.
-            var split = qkv.Reshape(b, t, 3, _heads, hs);
-            Tensor Heads(int part) => split.Narrow(2, part, 1).Permute(2, 0, 3, 1, 4);
-            // The result's memory follows q's, [B, T, H, hs]: back to [B, T, C] is a view too.
-            y = Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), isCausal: true).Permute(0, 1, 3, 2, 4).Reshape(b, t, c);
+            // q, k and v are the thirds of the projection, channels 32h..32h+31 of each third head h: the packed
+            // operator reads them in place and gives [B, T, C] with the heads merged, and the projection's gradient in one piece.
+            y = Tensor.SelfAttention(qkv, _heads, isCausal: true);
         }
         using (GptProfile.Section("forward: attn_proj + residual")) x = x + ForwardChild(AttentionProjection, y);
         using (GptProfile.Section("forward: layer norm")) a = ForwardChild(Norm2, x);

@@ -152,6 +152,7 @@ internal static class OnnxExportOperators
             case WhereOp: return w.Add("Where", [Condition(w, extra[0]), In(0), In(1)]);
             case MaskedFillOp m: return w.Add("Where", [Condition(w, extra[0]), C(m.Value), In(0)]);
             case ScaledDotProductAttentionOp a: return Attention(w, node, x, a, dtype);
+            case SelfAttentionOp a: return SelfAttention(w, node, x[0], a, dtype);
             case GatherOp g: return w.Add("GatherElements", [x[0], extra[0]], Int("axis", g.Axis));
             case ScatterAddOp s: return ScatterAdd(w, node, x, extra[0], s);
             case CompareOp c: return Compare(w, node, x, c);
@@ -400,6 +401,40 @@ internal static class OnnxExportOperators
             else target[i] = y.ShapeArray[i];
         }
         return w.Add("Expand", [x, w.Int64s(target)]);
+    }
+
+    // The packed form: [..., T, 3C] reshaped to [N, T, 3, H, hs], each third transposed to heads [N, H, T, hs], the
+    // attention below, and the heads merged back to [..., T, C].
+    private static string SelfAttention(GraphWriter w, Node node, string x, SelfAttentionOp a, DType dtype)
+    {
+        var input = node.InputArray[0];
+        int t = input.ShapeArray[^2], c = input.ShapeArray[^1] / 3, heads = a.Heads, hs = c / heads;
+        string split = w.Add("Reshape", [x, w.Int64s([-1, t, 3, heads, hs])]);
+        var thirds = new string[3];
+        for (int part = 0; part < 3; part++)
+        {
+            string third = w.Add("Slice", [split, w.Int64s([part]), w.Int64s([part + 1]), w.Int64s([2])]);
+            third = w.Add("Reshape", [third, w.Int64s([-1, t, heads, hs])]);
+            thirds[part] = w.Add("Transpose", [third], Ints("perm", [0, 2, 1, 3]));
+        }
+        string scores = w.Add("MatMul", [thirds[0], w.Add("Transpose", [thirds[1]], Ints("perm", [0, 1, 3, 2]))]);
+        scores = w.Add("Mul", [scores, w.Scalar(a.Scale, dtype)]);
+        if (a.Causal) scores = w.Add("Add", [scores, w.Constant(CausalMask(t, t, dtype))]);
+        string probabilities = w.Add("Softmax", [scores], Int("axis", -1));
+        string heads4 = w.Add("Transpose", [w.Add("MatMul", [probabilities, thirds[2]])], Ints("perm", [0, 2, 1, 3]));
+        var outShape = input.ShapeArray.Select(d => (long)d).ToArray();
+        outShape[^1] = c;
+        if (outShape.Length > 2) outShape[0] = -1;
+        return w.Add("Reshape", [heads4, w.Int64s(outShape)]);
+    }
+
+    // [L, S]: 0 where key j is seen by query i (j ≤ i), −∞ after.
+    private static Tensor CausalMask(int l, int s, DType dtype)
+    {
+        var mask = new double[l * s];
+        for (int i = 0; i < l; i++)
+            for (int j = i + 1; j < s; j++) mask[i * s + j] = double.NegativeInfinity;
+        return Tensor.FromArray(mask, [l, s]).To(dtype);
     }
 
     // softmax(q·kᵀ·scale + mask)·v, with the causal mask as a constant [L, S] of 0 and −∞ (key j is seen by query i when j ≤ i).

@@ -228,6 +228,11 @@ internal static unsafe class AttentionKernel
                     // dS for the whole slice, row by row; then dK and dV key by key, as sums down its columns.
                     T* dsAll = vt + (nint)hv * s;
                     Transpose(v, Vl.RowStride, vt, s, hv);
+                    if (AttentionTiles.Tiled<T>(s) && AttentionTiles.Tiled<T>(hs) && AttentionTiles.Tiled<T>(hv))
+                    {
+                        TiledSlice(q, k, g, vt, dsAll, P + (long)slice * tq * s, dq, dk, dv, scale);
+                        return;
+                    }
                     for (int i = 0; i < tq; i++)
                     {
                         int seen = Shape.KeysSeen(i), padded = Padded(seen, s);
@@ -257,6 +262,42 @@ internal static unsafe class AttentionKernel
             finally
             {
                 ArrayPool<T>.Shared.Return(scratch);
+            }
+        }
+
+        // The same sums in tiles of four rows (AttentionTiles.Rows): dS four query rows at a time over the keys the
+        // last of them sees, dQ from those rows, then dK and dV four keys at a time over the queries that see the
+        // first of them. Every extra term is a product with a masked entry of P or dS, which is exactly 0 (P is
+        // stored 0 there, so dS = P ⊙ (…) is 0 too), so the sums equal the untiled ones term by term.
+        private readonly void TiledSlice(T* q, T* k, T* g, T* vt, T* dsAll, T* pSlice, T* dq, T* dk, T* dv, T scale)
+        {
+            int tq = Shape.QueryLength, s = Shape.KeyLength, hs = Shape.HeadSize, hv = Shape.ValueSize;
+            for (int i0 = 0; i0 < tq; i0 += 4)
+            {
+                int rows = Math.Min(4, tq - i0), extent = Shape.KeysSeen(i0 + rows - 1), padded = Padded(extent, s);
+                T* ds0 = dsAll + (nint)i0 * s;
+                // dP[i, j] = Σ_d dO[i,d]·Vᵀ[d,j], then dS = P ⊙ (dP − Σ_j P·dP)·scale (0 wherever P is 0).
+                AttentionTiles.Rows(g + (nint)i0 * Gl.RowStride, Gl.RowStride, 1, rows, hv, vt, s, ds0, s, padded);
+                for (int t = 0; t < rows; t++)
+                {
+                    T* ds = ds0 + (nint)t * s;
+                    ShortRowMath.SoftmaxBackwardWhole(pSlice + (nint)(i0 + t) * s, ds, scale, padded);
+                    ShortRowMath.Clear(ds + padded, s - padded);
+                }
+                // dQ[i] = Σ_j dS[i,j]·K[j]
+                if (dq is not null)
+                    AttentionTiles.Rows(ds0, s, 1, rows, extent, k, Kl.RowStride, dq + (nint)i0 * Dql.RowStride, Dql.RowStride, hs);
+            }
+            for (int j0 = 0; j0 < s; j0 += 4)
+            {
+                int keys = Math.Min(4, s - j0), first = Shape.Causal ? Math.Min(j0, tq) : 0, count = tq - first;
+                // dK[j] = Σ_i dS[i,j]·Q[i], dV[j] = Σ_i P[i,j]·dO[i]: columns of dS and P as the coefficients.
+                if (dk is not null)
+                    AttentionTiles.Rows(dsAll + (nint)first * s + j0, 1, s, keys, count, q + (nint)first * Ql.RowStride, Ql.RowStride,
+                        dk + (nint)j0 * Dkl.RowStride, Dkl.RowStride, hs);
+                if (dv is not null)
+                    AttentionTiles.Rows(pSlice + (nint)first * s + j0, 1, s, keys, count, g + (nint)first * Gl.RowStride, Gl.RowStride,
+                        dv + (nint)j0 * Dvl.RowStride, Dvl.RowStride, hv);
             }
         }
     }

@@ -157,19 +157,34 @@ internal sealed class ScaledDotProductAttentionOp : Node
             return;
         }
         var g = gradOutput.DType == q.DType ? gradOutput : gradOutput.To(q.DType);
-        var scores = Tensor.MatMul(q, k.Transpose(-2, -1)) * _shape.Scale;
-        if (_shape.Causal) scores = scores.MaskedFill(CausalMask(_shape.QueryLength, _shape.KeyLength), double.NegativeInfinity);
+        var (dq, dk, dv) = RecordedGradients(q, k, v, g, _shape, Wants(0), Wants(1), Wants(2));
+        dx[0] = dq;
+        dx[1] = dk;
+        dx[2] = dv;
+    }
+
+    /// <summary>
+    /// The attention backward with recorded operators (so it is differentiable again), for q, k, v and the upstream
+    /// gradient g as tensors of the attention's shapes; a gradient not wanted is null.
+    /// </summary>
+    internal static (Tensor? Dq, Tensor? Dk, Tensor? Dv) RecordedGradients(Tensor q, Tensor k, Tensor v, Tensor g, AttentionShape shape,
+        bool wantQ, bool wantK, bool wantV)
+    {
+        Tensor? dq = null, dk = null, dv = null;
+        var scores = Tensor.MatMul(q, k.Transpose(-2, -1)) * shape.Scale;
+        if (shape.Causal) scores = scores.MaskedFill(CausalMask(shape.QueryLength, shape.KeyLength), double.NegativeInfinity);
         var p = scores.Softmax();
-        if (Wants(2)) dx[2] = Tensor.MatMul(p.Transpose(-2, -1), g);
-        if (!Wants(0) && !Wants(1)) return;
+        if (wantV) dv = Tensor.MatMul(p.Transpose(-2, -1), g);
+        if (!wantQ && !wantK) return (dq, dk, dv);
         var dp = Tensor.MatMul(g, v.Transpose(-2, -1));
         var ds = p * (dp - (dp * p).Sum(-1, keepDim: true));
-        if (Wants(0)) dx[0] = Tensor.MatMul(ds, k) * _shape.Scale;
-        if (Wants(1)) dx[1] = Tensor.MatMul(ds.Transpose(-2, -1), q) * _shape.Scale;
+        if (wantQ) dq = Tensor.MatMul(ds, k) * shape.Scale;
+        if (wantK) dk = Tensor.MatMul(ds.Transpose(-2, -1), q) * shape.Scale;
+        return (dq, dk, dv);
     }
 
     /// <summary>[L, S] int32: 1 where key j is after query i (excluded by the causal mask), else 0.</summary>
-    private static Tensor CausalMask(int l, int s)
+    internal static Tensor CausalMask(int l, int s)
     {
         var masked = new int[l * s];
         for (int i = 0; i < l; i++)

@@ -43,6 +43,25 @@ public sealed partial class Tensor
     }
 
     /// <summary>
+    /// Multi-head self-attention on a packed projection, in one fused operator: <paramref name="qkv"/> [..., T, 3·C]
+    /// holds q, k and v side by side (channels 0..C, C..2C, 2C..3C; head h is channels h·hs..(h+1)·hs of each, hs =
+    /// C / <paramref name="heads"/>), as one linear layer such as a GPT's c_attn produces them. Computes
+    /// <see cref="ScaledDotProductAttention(Tensor, Tensor, Tensor, bool, double?)"/> per head and merges the heads
+    /// back, with the same results, but reads the heads in place and writes the projection's gradient as one dense
+    /// tensor (no head views, and no zero-filled slice gradients to add up).
+    /// </summary>
+    /// <param name="qkv">[..., T, 3·C], C a multiple of <paramref name="heads"/>.</param>
+    /// <param name="heads">The number of heads H.</param>
+    /// <param name="isCausal">Position i attends to positions 0..i only.</param>
+    /// <param name="scale">The factor on q·kᵀ; null for 1/√hs.</param>
+    /// <returns>[..., T, C]: head h's output in channels h·hs..(h+1)·hs.</returns>
+    public static Tensor SelfAttention(Tensor qkv, int heads, bool isCausal = false, double? scale = null)
+    {
+        ArgumentNullException.ThrowIfNull(qkv);
+        return SelfAttentionOp.Apply(qkv, heads, isCausal, scale);
+    }
+
+    /// <summary>
     /// Scaled dot-product attention with an explicit mask, softmax(q·kᵀ·scale + mask)·v. A floating-point mask is
     /// added to the scores (−∞ excludes a key; finite values bias it, and a mask that requires a gradient receives
     /// one); an int32 mask is boolean: nonzero keeps a key, 0 excludes it, as PyTorch's boolean <c>attn_mask</c>.

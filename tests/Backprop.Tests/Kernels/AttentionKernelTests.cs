@@ -96,6 +96,7 @@ public class AttentionKernelTests
     [InlineData(1, 20, 13, 3, 2, true)]     // causal with more queries than keys
     [InlineData(2, 7, 32, 16, 16, false)]   // the tiled path (whole vectors) with a partial tile of query rows
     [InlineData(1, 70, 48, 16, 32, true)]   // the tiled path, causal with more queries than keys
+    [InlineData(2, 21, 48, 32, 16, true)]   // the tiled path, causal with fewer queries than keys and a partial tile
     public void Double_and_float_match_the_naive_formulas(int slices, int l, int n, int e, int ev, bool causal)
     {
         var s = new AttentionShape(slices, l, n, e, ev, 1 / Math.Sqrt(e), causal);

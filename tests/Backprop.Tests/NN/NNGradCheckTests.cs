@@ -8,7 +8,7 @@ namespace Backprop.Tests.NN;
 public class NNGradCheckTests
 {
     private static readonly string[] Operators = ["conv2d", "max_pool2d", "linear", "batch_norm", "bce_with_logits", "layer_norm",
-        "scaled_dot_product_attention", "multihead_attention", "l1",
+        "scaled_dot_product_attention", "self_attention", "multihead_attention", "l1",
         "embedding", "split", "chunk", "pad", "scatter_add", "topk", "sort", "conv1d", "avg_pool2d", "adaptive_avg_pool2d"];
 
     [Fact]

@@ -36,6 +36,70 @@ public class TransformerTests
         Assert.Equal(copy.Grad!.ToArray<float>(), gradViews);
     }
 
+    // The reference for the packed operator: the head views of the projection through ScaledDotProductAttention,
+    // the heads merged back with a permute and a reshape, as a model writes it without the packed form.
+    private static Tensor ViaHeadViews(Tensor qkv, int heads, bool causal, double? scale = null)
+    {
+        int b = qkv.Shape[0], t = qkv.Shape[1], c = qkv.Shape[2] / 3, hs = c / heads;
+        var split = qkv.Reshape(b, t, 3, heads, hs);
+        Tensor Heads(int part) => split.Narrow(2, part, 1).Permute(2, 0, 3, 1, 4);
+        return Tensor.ScaledDotProductAttention(Heads(0), Heads(1), Heads(2), causal, scale).Permute(0, 1, 3, 2, 4).Reshape(b, t, c);
+    }
+
+    [Theory]
+    [InlineData(2, 64, 128, 4, true)]   // the GPT's block: the tiled kernel path
+    [InlineData(3, 7, 24, 2, false)]    // short rows: the untiled path
+    [InlineData(1, 70, 96, 3, true)]    // a partial tile of rows
+    public void Packed_self_attention_equals_the_head_views_bit_for_bit(int b, int t, int c, int heads, bool causal)
+    {
+        // The GPT's shape also at one and two threads (the smaller ones are too small to be split).
+        foreach (int threads in b * t >= 128 ? new[] { 1, 2 } : new[] { 0 })
+        {
+            Func<(float[], float[])> packed = () => Run(q => Tensor.SelfAttention(q, heads, causal));
+            var (y, grad) = threads == 0 ? packed() : Backprop.Tests.Kernels.WithThreads.Run(threads, packed);
+            var (yRef, gradRef) = Run(q => ViaHeadViews(q, heads, causal));
+            Assert.Equal(yRef, y);
+            Assert.Equal(gradRef, grad);
+        }
+
+        (float[] Y, float[] Grad) Run(Func<Tensor, Tensor> attention)
+        {
+            var qkv = R(3, b, t, 3 * c);
+            qkv.RequiresGrad = true;
+            var y = attention(qkv);
+            Assert.Equal([b, t, c], y.Shape.ToArray());
+            y.Backward(R(4, b, t, c));
+            return (y.ToArray<float>(), qkv.Grad!.ToArray<float>());
+        }
+    }
+
+    [Fact]
+    public void Packed_self_attention_is_differentiable_twice_as_the_head_views_are()
+    {
+        // Second derivatives through the packed operator's recorded backward against those through the head views.
+        double[] SecondOrder(Func<Tensor, Tensor> attention)
+        {
+            var qkv = Tensor.Normal([2, 5, 12], 0, 1, new Generator(5), DType.Float64);
+            qkv.RequiresGrad = true;
+            var loss = (attention(qkv).Tanh() * Tensor.Normal([2, 5, 4], 0, 1, new Generator(6), DType.Float64)).Sum();
+            var g = Backprop.Autograd.Grad([loss], [qkv], createGraph: true)[0]!;
+            var second = Backprop.Autograd.Grad([(g * g).Sum()], [qkv])[0]!;
+            return second.ToArray<double>();
+        }
+        var packed = SecondOrder(q => Tensor.SelfAttention(q, 2, isCausal: true, scale: 0.8));
+        var views = SecondOrder(q => ViaHeadViews(q, 2, causal: true, scale: 0.8));
+        Assert.Equal(views.Length, packed.Length);
+        for (int i = 0; i < views.Length; i++) Assert.True(Math.Abs(views[i] - packed[i]) <= 1e-12 * (1 + Math.Abs(views[i])), $"[{i}]: {packed[i]} vs {views[i]}");
+    }
+
+    [Fact]
+    public void Packed_self_attention_rejects_a_width_that_is_not_three_heads_of_channels()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Tensor.SelfAttention(R(1, 2, 4, 20), 3));
+        Assert.Contains("self_attention", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Tensor.SelfAttention(R(1, 2, 4, 12), 0));
+    }
+
     [Fact]
     public void Broadcast_keys_are_read_in_place_and_their_gradients_summed()
     {

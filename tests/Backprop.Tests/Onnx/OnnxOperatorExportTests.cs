@@ -108,6 +108,8 @@ public class OnnxOperatorExportTests
         ["detach"] = new([3, 4], () => new(x => x * x.Detach())),
         ["attention"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh()))),
         ["attention causal scaled"] = new([2, 3, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x * 0.5, x.Tanh(), isCausal: true, scale: 0.3))),
+        ["self attention packed causal"] = new([2, 5, 12], () => new(x => Tensor.SelfAttention(x, 2, isCausal: true))),
+        ["self attention packed scaled"] = new([2, 3, 6, 18], () => new(x => Tensor.SelfAttention(x.Tanh(), 3, scale: 0.4))),
         ["attention with mask"] = new([2, 5, 4], () => new(x => Tensor.ScaledDotProductAttention(x, x, x, Tensor.Ones(5, 5).Tril()))),
         ["eq"] = new([3, 4], () => new(x => x.Eq(x.Relu()).To(DType.Float32) * x)),
         ["ne"] = new([3, 4], () => new(x => x.Ne(x.Relu()).To(DType.Float32) + x)),
@@ -215,7 +217,7 @@ public class OnnxOperatorExportTests
             "erf", "tanh", "sigmoid", "relu", "silu", "gelu", "softplus", "clamp", "softmax", "log_softmax", "linear", "conv2d", "conv1d",
             "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "layer_norm", "embedding", "index_select", "reshape", "permute", "concat",
             "slice", "expand", "sum", "amax", "std", "cumsum", "tril", "triu", "where", "masked_fill", "pad", "to", "copy", "detach",
-            "scaled_dot_product_attention", "batch_norm", "topk", "sort", "topk_indices", "sort_indices", "argmax", "argmin", "gather", "scatter_add",
+            "scaled_dot_product_attention", "self_attention", "batch_norm", "topk", "sort", "topk_indices", "sort_indices", "argmax", "argmin", "gather", "scatter_add",
             "eq", "ne", "lt", "le", "gt", "ge", "one_hot", "cross_entropy", "mean", "var"];
         Assert.Empty(mapped.Except(seen));
     }

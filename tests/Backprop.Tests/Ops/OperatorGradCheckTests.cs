@@ -141,6 +141,7 @@ public class OperatorGradCheckTests
         ("LayerNorm(Tensor, Tensor, Tensor, Double)", "layer_norm", Variant.Any),
         ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
         ("ScaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, Boolean, Nullable`1)", "scaled_dot_product_attention", Variant.Any),
+        ("SelfAttention(Tensor, Int32, Boolean, Nullable`1)", "self_attention", Variant.Any),
         ("Embedding(Tensor, Tensor)", "embedding", Variant.Any),
         ("Split(Int32, Int32)", "split", Variant.Any),
         ("Split(Int32[], Int32)", "split", Variant.Any),
