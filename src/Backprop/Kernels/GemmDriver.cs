@@ -57,22 +57,24 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is at least as wide as tall. (Static slabs, one per thread, had measured 1.2–1.6× faster than two
-        // column slabs per thread at the gpt_char step's shapes when both cores were free; the guided chunks were
-        // measured only on a loaded machine, where they were as fast or faster, see docs/performance.md.)
+        // when C is at least as wide as tall.
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
         bool byColumns = threads > 1 && ((n >= m && colTiles >= threads) || rowTiles < threads);
         int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
+        // A short product is cut into one equal share per thread: shorter than a scheduler time slice, it gains
+        // nothing from finer chunks when a core is taken away, and loses to their repeated packing and uneven last
+        // chunk when both cores are free. A long one is cut into shrinking chunks (see TileChunks).
+        bool equalShares = TileChunks.ForceEqualShares ?? work < threads * GuidedWorkPerThread;
         var body = new ChunkBody
         {
             A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
-            ByColumns = byColumns, Tiles = tiles, Threads = threads,
+            ByColumns = byColumns, Tiles = tiles, Threads = threads, EqualShares = equalShares,
             MinTiles = (MinChunkExtent + (byColumns ? nr : mr) - 1) / (byColumns ? nr : mr),
         };
-        int items = TileChunks.Count(tiles, threads, body.MinTiles);
+        int items = TileChunks.Count(tiles, threads, body.MinTiles, equalShares);
         if (items == 1)
             RunRectangle(body, 0, m, 0, n);
         else
@@ -85,6 +87,16 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// two threads than on one.
     /// </summary>
     internal const long MinWorkPerThread = 512 * 1024;
+
+    /// <summary>
+    /// The multiply-adds per thread from which a product is cut into shrinking chunks instead of equal shares: about
+    /// 1 ms of one core, the order of a scheduler time slice. Measured on this project's 2-core machine, interleaved
+    /// in one process (bench/Backprop.Bench `gemm-ab`): with both cores free, equal shares were as fast or faster than
+    /// the shrinking chunks from 64 to 2048 (256³: 172 against 139 GFLOPS; 64×784·784×256ᵀ: 129 against 115), while with
+    /// one core kept busy by another process the shrinking chunks were faster from 768³ up (1024³: 105 against 81)
+    /// and the same below.
+    /// </summary>
+    internal const long GuidedWorkPerThread = 96L * 1024 * 1024;
 
     /// <summary>
     /// Rows (or columns) of C a chunk has at least: each chunk packs the other operand's whole panel again (all of B
@@ -108,11 +120,11 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         public T* A, B, C, Bias;
         public int M, N, K, Tiles, Threads, MinTiles;
-        public bool TransA, TransB, Accumulate, DirectA, ByColumns;
+        public bool TransA, TransB, Accumulate, DirectA, ByColumns, EqualShares;
 
         public readonly void Invoke(int index)
         {
-            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles);
+            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles, EqualShares);
             if (ByColumns)
                 RunRectangle(this, 0, M, t0 * TKernel.NR, Math.Min(N, t1 * TKernel.NR));
             else
@@ -227,11 +239,19 @@ internal static unsafe class GemmDriver<T, TKernel>
 /// self-scheduling): each chunk is half of an equal share of what is left, so the first ones are large (little
 /// repeated packing and reading when every thread runs at full speed) and the last ones small, so a thread slowed by
 /// another process takes fewer of them instead of holding up the others, and the product slows by its share only.
-/// The chunks depend only on the tile count and the planned threads, and no element's computation depends on its
-/// chunk, so results stay bit-identical whatever the threads and whoever takes which chunk.
+/// A product too short for that to pay (see <see cref="GemmDriver{T, TKernel}.GuidedWorkPerThread"/>) is cut into
+/// one equal share per thread instead. The chunks depend only on the tile count and the planned threads, and no
+/// element's computation depends on its chunk, so results stay bit-identical whatever the threads and whoever takes
+/// which chunk.
 /// </summary>
 internal static class TileChunks
 {
+    /// <summary>
+    /// For the schedule's own A/B benchmark only (bench/Backprop.Bench `gemm-ab`): true or false forces equal shares
+    /// or shrinking chunks for every product; null (always, elsewhere) lets the product's length decide.
+    /// </summary>
+    internal static bool? ForceEqualShares;
+
     /// <summary>
     /// Chunks never get smaller than the tiles over this many per thread: below that, the repeated reading of the
     /// other operand costs more than the finer balance saves.
@@ -240,10 +260,13 @@ internal static class TileChunks
 
     /// <summary>
     /// The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads, none
-    /// (but the last) smaller than <paramref name="minTiles"/>.
+    /// (but the last) smaller than <paramref name="minTiles"/>; or, when <paramref name="equalShares"/>, one chunk per
+    /// thread, their sizes differing by at most one tile.
     /// </summary>
-    public static int Count(int tiles, int threads, int minTiles = 1)
+    public static int Count(int tiles, int threads, int minTiles = 1, bool equalShares = false)
     {
+        if (equalShares)
+            return Math.Min(tiles, Math.Max(1, threads));
         int count = 0;
         for (int start = 0; start < tiles; count++)
             start += Size(start, tiles, threads, minTiles);
@@ -251,8 +274,16 @@ internal static class TileChunks
     }
 
     /// <summary>The tiles [t0, t1) of chunk <paramref name="index"/>.</summary>
-    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1)
+    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1, bool equalShares = false)
     {
+        if (equalShares)
+        {
+            // The first tiles % count shares have one tile more.
+            int count = Count(tiles, threads, minTiles, equalShares: true);
+            int size = tiles / count, larger = tiles % count;
+            int t0 = index * size + Math.Min(index, larger);
+            return (t0, t0 + size + (index < larger ? 1 : 0));
+        }
         int start = 0;
         for (int i = 0; i < index; i++)
             start += Size(start, tiles, threads, minTiles);

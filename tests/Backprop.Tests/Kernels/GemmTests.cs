@@ -262,6 +262,27 @@ public class GemmTests
             Assert.True(count >= 2 * threads, $"{tiles} tiles on {threads} threads make only {count} chunks: too few to balance a slowed thread");
     }
 
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(8, 2)]
+    [InlineData(9, 2)]
+    [InlineData(64, 3)]
+    [InlineData(100, 7)]
+    public void Equal_shares_cover_every_tile_once_and_differ_by_at_most_one(int tiles, int threads)
+    {
+        int count = TileChunks.Count(tiles, threads, minTiles: 8, equalShares: true);
+        Assert.Equal(Math.Min(tiles, threads), count);
+        int next = 0;
+        for (int i = 0; i < count; i++)
+        {
+            var (t0, t1) = TileChunks.Range(i, tiles, threads, minTiles: 8, equalShares: true);
+            Assert.Equal(next, t0);
+            Assert.InRange(t1 - t0, tiles / count, (tiles + count - 1) / count);
+            next = t1;
+        }
+        Assert.Equal(tiles, next);
+    }
+
     [Fact]
     public void Products_too_small_to_pay_for_a_second_thread_run_on_one()
     {
@@ -278,6 +299,7 @@ public class GemmTests
     [InlineData(257, 129, 300)]  // split by columns
     [InlineData(1030, 33, 70)]   // tall: split by rows
     [InlineData(65, 1030, 600)]  // wide, several kc blocks
+    [InlineData(600, 700, 500)]  // long enough for shrinking chunks on 2 threads (equal shares on 3)
     public void Results_are_bit_identical_for_any_thread_count(int m, int n, int k)
     {
         var rng = new Random(m * 31 + n * 7 + k);
