@@ -62,6 +62,8 @@ public static class GptCharWorkload
             cancellation.ThrowIfCancellationRequested();
             if (it == warmup) allocatedAtWarm = GC.GetTotalAllocatedBytes(precise: false);
             long stepStart = Stopwatch.GetTimestamp();
+            if (profiler is not null)
+                profiler.Counting = it >= warmup;
             double loss;
             using (TensorScope.Begin())
             {
@@ -71,12 +73,14 @@ public static class GptCharWorkload
                 if (profiler is null) lossTensor.Backward(); else profiler.Backward(lossTensor);
                 loss = lossTensor.Item();
             }
-            long optimizerStart = Stopwatch.GetTimestamp();
+            long optimizerStart = Stopwatch.GetTimestamp(), optimizerStartBytes = profiler is null ? 0 : GptProfiler.AllocatedBytes();
             GradientClipping.ClipByGlobalNorm(parameters, 1.0);
             optimizer.Step();
             model.ZeroGrad();
             long end = Stopwatch.GetTimestamp();
-            profiler?.Add("optimizer (clip, AdamW, zero grad)", Stopwatch.GetElapsedTime(optimizerStart, end).TotalMilliseconds);
+            profiler?.Add("optimizer (clip, AdamW, zero grad)", Stopwatch.GetElapsedTime(optimizerStart, end).TotalMilliseconds,
+                GptProfiler.AllocatedBytes() - optimizerStartBytes);
+            profiler?.EndIteration();
             times[it] = Stopwatch.GetElapsedTime(stepStart, end).TotalMilliseconds;
             if (curvePoints.Contains(it)) losses[it] = loss;
             curve?.Add(loss);
@@ -89,7 +93,7 @@ public static class GptCharWorkload
         double trainLoss = Evaluate(model, corpus.Train, cancellation);
         double evalSeconds = Stopwatch.GetElapsedTime(evalStart).TotalSeconds;
 
-        if (profiler is not null) profiler.Write(profile!, iters);
+        if (profiler is not null) profiler.Write(profile!);
         var extra = new Dictionary<string, double>
         {
             ["iters"] = iters,

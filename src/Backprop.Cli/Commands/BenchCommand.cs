@@ -20,7 +20,7 @@ public sealed class BenchCommand : ICommand
         new("json", null, "one JSON object per line on stdout: {\"name\", \"value\", \"unit\"}, after a first {\"name\": \"kernels\", \"kernels\": {...}}"),
         new("threads", "N", "threads for the kernels (default: all cores)"),
         new("data", "DIR", "the Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)"),
-        new("profile", null, "gpt, mlp, cnn: also print where an iteration's time (and for mlp, cnn its allocation) goes (forward by section or layer, backward by operator) on stderr"),
+        new("profile", null, "gpt, mlp, cnn: also print where an iteration's time and allocation go (forward by section or layer, backward by operator) on stderr"),
         new("curve", "FILE", "gpt: also write every iteration's training loss to FILE, one per line"),
         new("sizes", "LIST", "gemm-sweep: only these products, comma-separated: N (square), MxKxN_xy (xy: nn, nt, tn, tt), square, training"),
         new("dtype", "TYPE", "gemm-sweep: float32 or float64 only (default both)"),

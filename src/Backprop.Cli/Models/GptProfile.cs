@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Backprop.Cli.Models;
 
 /// <summary>
-/// Optional timing of the GPT's forward sections for <c>bench gpt --profile</c>. When no sink is set (always, outside
+/// Optional timing (and allocation count) of the GPT's forward sections for <c>bench gpt --profile</c>. When no sink is set (always, outside
 /// that command) a section costs one null check.
 /// </summary>
 public static class GptProfile
@@ -18,8 +18,9 @@ public static class GptProfile
     public readonly struct Timer(Bench.GptProfiler? sink, string name) : IDisposable
     {
         private readonly long _start = sink is null ? 0 : Stopwatch.GetTimestamp();
+        private readonly long _startBytes = sink is null ? 0 : Bench.GptProfiler.AllocatedBytes();
 
         /// <inheritdoc/>
-        public void Dispose() => sink?.Add(name, Stopwatch.GetElapsedTime(_start).TotalMilliseconds);
+        public void Dispose() => sink?.Add(name, Stopwatch.GetElapsedTime(_start).TotalMilliseconds, Bench.GptProfiler.AllocatedBytes() - _startBytes);
     }
 }
