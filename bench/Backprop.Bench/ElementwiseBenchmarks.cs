@@ -6,7 +6,8 @@ namespace Backprop.Bench;
 /// The element-wise, broadcast, reduction and softmax kernels at training-sized shapes (batch 64 × 256), the fused
 /// local gradients of tanh and sigmoid (forward and backward through a leaf), one large activation
 /// (1024 × 1024, split over cores), and GELU at the size of the GPT benchmark's MLP activations (768 × 512 floats),
-/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward; and the optimizer's share of a
+/// forward (exact and tanh; erf, SiLU and tanh at the same size for scale) and backward, and the two passes of the fused
+/// linear_gelu (value and slope together; the backward's product with the slope); and the optimizer's share of a
 /// GPT step over the benchmark's 27 parameters (806,400 floats, decayed matrices and undecayed norms): gradient clipping
 /// to a global norm, the AdamW step and zeroing the gradients.
 /// </summary>
@@ -15,6 +16,7 @@ public class ElementwiseBenchmarks
 {
     private Tensor _a = null!, _b = null!, _row = null!, _transposed = null!, _leaf = null!, _ones = null!, _large = null!;
     private Tensor _mlp = null!, _mlpLeaf = null!, _mlpOnes = null!;
+    private float[] _mlpWork = null!, _mlpSlope = null!, _mlpGrad = null!;
     private Tensor[] _gptParameters = null!;
     private Optim.AdamW _adamW = null!;
 
@@ -34,6 +36,9 @@ public class ElementwiseBenchmarks
         _mlpLeaf = Tensor.Randn([768, 512], gen);
         _mlpLeaf.RequiresGrad = true;
         _mlpOnes = Tensor.Ones(768, 512);
+        _mlpWork = _mlp.ToArray<float>();
+        _mlpSlope = new float[_mlpWork.Length];
+        _mlpGrad = _mlpLeaf.ToArray<float>();
 
         // gpt_char's parameters (bench GPT.md, section 3) with random gradients; two groups as the benchmark decays them.
         var shapes = new List<int[]> { new[] { 83, 128 }, new[] { 64, 128 } };
@@ -67,6 +72,10 @@ public class ElementwiseBenchmarks
     [Benchmark] public Tensor GeluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(); }
     [Benchmark] public Tensor GeluTanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Gelu(GeluApproximation.Tanh); }
     [Benchmark] public Tensor GeluBackward768x512() => MlpBackward(_mlpLeaf.Gelu());
+    // linear_gelu's two passes: the value and the slope together in place (the kernel is branch-free, so repeated
+    // runs on the same buffer cost the same), and the backward's product with the saved slope.
+    [Benchmark] public void GeluValueAndSlope768x512() => Kernels.ElementwiseKernel.MapWithSlope(new Kernels.GeluFunction(), _mlpWork.AsSpan(), _mlpSlope.AsSpan());
+    [Benchmark] public void GeluSlopeBackward768x512() => Kernels.ElementwiseKernel.Gradient(new Kernels.SavedSlope(), _mlpGrad, _mlpSlope, _mlpWork.AsSpan());
     [Benchmark] public Tensor ErfForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Erf(); }
     [Benchmark] public Tensor SiluForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Silu(); }
     [Benchmark] public Tensor TanhForward768x512() { using var _ = Autograd.NoGrad(); return _mlp.Tanh(); }

@@ -148,6 +148,8 @@ public static class GradCheckSuite
         Add("max_pool2d", "[1,2,7,6] kernel 3 stride 2 (overlapping)", x => Tensor.MaxPool2d(x[0], 3, 2, 0), () => [R(310, 1, 2, 7, 6)]);
         Add("linear", "[4,5] · [3,5]ᵀ + [3]", x => Tensor.Linear(x[0], x[1], x[2]), () => [R(311, 4, 5), R(312, 3, 5), R(313, 3)]);
         Add("linear", "[2,3] · [4,3]ᵀ no bias", x => Tensor.Linear(x[0], x[1], null), () => [R(314, 2, 3), R(315, 4, 3)]);
+        Add("linear_gelu", "gelu([4,5] · [3,5]ᵀ + [3])", x => Tensor.LinearGelu(x[0], x[1], x[2]), () => [R(4316, 4, 5), R(4317, 3, 5), R(4318, 3)]);
+        Add("linear_gelu", "gelu([2,2,3] · [4,3]ᵀ) no bias", x => Tensor.LinearGelu(x[0], x[1], null), () => [R(4319, 2, 2, 3), R(4320, 4, 3)]);
         Add("batch_norm", "1d [6,4] train mode, γ and β", x => new NN.BatchNorm1d(4, dtype: DType.Float64).Forward(x[0]) * x[1] + x[2], () => [R(316, 6, 4), R(317, 4), R(318, 4)]);
         Add("batch_norm", "2d [3,2,3,3] train mode, γ and β", x => new NN.BatchNorm2d(2, dtype: DType.Float64).Forward(x[0]) * x[1].Reshape(1, 2, 1, 1) + x[2].Reshape(1, 2, 1, 1), () => [R(319, 3, 2, 3, 3), R(320, 2), R(321, 2)]);
         Add("bce_with_logits", "[4,3] vs targets in [0,1]", x => NN.Losses.BinaryCrossEntropyWithLogits(x[0], x[1]),

@@ -16,7 +16,7 @@ namespace Backprop.Kernels;
 /// (<see cref="ErfMath.GaussianCdf(Vector512{float}, out Vector512{float})"/>: one exponential gives erf's tail and
 /// the density), with no call inside the loop; double goes through Cody's erf.
 /// </summary>
-internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalGradient
+internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalGradient, IValueAndSlope
 {
     internal const double Sqrt1Over2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794;
 
@@ -86,6 +86,59 @@ internal readonly struct GeluFunction : IUnaryFunction, IVectorFunction, ILocalG
         var cdfd = Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2))));
         var pdf = Vector512.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector512.Create(Constant<T>(-0.5)));
         return g * (cdfd + x * pdf);
+    }
+
+    // The value and the slope of one pass (linear_gelu): exactly the operations of the forward above and of the local
+    // gradient's factor, with the Gaussian's Φ and density (or erf, in double) computed once for both.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector128<T> Invoke<T>(Vector128<T> x, out Vector128<T> slope) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            slope = Vector128.FusedMultiplyAdd(xf, density * Vector128.Create((float)InvSqrt2Pi), cdf).As<float, T>();
+            return (xf * cdf).As<float, T>();
+        }
+        var erf = ErfMath.Erf(x * Vector128.Create(Constant<T>(Sqrt1Over2)));
+        var cdfd = Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + erf);
+        var pdf = Vector128.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector128.Create(Constant<T>(-0.5)));
+        slope = cdfd + x * pdf;
+        return x * Vector128.Create(Constant<T>(0.5)) * (Vector128<T>.One + erf);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<T> Invoke<T>(Vector256<T> x, out Vector256<T> slope) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            slope = Vector256.FusedMultiplyAdd(xf, density * Vector256.Create((float)InvSqrt2Pi), cdf).As<float, T>();
+            return (xf * cdf).As<float, T>();
+        }
+        var erf = ErfMath.Erf(x * Vector256.Create(Constant<T>(Sqrt1Over2)));
+        var cdfd = Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + erf);
+        var pdf = Vector256.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector256.Create(Constant<T>(-0.5)));
+        slope = cdfd + x * pdf;
+        return x * Vector256.Create(Constant<T>(0.5)) * (Vector256<T>.One + erf);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<T> Invoke<T>(Vector512<T> x, out Vector512<T> slope) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var xf = x.AsSingle();
+            var cdf = ErfMath.GaussianCdf(xf, out var density);
+            slope = Vector512.FusedMultiplyAdd(xf, density * Vector512.Create((float)InvSqrt2Pi), cdf).As<float, T>();
+            return (xf * cdf).As<float, T>();
+        }
+        var erf = ErfMath.Erf(x * Vector512.Create(Constant<T>(Sqrt1Over2)));
+        var cdfd = Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + erf);
+        var pdf = Vector512.Create(Constant<T>(InvSqrt2Pi)) * Exp(x * x * Vector512.Create(Constant<T>(-0.5)));
+        slope = cdfd + x * pdf;
+        return x * Vector512.Create(Constant<T>(0.5)) * (Vector512<T>.One + erf);
     }
 }
 

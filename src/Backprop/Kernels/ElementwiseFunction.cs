@@ -51,3 +51,25 @@ internal interface IBinaryFunction
     /// <summary>f of a scalar left operand and a span.</summary>
     void Invoke<T>(T a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
 }
+
+/// <summary>
+/// y = f(x) together with the slope f′(x), for an operator that keeps the slope for its backward instead of the input
+/// (linear_gelu): one pass shares the work of both, and the backward is then g · slope. Each width computes the same
+/// operations in the same order, so a lane rounds alike in every width and as the function's own forward and local
+/// gradient do.
+/// </summary>
+internal interface IValueAndSlope
+{
+    Vector128<T> Invoke<T>(Vector128<T> x, out Vector128<T> slope) where T : unmanaged, IFloatingPointIeee754<T>;
+    Vector256<T> Invoke<T>(Vector256<T> x, out Vector256<T> slope) where T : unmanaged, IFloatingPointIeee754<T>;
+    Vector512<T> Invoke<T>(Vector512<T> x, out Vector512<T> slope) where T : unmanaged, IFloatingPointIeee754<T>;
+}
+
+/// <summary>d = g · s, where s is the local slope an operator saved (see <see cref="IValueAndSlope"/>).</summary>
+internal readonly struct SavedSlope : ILocalGradient
+{
+    public T Invoke<T>(T g, T s) where T : unmanaged, IFloatingPointIeee754<T> => g * s;
+    public Vector128<T> Invoke<T>(Vector128<T> g, Vector128<T> s) where T : unmanaged, IFloatingPointIeee754<T> => g * s;
+    public Vector256<T> Invoke<T>(Vector256<T> g, Vector256<T> s) where T : unmanaged, IFloatingPointIeee754<T> => g * s;
+    public Vector512<T> Invoke<T>(Vector512<T> g, Vector512<T> s) where T : unmanaged, IFloatingPointIeee754<T> => g * s;
+}

@@ -43,6 +43,50 @@ internal static unsafe class ElementwiseKernel
             Split(d.Length, new GradientChunk<T, TG> { F = f, G = pg, S = ps, D = pd });
     }
 
+    /// <summary>y ← f(y) in place, and slope = f′ of the value y held before, one pass.</summary>
+    public static void MapWithSlope<T, TF>(TF f, Span<T> y, Span<T> slope)
+        where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IValueAndSlope
+    {
+        if (y.Length != slope.Length) throw new ArgumentException("internal: value and slope spans differ in length");
+        if (y.Length <= Chunk)
+        {
+            MapWithSlopeVectorised(f, y, slope);
+            return;
+        }
+        fixed (T* py = y) fixed (T* ps = slope)
+            Split(y.Length, new MapWithSlopeChunk<T, TF> { F = f, Y = py, S = ps });
+    }
+
+    /// <summary>The vector loop of <see cref="MapWithSlope"/>: the widest accelerated vectors, then single lanes of the 128-bit form.</summary>
+    internal static void MapWithSlopeVectorised<T, TF>(TF f, Span<T> y, Span<T> slope)
+        where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IValueAndSlope
+    {
+        ref T ry = ref MemoryMarshal.GetReference(y);
+        ref T rs = ref MemoryMarshal.GetReference(slope);
+        nuint n = (nuint)y.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+        {
+            for (; i <= n - (nuint)Vector512<T>.Count; i += (nuint)Vector512<T>.Count)
+            {
+                f.Invoke(Vector512.LoadUnsafe(ref ry, i), out var s).StoreUnsafe(ref ry, i);
+                s.StoreUnsafe(ref rs, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+        {
+            for (; i <= n - (nuint)Vector256<T>.Count; i += (nuint)Vector256<T>.Count)
+            {
+                f.Invoke(Vector256.LoadUnsafe(ref ry, i), out var s).StoreUnsafe(ref ry, i);
+                s.StoreUnsafe(ref rs, i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref ry, i) = f.Invoke(Vector128.Create(Unsafe.Add(ref ry, i)), out var s).ToScalar();
+            Unsafe.Add(ref rs, i) = s.ToScalar();
+        }
+    }
+
     /// <summary>y = f(a, b) for two spans.</summary>
     public static void Zip<T, TF>(TF f, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IBinaryFunction
@@ -131,6 +175,13 @@ internal static unsafe class ElementwiseKernel
         public T* G, S, D;
         public readonly void Run(int start, int count) =>
             GradientVectorised(F, new ReadOnlySpan<T>(G + start, count), new ReadOnlySpan<T>(S + start, count), new Span<T>(D + start, count));
+    }
+
+    private struct MapWithSlopeChunk<T, TF> : IChunkWork where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IValueAndSlope
+    {
+        public TF F;
+        public T* Y, S;
+        public readonly void Run(int start, int count) => MapWithSlopeVectorised(F, new Span<T>(Y + start, count), new Span<T>(S + start, count));
     }
 
     private struct ZipChunk<T, TF> : IChunkWork where T : unmanaged, IFloatingPointIeee754<T> where TF : struct, IBinaryFunction

@@ -31,6 +31,18 @@ internal static class Elementwise
         DTypeDispatch.Run(y.DType, ref action);
     }
 
+    /// <summary>
+    /// y ← f(y) for a contiguous tensor an operator has just made, as <see cref="MapInPlace"/>, and the slope f′ of
+    /// its old values in a new tensor of its shape (what the operator keeps for its backward), one pass.
+    /// </summary>
+    public static Tensor MapWithSlopeInPlace<TF>(Tensor y, TF f) where TF : struct, IValueAndSlope
+    {
+        if (!y.IsContiguous) throw new InvalidOperationException("internal: an in-place map needs a contiguous tensor");
+        var action = new MapWithSlopeAction<TF> { F = f, Y = y, Slope = Uninitialized(y.ShapeArray, y.DType) };
+        DTypeDispatch.Run(y.DType, ref action);
+        return action.Slope;
+    }
+
     /// <summary>f(a, b) with broadcasting, in the promoted dtype.</summary>
     public static Tensor Binary<TF>(string op, Tensor a, Tensor b, TF f) where TF : struct, IBinaryFunction
     {
@@ -74,6 +86,14 @@ internal static class Elementwise
         public Tensor X, Y;
         public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
             ElementwiseKernel.Map(F, X.Span<T>(), Y.Span<T>());
+    }
+
+    private struct MapWithSlopeAction<TF> : IDTypeAction where TF : struct, IValueAndSlope
+    {
+        public TF F;
+        public Tensor Y, Slope;
+        public readonly void Invoke<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+            ElementwiseKernel.MapWithSlope(F, Y.Span<T>(), Slope.Span<T>());
     }
 
     private struct ZipAction<TF> : IDTypeAction where TF : struct, IBinaryFunction

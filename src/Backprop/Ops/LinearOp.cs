@@ -15,18 +15,29 @@ namespace Backprop.Ops;
 /// by a ReLU layer): the output is made non-negative in place, and the backward masks the upstream gradient where the
 /// output is not positive before the same products, so no separate ReLU output or gradient exists. The numbers are
 /// those of linear then relu, bit for bit.
+/// <para>
+/// With <c>gelu</c> the exact GELU that follows the layer (a transformer's MLP: c_fc then GELU) is fused in the same
+/// way: one pass over the GEMM's output turns it into gelu(u) in place and writes the slope gelu′(u) beside it, with
+/// the Gaussian computed once for both; the backward multiplies the upstream gradient by that slope before the
+/// products. So the backward evaluates no erf or exponential, and no separate GELU output or gradient exists. The
+/// numbers are those of linear then gelu, bit for bit.
+/// </para>
 /// </remarks>
 internal sealed class LinearOp : Node
 {
-    private Tensor? _x, _w, _y;
-    private bool _relu;
-    public override string Name => _relu ? "linear_relu" : "linear";
+    private Tensor? _x, _w, _y, _slope;
+    private bool _relu, _gelu;
+    public override string Name => _relu ? "linear_relu" : _gelu ? "linear_gelu" : "linear";
 
     /// <summary>Whether the layer's ReLU is part of this operator (read by the ONNX exporter, which never sees one).</summary>
     internal bool FusesRelu => _relu;
 
-    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, bool relu = false)
+    /// <summary>Whether the layer's GELU is part of this operator (the ONNX exporter never sees one: traces do not fuse it).</summary>
+    internal bool FusesGelu => _gelu;
+
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, bool relu = false, bool gelu = false)
     {
+        if (relu && gelu) throw new ArgumentException("internal: linear fuses one activation, not both ReLU and GELU");
         Elementwise.RequireFloat("linear", x);
         Elementwise.RequireFloat("linear", weight);
         if (x.Rank != 2 || weight.Rank != 2 || x.ShapeArray[1] != weight.ShapeArray[1])
@@ -45,8 +56,16 @@ internal sealed class LinearOp : Node
         if (relu) Elementwise.MapInPlace(y, new ReluFunction());
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new LinearOp { _x = xc, _w = wc, _y = relu ? y : null, _relu = relu }, inputs);
+        bool record = Autograd.ShouldRecord(inputs);
+        Tensor? slope = null;
+        if (gelu)
+        {
+            // Without a graph the slope is not needed, and the plain forward is the cheaper pass.
+            if (record) slope = Elementwise.MapWithSlopeInPlace(y, new GeluFunction());
+            else Elementwise.MapInPlace(y, new GeluFunction());
+        }
+        if (!record) return y;
+        return Record(y, new LinearOp { _x = xc, _w = wc, _y = relu ? y : null, _slope = slope, _relu = relu, _gelu = gelu }, inputs);
     }
 
     private struct ForwardAction : IDTypeAction
@@ -72,6 +91,7 @@ internal sealed class LinearOp : Node
         var inputs = InputArray;
         var g = gradOutput.CastData(x.DType).ContiguousData();
         if (_relu) g = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
+        else if (_gelu) g = Elementwise.Gradient(g, Saved(_slope), new SavedSlope());
         var backward = new BackwardAction
         {
             G = g, X = x, W = w,
@@ -95,6 +115,16 @@ internal sealed class LinearOp : Node
             var y = Saved(_y);
             using (Autograd.NoGrad()) slopes = Elementwise.Gradient(Tensor.OnesLike(y), y, new ReluFunction());
             g *= slopes;
+        }
+        else if (_gelu)
+        {
+            // GELU's slope as GeluOp's recorded rule writes it, on the layer's output before the GELU recomputed from
+            // the inputs: graph-connected, so the second derivative has GELU's curvature in it.
+            var u = Tensor.Linear(Input(0), Input(1), InputArray.Length == 3 ? Input(2) : null);
+            const double invSqrt2 = 0.7071067811865476, invSqrt2Pi = 0.3989422804014327;
+            var cdf = ((u * invSqrt2).Erf() + 1.0) * 0.5;
+            var pdf = (u * u * -0.5).Exp() * invSqrt2Pi;
+            g *= cdf + u * pdf;
         }
         if (Wants(0)) dx[0] = MatMulOp.Apply(g, Input(1));
         if (Wants(1)) dx[1] = MatMulOp.Apply(g.Transpose(0, 1), Input(0));
@@ -120,5 +150,5 @@ internal sealed class LinearOp : Node
         }
     }
 
-    protected override void ReleaseSaved() => _x = _w = _y = null;
+    protected override void ReleaseSaved() => _x = _w = _y = _slope = null;
 }

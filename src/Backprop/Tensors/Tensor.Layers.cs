@@ -11,18 +11,44 @@ public sealed partial class Tensor
     /// </summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
     {
+        CheckLinear("linear", input, weight);
+        if (input.Batched is not null || weight.Batched is not null || bias?.Batched is not null) return BatchingRules.Linear(input, weight, bias);
+        return LinearRows(input, weight, bias, gelu: false);
+    }
+
+    /// <summary>
+    /// The fully connected layer followed by the exact GELU, <c>Linear(input, weight, bias).Gelu()</c>, in one fused
+    /// operator (linear_gelu; a transformer's first MLP layer): the same numbers bit for bit, without a separate GELU
+    /// output, and with a backward that only multiplies by the slope the forward kept. Under anomaly detection or a
+    /// trace, which name each operator, and under vmap, the two run on their own.
+    /// </summary>
+    public static Tensor LinearGelu(Tensor input, Tensor weight, Tensor? bias = null)
+    {
+        CheckLinear("linear_gelu", input, weight);
+        if (input.Batched is not null || weight.Batched is not null || bias?.Batched is not null || AnomalyDetection.TracksModules)
+            return Linear(input, weight, bias).Gelu();
+        return LinearRows(input, weight, bias, gelu: true);
+    }
+
+    private static void CheckLinear(string op, Tensor input, Tensor weight)
+    {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2)
-            throw new ArgumentException($"linear: the weight must be [out, in], got {Shapes.Format(weight.ShapeArray)}");
-        int inFeatures = weight.ShapeArray[1], outFeatures = weight.ShapeArray[0];
+            throw new ArgumentException($"{op}: the weight must be [out, in], got {Shapes.Format(weight.ShapeArray)}");
+        int inFeatures = weight.ShapeArray[1];
         if (input.Rank == 0 || input.ShapeArray[^1] != inFeatures)
-            throw new ArgumentException($"linear: expected input [..., {inFeatures}] for the weight {Shapes.Format(weight.ShapeArray)}, got {Shapes.Format(input.ShapeArray)}");
-        if (input.Batched is not null || weight.Batched is not null || bias?.Batched is not null) return BatchingRules.Linear(input, weight, bias);
-        if (input.Rank == 2) return LinearOp.Apply(input, weight, bias);
+            throw new ArgumentException($"{op}: expected input [..., {inFeatures}] for the weight {Shapes.Format(weight.ShapeArray)}, got {Shapes.Format(input.ShapeArray)}");
+    }
+
+    // The fused operator on [rows, in]; other ranks are viewed as rows of their last axis and back.
+    private static Tensor LinearRows(Tensor input, Tensor weight, Tensor? bias, bool gelu)
+    {
+        if (input.Rank == 2) return LinearOp.Apply(input, weight, bias, gelu: gelu);
+        int inFeatures = weight.ShapeArray[1];
         var shape = (int[])input.ShapeArray.Clone();
-        shape[^1] = outFeatures;
-        return LinearOp.Apply(input.Reshape(-1, inFeatures), weight, bias).Reshape(shape);
+        shape[^1] = weight.ShapeArray[0];
+        return LinearOp.Apply(input.Reshape(-1, inFeatures), weight, bias, gelu: gelu).Reshape(shape);
     }
 
     /// <summary>

@@ -116,6 +116,7 @@ public class OperatorGradCheckTests
         ("Contiguous()", "contiguous", Variant.Any),
         ("Clone()", "clone", Variant.Any),
         ("Linear(Tensor, Tensor, Tensor)", "linear", Variant.Any),
+        ("LinearGelu(Tensor, Tensor, Tensor)", "linear_gelu", Variant.Any),
         ("Conv2d(Tensor, Tensor, Tensor, Int32, Int32)", "conv2d", Variant.Any),
         ("MaxPool2d(Tensor, Int32, Nullable`1, Int32)", "max_pool2d", Variant.Any),
         ("Gelu(GeluApproximation)", "gelu", Variant.Any),
