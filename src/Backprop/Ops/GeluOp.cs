@@ -43,12 +43,19 @@ internal sealed class GeluOp : Node
             dx[0] = g * slope;
         }
         else
-        {
-            const double invSqrt2 = 0.7071067811865476, invSqrt2Pi = 0.3989422804014327;
-            var cdf = ((x * invSqrt2).Erf() + 1.0) * 0.5;
-            var pdf = (x * x * -0.5).Exp() * invSqrt2Pi;
-            dx[0] = g * (cdf + x * pdf);
-        }
+            dx[0] = g * ExactSlope(x);
+    }
+
+    /// <summary>
+    /// The exact GELU's slope Φ(x) + x·φ(x) with recorded operators, so it is differentiable again (also used by the
+    /// fused linear_gelu's recorded backward).
+    /// </summary>
+    internal static Tensor ExactSlope(Tensor x)
+    {
+        const double invSqrt2 = 0.7071067811865476, invSqrt2Pi = 0.3989422804014327;
+        var cdf = ((x * invSqrt2).Erf() + 1.0) * 0.5;
+        var pdf = (x * x * -0.5).Exp() * invSqrt2Pi;
+        return cdf + x * pdf;
     }
 
     protected override void ReleaseSaved() => _x = null;

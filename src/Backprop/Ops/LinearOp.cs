@@ -121,10 +121,7 @@ internal sealed class LinearOp : Node
             // GELU's slope as GeluOp's recorded rule writes it, on the layer's output before the GELU recomputed from
             // the inputs: graph-connected, so the second derivative has GELU's curvature in it.
             var u = Tensor.Linear(Input(0), Input(1), InputArray.Length == 3 ? Input(2) : null);
-            const double invSqrt2 = 0.7071067811865476, invSqrt2Pi = 0.3989422804014327;
-            var cdf = ((u * invSqrt2).Erf() + 1.0) * 0.5;
-            var pdf = (u * u * -0.5).Exp() * invSqrt2Pi;
-            g *= cdf + u * pdf;
+            g *= GeluOp.ExactSlope(u);
         }
         if (Wants(0)) dx[0] = MatMulOp.Apply(g, Input(1));
         if (Wants(1)) dx[1] = MatMulOp.Apply(g.Transpose(0, 1), Input(0));
