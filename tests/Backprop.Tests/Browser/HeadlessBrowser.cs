@@ -50,7 +50,7 @@ internal sealed partial class HeadlessBrowser : IAsyncDisposable
         {
             if (e.Data is null)
             {
-                address.TrySetException(new InvalidOperationException($"{executable} exited before listening:\n{string.Join('\n', said)}"));
+                lock (said) address.TrySetException(new InvalidOperationException($"{executable} exited before listening:\n{string.Join('\n', said)}"));
                 return;
             }
             lock (said) said.Add(e.Data);
@@ -64,7 +64,8 @@ internal sealed partial class HeadlessBrowser : IAsyncDisposable
         {
             Task finished = await Task.WhenAny(address.Task, Task.Delay(StartTimeout));
             if (finished != address.Task)
-                throw new TimeoutException($"{executable} did not open its DevTools port within {StartTimeout.TotalSeconds} s:\n{string.Join('\n', said)}");
+                lock (said) // the reader thread may still be adding lines
+                    throw new TimeoutException($"{executable} did not open its DevTools port within {StartTimeout.TotalSeconds} s:\n{string.Join('\n', said)}");
             DevToolsConnection connection = await DevToolsConnection.ConnectAsync(await address.Task);
             return new HeadlessBrowser(process, profile, connection);
         }

@@ -108,7 +108,9 @@ public class SignalTests
         process.StandardInput.Close();
         try
         {
-            Assert.True(seen.Wait(Bound), $"'{text}' never appeared: {error}");
+            // The message is built only on failure, under the lock: the reader thread may still be appending.
+            if (!seen.Wait(Bound))
+                lock (error) Assert.Fail($"'{text}' never appeared: {error}");
             using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
             Assert.True(process.WaitForExit(Bound), "the process did not stop");
             process.WaitForExit(); // drains the redirected streams
