@@ -21,7 +21,8 @@ internal static unsafe class GemmDirect
         nint aRow = transA ? 1 : k, aCol = transA ? m : 1;
         // Column strips of C one vector wide: C strip += Σ_p broadcast(op(A)[i,p]) · (row p of the B strip).
         // A transposed B strip is first packed (k×W values, a sliver, never the whole matrix) so rows are contiguous.
-        T* strip = transB ? GemmPackBuffers.Get<T>(1, k * Vector512<T>.Count) : null;
+        var buffers = transB ? GemmPackBufferPool.Shared.Rent() : null;
+        T* strip = buffers is null ? null : buffers.Get<T>(1, k * Vector512<T>.Count);
         int j = 0;
         if (isa >= GemmIsa.Vector512)
             j = ColumnStrips<T, Vector512<T>, GemmVector512<T>>(j, a, b, c, strip, m, n, k, aRow, aCol, transB, accumulate);
@@ -37,6 +38,8 @@ internal static unsafe class GemmDirect
                     s = T.FusedMultiplyAdd(a[i * aRow + p * aCol], b[p * bRow + j * bCol], s);
                 c[(nint)i * n + j] = s;
             }
+        if (buffers is not null)
+            GemmPackBufferPool.Shared.Return(buffers);
     }
 
     /// <summary>

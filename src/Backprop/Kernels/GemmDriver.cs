@@ -132,12 +132,12 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
-    /// <summary>Computes the rectangle C[i0..i1, j0..j1] on the calling thread with its own pack buffers.</summary>
+    /// <summary>Computes the rectangle C[i0..i1, j0..j1] on the calling thread with a set of pack buffers it rents.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRectangle(in ChunkBody s, int i0, int i1, int j0, int j1)
     {
         int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, ncMax = TKernel.NC;
-        int m = s.M, n = s.N, k = s.K;
+        int k = s.K;
         // Equal kc blocks (instead of KC, KC, ..., remainder) so the last block is not wastefully thin.
         int kBlocks = (k + kcMax - 1) / kcMax;
         int kcStep = (k + kBlocks - 1) / kBlocks;
@@ -148,9 +148,21 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
         int mcStep = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
 
-        T* packA = GemmPackBuffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
-        T* packB = GemmPackBuffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
+        var buffers = GemmPackBufferPool.Shared.Rent();
+        T* packA = buffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
+        T* packB = buffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
         T* edge = stackalloc T[mr * nr];
+        RunBlocks(s, i0, i1, j0, j1, kcStep, mcStep, packA, packB, edge);
+        // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
+        GemmPackBufferPool.Shared.Return(buffers);
+    }
+
+    /// <summary>The blocked loops of <see cref="RunRectangle"/> over its pack buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunBlocks(in ChunkBody s, int i0, int i1, int j0, int j1, int kcStep, int mcStep, T* packA, T* packB, T* edge)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, ncMax = TKernel.NC;
+        int m = s.M, n = s.N, k = s.K;
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
