@@ -65,6 +65,9 @@ public sealed class GptProfiler : IBackwardObserver
 
     void IBackwardObserver.OnLeaf(Tensor leaf, Tensor gradient) => Lap("backward: (accumulate into parameters)");
 
+    // The pass as it runs unobserved: gradients a layer adds straight into its parameters' Grad count in its own lap.
+    bool IBackwardObserver.AllowsAddingIntoLeafGradients => true;
+
     private void Lap(string what)
     {
         long now = Stopwatch.GetTimestamp(), bytes = AllocatedBytes();

@@ -76,6 +76,9 @@ public sealed class TrainingStepProfiler : IBackwardObserver
 
     void IBackwardObserver.OnLeaf(Tensor leaf, Tensor gradient) => Lap("backward: (accumulate into parameters)");
 
+    // The pass as it runs unobserved: gradients a layer adds straight into its parameters' Grad count in its own lap.
+    bool IBackwardObserver.AllowsAddingIntoLeafGradients => true;
+
     /// <summary>One line per entry: ms and bytes per step and calls per step, largest time first.</summary>
     public void Write(TextWriter output)
     {

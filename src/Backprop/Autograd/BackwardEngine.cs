@@ -11,11 +11,20 @@ public interface IBackwardObserver
 
     /// <summary>Called when a gradient arrives at a leaf and is added to its <see cref="Tensor.Grad"/>.</summary>
     void OnLeaf(Tensor leaf, Tensor gradient);
+
+    /// <summary>
+    /// Whether the pass may let an operator add a leaf's gradient straight into its existing <see cref="Tensor.Grad"/>
+    /// (as it does without an observer): that gradient then never appears in <see cref="OnStep"/>'s input gradients and
+    /// <see cref="OnLeaf"/> is not called for it. False by default, so an observer sees every gradient; a profiler that
+    /// wants the unobserved pass's work says true.
+    /// </summary>
+    bool AllowsAddingIntoLeafGradients => false;
 }
 
 /// <summary>
 /// The backward pass: visits the graph in reverse topological order, hands each node the gradient summed at its
-/// output, reduces the gradients it returns over broadcast axes and sums them into its inputs — in this one place.
+/// output, reduces the gradients it returns over broadcast axes and sums them into its inputs — in this one place,
+/// save that it may let a node add a leaf's gradient straight into the leaf's Grad (<see cref="Node.BackwardInto"/>).
 /// </summary>
 internal static class BackwardEngine
 {
@@ -101,7 +110,7 @@ internal static class BackwardEngine
         int[]? targets, bool[]? leadsToTargets, Tensor?[]? captured)
     {
         bool anomaly = AnomalyDetection.IsEnabled;
-        Tensor?[] scratch = new Tensor?[4];
+        ref Tensor?[] scratch = ref pass.GradScratch;
         using var recording = RecordingFor(createGraph);
         for (int i = pass.OrderCount - 1; i >= 0; i--)
         {
@@ -136,6 +145,8 @@ internal static class BackwardEngine
             var grads = scratch.AsSpan(0, inputs.Length);
             grads.Clear();
             if (createGraph) node.RecordedBackward(g, grads);
+            else if (node.AddsIntoLeafGradients && targets is null && !anomaly && observer is not { AllowsAddingIntoLeafGradients: false })
+                BackwardIntoLeaves(node, g, grads, ref pass.LeafScratch);
             else node.Backward(g, grads);
             for (int k = 0; k < inputs.Length; k++)
             {
@@ -150,6 +161,61 @@ internal static class BackwardEngine
             if (!retainGraph) node.Release();
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="node"/>'s backward letting it add the gradients of leaf inputs into their existing
+    /// <see cref="Tensor.Grad"/> (see <see cref="Node.BackwardInto"/>), under those leaves' locks. A leaf qualifies when
+    /// its gradient is a plain buffer of its own shape and dtype (after ZeroGrad, in a training step); the sum is then
+    /// the one <see cref="AccumulateLeaf"/> would form, the node's products simply starting from the buffer.
+    /// </summary>
+    private static void BackwardIntoLeaves(Node node, Tensor g, Span<Tensor?> grads, ref Tensor?[] scratch)
+    {
+        var inputs = node.InputArray;
+        if (scratch.Length < inputs.Length) scratch = new Tensor?[inputs.Length];
+        var addInto = scratch.AsSpan(0, inputs.Length);
+        addInto.Clear();
+        Span<bool> added = stackalloc bool[inputs.Length];
+        Span<int> stripes = stackalloc int[inputs.Length];
+        int locked = 0;
+        for (int k = 0; k < inputs.Length; k++)
+        {
+            var input = inputs[k];
+            if (input.GradFn is not null || !input.RequiresGrad || input.Grad is not { } existing || existing.RequiresGrad
+                || !existing.IsContiguous || existing.DType != input.DType || !Shapes.Equal(existing.ShapeArray, input.ShapeArray))
+                continue;
+            addInto[k] = existing;
+            stripes[locked++] = LeafStripe(input);
+        }
+        if (locked == 0)
+        {
+            node.Backward(g, grads);
+            return;
+        }
+        // Each stripe once, in increasing order, so two passes locking the same leaves cannot deadlock.
+        var order = stripes[..locked];
+        order.Sort();
+        int distinct = 0;
+        for (int i = 0; i < order.Length; i++)
+            if (i == 0 || order[i] != order[i - 1]) order[distinct++] = order[i];
+        order = order[..distinct];
+        foreach (int stripe in order) LeafLocks[stripe].Enter();
+        try
+        {
+            for (int k = 0; k < inputs.Length; k++)
+                addInto[k]?.MarkWritten("gradient accumulation");
+            node.BackwardInto(g, grads, addInto, added);
+        }
+        finally
+        {
+            for (int i = order.Length - 1; i >= 0; i--) LeafLocks[order[i]].Exit();
+        }
+        for (int k = 0; k < inputs.Length; k++)
+            if (added[k]) grads[k] = null;
+        addInto.Clear(); // no reference to a gradient kept past the node
+    }
+
+    private static int LeafStripe(Tensor leaf) =>
+        (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(leaf) & int.MaxValue) % LeafLocks.Length;
 
     private static Lock[] CreateLocks(int count)
     {
@@ -168,7 +234,7 @@ internal static class BackwardEngine
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g, bool createGraph)
     {
-        lock (LeafLocks[(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(leaf) & int.MaxValue) % LeafLocks.Length])
+        lock (LeafLocks[LeafStripe(leaf)])
         {
             var existing = leaf.Grad;
             if ((createGraph && g.RequiresGrad) || existing is { RequiresGrad: true })

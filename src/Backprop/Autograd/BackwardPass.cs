@@ -31,6 +31,9 @@ internal sealed class BackwardPass
     private Dictionary<Tensor, int>? _shared;
     private int _count, _orderCount;
 
+    /// <summary>The engine's per-node lists (the input gradients a node returns, the leaf gradients it may add into), kept with the pass.</summary>
+    internal Tensor?[] GradScratch = new Tensor?[4], LeafScratch = new Tensor?[4];
+
     /// <summary>A pass ready to use: this thread's spare one, or a new one while the spare is busy (a nested pass).</summary>
     public static BackwardPass Rent()
     {
@@ -47,6 +50,8 @@ internal sealed class BackwardPass
         Array.Clear(_tensors, 0, _count);
         Array.Clear(_pending, 0, _count);
         _shared?.Clear();
+        Array.Clear(GradScratch);
+        Array.Clear(LeafScratch);
         _count = _orderCount = 0;
         if (_tensors.Length <= MaxSpareSlots) _spare = this; // a huge graph's arrays are not worth pinning
 

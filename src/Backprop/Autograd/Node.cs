@@ -34,6 +34,22 @@ public abstract class Node
     internal abstract void Backward(Tensor gradOutput, Span<Tensor?> gradInputs);
 
     /// <summary>
+    /// Whether <see cref="BackwardInto"/> can add some input gradients straight into the leaves' own
+    /// <see cref="Tensor.Grad"/> buffers (a linear layer's weight gradient as a GEMM that accumulates into it), sparing
+    /// the engine a gradient tensor and a pass that adds it in.
+    /// </summary>
+    internal virtual bool AddsIntoLeafGradients => false;
+
+    /// <summary>
+    /// <see cref="Backward"/>, where for each input k with a non-null <paramref name="addInto"/>[k] (the leaf's own
+    /// gradient: contiguous, of the input's shape and dtype, not part of a graph; the engine holds its lock) the node may
+    /// add that input's gradient into it instead of returning it, and then sets <paramref name="added"/>[k] and leaves
+    /// <paramref name="gradInputs"/>[k] null. Only called when <see cref="AddsIntoLeafGradients"/> is true.
+    /// </summary>
+    internal virtual void BackwardInto(Tensor gradOutput, Span<Tensor?> gradInputs, ReadOnlySpan<Tensor?> addInto, Span<bool> added) =>
+        Backward(gradOutput, gradInputs);
+
+    /// <summary>
     /// The same gradients as <see cref="Backward"/>, computed with the library's own recorded operators from the
     /// node's inputs (never from detached saved copies), so they are graph-connected and can be differentiated again.
     /// The engine calls it with recording on when a pass is asked to create the graph (<c>createGraph: true</c>).

@@ -84,7 +84,13 @@ internal sealed class LinearOp : Node
         }
     }
 
-    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx) => BackwardInto(gradOutput, dx, default, default);
+
+    // The weight's gradient is a GEMM that can start from the weight's own Grad, and the bias's a sum of rows that can
+    // be added into its Grad: in a training step (after ZeroGrad) that spares a gradient tensor and an addition pass each.
+    internal override bool AddsIntoLeafGradients => true;
+
+    internal override void BackwardInto(Tensor gradOutput, Span<Tensor?> dx, ReadOnlySpan<Tensor?> addInto, Span<bool> added)
     {
         var x = Saved(_x);
         var w = Saved(_w);
@@ -92,17 +98,23 @@ internal sealed class LinearOp : Node
         var g = gradOutput.CastData(x.DType).ContiguousData();
         if (_relu) g = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
         else if (_gelu) g = Elementwise.Gradient(g, Saved(_slope), new SavedSlope());
+        bool hasBias = inputs.Length == 3;
+        var intoW = addInto.IsEmpty ? null : addInto[1];
+        var intoB = addInto.IsEmpty || !hasBias ? null : addInto[2];
         var backward = new BackwardAction
         {
             G = g, X = x, W = w,
             GradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null,
-            GradW = inputs[1].RequiresGrad ? Storage.Empty(w.ShapeArray, w.DType) : null,
-            GradB = inputs.Length == 3 && inputs[2].RequiresGrad ? Storage.Zeros([w.ShapeArray[0]], x.DType) : null,
+            GradW = inputs[1].RequiresGrad ? intoW ?? Storage.Empty(w.ShapeArray, w.DType) : null,
+            GradB = hasBias && inputs[2].RequiresGrad ? intoB ?? Storage.Zeros([w.ShapeArray[0]], x.DType) : null,
+            AccumulateW = intoW is not null,
         };
         DTypeDispatch.Run(x.DType, ref backward);
         dx[0] = backward.GradX;
-        dx[1] = backward.GradW;
-        if (inputs.Length == 3) dx[2] = backward.GradB;
+        if (intoW is not null) added[1] = true;
+        else dx[1] = backward.GradW;
+        if (intoB is not null) added[2] = true;
+        else if (hasBias) dx[2] = backward.GradB;
     }
 
     // Written with recorded operators on the inputs themselves, so the gradient is differentiable again.
@@ -132,13 +144,14 @@ internal sealed class LinearOp : Node
     {
         public Tensor G, X, W;
         public Tensor? GradX, GradW, GradB;
+        public bool AccumulateW; // GradW is the weight's own gradient: add to it (the bias rows are always added)
 
         public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
             int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
             var g = G.Span<T>();
             if (GradX is not null) Gemm.Multiply<T>(g, W.Span<T>(), GradX.Span<T>(), n, k, m);
-            if (GradW is not null) Gemm.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true);
+            if (GradW is not null) Gemm.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true, accumulate: AccumulateW);
             if (GradB is not null)
             {
                 var sum = GradB.Span<T>();
