@@ -110,7 +110,8 @@ internal readonly record struct Conv2dGeometry
 /// Determinism: results are bit-identical for any <see cref="Parallelism.MaxThreads"/>. The forward and the input
 /// gradient are split over samples (independent outputs); the weight gradient sums fixed groups of samples into
 /// partials that are added in group order, so its summation order does not depend on the thread count.
-/// Scratch buffers come from <see cref="ArrayPool{T}.Shared"/>, so steady-state calls allocate nothing.
+/// Scratch buffers come from <see cref="ArrayPool{T}.Shared"/> on the calling thread and from
+/// <see cref="ScratchBufferPool"/> in work items on pool threads, so steady-state calls allocate nothing.
 /// </remarks>
 internal static unsafe class Conv2dKernel
 {
@@ -268,8 +269,8 @@ internal static unsafe class Conv2dKernel
             // When K is the smaller side (first layers: K = 9) the product is computed transposed, [K, Cout], which
             // keeps the GEMM's wide micro-tiles full, and turned around once at the end.
             bool transposed = k < cout;
-            T[] scratch = ArrayPool<T>.Shared.Rent(k * p + (transposed ? size : 0));
-            fixed (T* buffer = scratch)
+            var scratch = ScratchBufferPool.Shared.Rent();
+            T* buffer = scratch.Get<T>(0, k * p + (transposed ? size : 0));
             {
                 T* cols = buffer, product = transposed ? buffer + (nint)k * p : partial;
                 int planeIn = g.InChannels * g.Height * g.Width;
@@ -290,7 +291,7 @@ internal static unsafe class Conv2dKernel
                         for (int r = 0; r < k; r++)
                             partial[co * k + r] = product[r * cout + co];
             }
-            ArrayPool<T>.Shared.Return(scratch);
+            ScratchBufferPool.Shared.Return(scratch);
         }
     }
 
@@ -319,8 +320,8 @@ internal static unsafe class Conv2dKernel
             }
             else
             {
-                T[] scratch = ArrayPool<T>.Shared.Rent(k * p);
-                fixed (T* cols = scratch)
+                var scratch = ScratchBufferPool.Shared.Rent();
+                T* cols = scratch.Get<T>(0, k * p);
                 {
                     if (Backward)
                     {
@@ -337,7 +338,7 @@ internal static unsafe class Conv2dKernel
                         MatMul(W, cols, y, g.OutChannels, p, k, transA: false, transB: false, accumulate: false);
                     }
                 }
-                ArrayPool<T>.Shared.Return(scratch);
+                ScratchBufferPool.Shared.Return(scratch);
             }
             if (!Backward && Bias != null)
             {

@@ -21,7 +21,7 @@ internal static unsafe class GemmDirect
         nint aRow = transA ? 1 : k, aCol = transA ? m : 1;
         // Column strips of C one vector wide: C strip += Σ_p broadcast(op(A)[i,p]) · (row p of the B strip).
         // A transposed B strip is first packed (k×W values, a sliver, never the whole matrix) so rows are contiguous.
-        var buffers = transB ? GemmPackBufferPool.Shared.Rent() : null;
+        var buffers = transB ? ScratchBufferPool.Shared.Rent() : null;
         T* strip = buffers is null ? null : buffers.Get<T>(1, k * Vector512<T>.Count);
         int j = 0;
         if (isa >= GemmIsa.Vector512)
@@ -39,7 +39,7 @@ internal static unsafe class GemmDirect
                 c[(nint)i * n + j] = s;
             }
         if (buffers is not null)
-            GemmPackBufferPool.Shared.Return(buffers);
+            ScratchBufferPool.Shared.Return(buffers);
     }
 
     /// <summary>

@@ -148,13 +148,13 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mBlocks = (i1 - i0 + mcMax - 1) / mcMax;
         int mcStep = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
 
-        var buffers = GemmPackBufferPool.Shared.Rent();
+        var buffers = ScratchBufferPool.Shared.Rent();
         T* packA = buffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
         T* packB = buffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
         T* edge = stackalloc T[mr * nr];
         RunBlocks(s, i0, i1, j0, j1, kcStep, mcStep, packA, packB, edge);
         // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
-        GemmPackBufferPool.Shared.Return(buffers);
+        ScratchBufferPool.Shared.Return(buffers);
     }
 
     /// <summary>The blocked loops of <see cref="RunRectangle"/> over its pack buffers.</summary>

@@ -92,10 +92,10 @@ internal static unsafe class GemmShiftedConv2d
         int cout = g.OutChannels, len = plan.DotLength, padded = plan.BufferLength;
         int perSample = padded + cout * len;
         int run = Math.Clamp(L2Floats / perSample, 1, count);
-        float[] scratch = ArrayPool<float>.Shared.Rent(run * perSample + plan.K + 16);
+        var scratch = ScratchBufferPool.Shared.Rent();
         try
         {
-            fixed (float* buffer = scratch)
+            float* buffer = scratch.Get<float>(0, run * perSample + plan.K + 16);
             {
                 // Rows of the output gradient are whole cache lines when the buffer is: their loads then never split.
                 float* wideGy = Align64(buffer), padX = wideGy + (nint)run * cout * len;
@@ -117,7 +117,7 @@ internal static unsafe class GemmShiftedConv2d
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(scratch);
+            ScratchBufferPool.Shared.Return(scratch);
         }
     }
 
@@ -180,8 +180,8 @@ internal static unsafe class GemmShiftedConv2d
         {
             var plan = Plan;
             int ldc = plan.TileColumns, rows = GemmShifted.PackedLength(plan.Co, 1);
-            float[] scratch = ArrayPool<float>.Shared.Rent(plan.BufferLength + rows * ldc + 16);
-            fixed (float* buffer = scratch)
+            var scratch = ScratchBufferPool.Shared.Rent();
+            float* buffer = scratch.Get<float>(0, plan.BufferLength + rows * ldc + 16);
             {
                 // Aligned, so the micro-kernel's loads and stores of C never split a cache line.
                 float* wide = Align64(buffer), padded = wide + (nint)rows * ldc;
@@ -210,7 +210,7 @@ internal static unsafe class GemmShiftedConv2d
                     }
                 }
             }
-            ArrayPool<float>.Shared.Return(scratch);
+            ScratchBufferPool.Shared.Return(scratch);
         }
     }
 

@@ -3,14 +3,14 @@ using System.Runtime.CompilerServices;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// One GEMM worker's pack buffers (rented from <see cref="GemmPackBufferPool"/>): pinned (on the pinned object heap,
+/// One work item's scratch buffers (rented from <see cref="ScratchBufferPool"/>): pinned (on the pinned object heap,
 /// so taking their address costs nothing), 64-byte aligned (one cache line, one zmm load), grown on demand and kept
 /// with the set.
 /// </summary>
-internal sealed unsafe class GemmPackBufferSet
+internal sealed unsafe class ScratchBuffers
 {
     private const int Alignment = 64;
-    private const int Slots = 2; // 0: packed A block, 1: packed B panel (or GemmDirect's transposed strip)
+    private const int Slots = 2; // the GEMM: 0 packed A block, 1 packed B panel (or GemmDirect's strip); others: 0
 
     private readonly byte[]?[] _buffers = new byte[]?[Slots];
 

@@ -3,20 +3,20 @@ using Backprop.Kernels;
 namespace Backprop.Tests.Kernels;
 
 /// <summary>
-/// The GEMM's pack buffers live in rented sets, so a thread the pool has never seen reuses the buffers an earlier
-/// thread grew instead of allocating its own (each test uses a pool of its own, so parallel GEMMs cannot take its set).
+/// Kernel scratch (the GEMM's pack buffers, a convolution sample's buffers) lives in rented sets, so a thread the pool
+/// has never seen reuses the buffers an earlier thread grew instead of allocating its own (each test uses a pool of its own, so parallel GEMMs cannot take its set).
 /// </summary>
-public unsafe class GemmPackBufferPoolTests
+public unsafe class ScratchBufferPoolTests
 {
     [Fact]
     public void ASetGrownOnOneThreadIsReusedOnAnotherWithoutAllocating()
     {
-        var pool = new GemmPackBufferPool(capacity: 4);
+        var pool = new ScratchBufferPool(capacity: 4);
         var set = pool.Rent();
         nint grown = (nint)set.Get<float>(0, 100_000);
         pool.Return(set);
 
-        GemmPackBufferSet? rented = null;
+        ScratchBuffers? rented = null;
         nint again = 0;
         long allocated = -1;
         var thread = new Thread(() =>
@@ -37,7 +37,7 @@ public unsafe class GemmPackBufferPoolTests
     [Fact]
     public void ConcurrentRentersGetDistinctSetsAndBuffers()
     {
-        var pool = new GemmPackBufferPool(capacity: 4);
+        var pool = new ScratchBufferPool(capacity: 4);
         var first = pool.Rent();
         var second = pool.Rent();
         Assert.NotSame(first, second);
@@ -47,7 +47,7 @@ public unsafe class GemmPackBufferPoolTests
     [Fact]
     public void BuffersAreAlignedToACacheLineAndGrowWhenAskedForMore()
     {
-        var set = new GemmPackBufferSet();
+        var set = new ScratchBuffers();
         nint small = (nint)set.Get<float>(0, 10);
         Assert.Equal(0, small % 64);
         nint large = (nint)set.Get<float>(0, 1_000_000);
@@ -58,7 +58,7 @@ public unsafe class GemmPackBufferPoolTests
     [Fact]
     public void AFullPoolDropsTheExtraSet()
     {
-        var pool = new GemmPackBufferPool(capacity: 1);
+        var pool = new ScratchBufferPool(capacity: 1);
         var (a, b) = (pool.Rent(), pool.Rent());
         pool.Return(a);
         pool.Return(b);
