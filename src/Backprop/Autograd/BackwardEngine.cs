@@ -180,8 +180,8 @@ internal static class BackwardEngine
         for (int k = 0; k < inputs.Length; k++)
         {
             var input = inputs[k];
-            if (input.GradFn is not null || !input.RequiresGrad || input.Grad is not { } existing || existing.RequiresGrad
-                || !existing.IsContiguous || existing.DType != input.DType || !Shapes.Equal(existing.ShapeArray, input.ShapeArray))
+            if (input.GradFn is not null || !input.RequiresGrad || input.Grad is not { RequiresGrad: false } existing
+                || !IsPlainBufferFor(existing, input))
                 continue;
             addInto[k] = existing;
             stripes[locked++] = LeafStripe(input);
@@ -213,6 +213,10 @@ internal static class BackwardEngine
             if (added[k]) grads[k] = null;
         addInto.Clear(); // no reference to a gradient kept past the node
     }
+
+    /// <summary>Whether a leaf's gradient can take <paramref name="gradient"/>'s values in place: contiguous, same shape and dtype.</summary>
+    private static bool IsPlainBufferFor(Tensor existing, Tensor gradient) =>
+        existing.IsContiguous && existing.DType == gradient.DType && Shapes.Equal(existing.ShapeArray, gradient.ShapeArray);
 
     private static int LeafStripe(Tensor leaf) =>
         (System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(leaf) & int.MaxValue) % LeafLocks.Length;
@@ -246,7 +250,7 @@ internal static class BackwardEngine
                     ? g.Clone()
                     : existing + g;
             }
-            else if (existing is null || !Shapes.Equal(existing.ShapeArray, g.ShapeArray) || existing.DType != g.DType || !existing.IsContiguous)
+            else if (existing is null || !IsPlainBufferFor(existing, g))
             {
                 // A private copy (g may be shared with other tensors' gradients or be the caller's own tensor), in a
                 // buffer outside any TensorScope: a leaf's gradient outlives the step that computed it.

@@ -271,26 +271,24 @@ internal static unsafe class Conv2dKernel
             bool transposed = k < cout;
             var scratch = ScratchBufferPool.Shared.Rent();
             T* buffer = scratch.Get<T>(0, k * p + (transposed ? size : 0));
+            T* cols = buffer, product = transposed ? buffer + (nint)k * p : partial;
+            int planeIn = g.InChannels * g.Height * g.Width;
+            for (int n = first; n < last; n++)
             {
-                T* cols = buffer, product = transposed ? buffer + (nint)k * p : partial;
-                int planeIn = g.InChannels * g.Height * g.Width;
-                for (int n = first; n < last; n++)
-                {
-                    T* gy = GradOutput + (nint)n * cout * p;
-                    if (g.IsPointwise) cols = Input + (nint)n * planeIn; // the sample is its own [Cin, P] column matrix
-                    else
-                        for (int c = 0; c < g.InChannels; c++)
-                            Im2Col.UnfoldChannel(Input, cols, g, n, 1, 0, c);
-                    if (transposed) MatMul(cols, gy, product, k, cout, p, transA: false, transB: true, accumulate: n > first);
-                    else MatMul(gy, cols, product, cout, k, p, transA: false, transB: true, accumulate: n > first);
-                    for (int co = 0; co < cout; co++)
-                        biasPartial[co] += TensorPrimitives.Sum(new ReadOnlySpan<T>(gy + (nint)co * p, p));
-                }
-                if (transposed)
-                    for (int co = 0; co < cout; co++)
-                        for (int r = 0; r < k; r++)
-                            partial[co * k + r] = product[r * cout + co];
+                T* gy = GradOutput + (nint)n * cout * p;
+                if (g.IsPointwise) cols = Input + (nint)n * planeIn; // the sample is its own [Cin, P] column matrix
+                else
+                    for (int c = 0; c < g.InChannels; c++)
+                        Im2Col.UnfoldChannel(Input, cols, g, n, 1, 0, c);
+                if (transposed) MatMul(cols, gy, product, k, cout, p, transA: false, transB: true, accumulate: n > first);
+                else MatMul(gy, cols, product, cout, k, p, transA: false, transB: true, accumulate: n > first);
+                for (int co = 0; co < cout; co++)
+                    biasPartial[co] += TensorPrimitives.Sum(new ReadOnlySpan<T>(gy + (nint)co * p, p));
             }
+            if (transposed)
+                for (int co = 0; co < cout; co++)
+                    for (int r = 0; r < k; r++)
+                        partial[co * k + r] = product[r * cout + co];
             ScratchBufferPool.Shared.Return(scratch);
         }
     }
@@ -322,21 +320,19 @@ internal static unsafe class Conv2dKernel
             {
                 var scratch = ScratchBufferPool.Shared.Rent();
                 T* cols = scratch.Get<T>(0, k * p);
+                if (Backward)
                 {
-                    if (Backward)
-                    {
-                        MatMul(W, y, cols, k, p, g.OutChannels, transA: true, transB: false, accumulate: false);
-                        if (!Accumulate)
-                            new Span<T>(x, planeIn).Clear();
-                        for (int c = 0; c < g.InChannels; c++)
-                            Im2Col.FoldChannel(X, cols, g, n, 1, 0, c);
-                    }
-                    else
-                    {
-                        for (int c = 0; c < g.InChannels; c++)
-                            Im2Col.UnfoldChannel(X, cols, g, n, 1, 0, c);
-                        MatMul(W, cols, y, g.OutChannels, p, k, transA: false, transB: false, accumulate: false);
-                    }
+                    MatMul(W, y, cols, k, p, g.OutChannels, transA: true, transB: false, accumulate: false);
+                    if (!Accumulate)
+                        new Span<T>(x, planeIn).Clear();
+                    for (int c = 0; c < g.InChannels; c++)
+                        Im2Col.FoldChannel(X, cols, g, n, 1, 0, c);
+                }
+                else
+                {
+                    for (int c = 0; c < g.InChannels; c++)
+                        Im2Col.UnfoldChannel(X, cols, g, n, 1, 0, c);
+                    MatMul(W, cols, y, g.OutChannels, p, k, transA: false, transB: false, accumulate: false);
                 }
                 ScratchBufferPool.Shared.Return(scratch);
             }

@@ -137,7 +137,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void RunRectangle(in ChunkBody s, int i0, int i1, int j0, int j1)
     {
         int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, ncMax = TKernel.NC;
-        int k = s.K;
+        int m = s.M, n = s.N, k = s.K;
         // Equal kc blocks (instead of KC, KC, ..., remainder) so the last block is not wastefully thin.
         int kBlocks = (k + kcMax - 1) / kcMax;
         int kcStep = (k + kBlocks - 1) / kBlocks;
@@ -152,17 +152,6 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* packA = buffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
         T* packB = buffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
         T* edge = stackalloc T[mr * nr];
-        RunBlocks(s, i0, i1, j0, j1, kcStep, mcStep, packA, packB, edge);
-        // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
-        ScratchBufferPool.Shared.Return(buffers);
-    }
-
-    /// <summary>The blocked loops of <see cref="RunRectangle"/> over its pack buffers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunBlocks(in ChunkBody s, int i0, int i1, int j0, int j1, int kcStep, int mcStep, T* packA, T* packB, T* edge)
-    {
-        int mr = TKernel.MR, nr = TKernel.NR, ncMax = TKernel.NC;
-        int m = s.M, n = s.N, k = s.K;
 
         for (int jc = j0; jc < j1; jc += ncMax)
         {
@@ -227,6 +216,8 @@ internal static unsafe class GemmDriver<T, TKernel>
                 }
             }
         }
+        // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
+        ScratchBufferPool.Shared.Return(buffers);
     }
 
     /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>

@@ -96,23 +96,21 @@ internal static unsafe class GemmShiftedConv2d
         try
         {
             float* buffer = scratch.Get<float>(0, run * perSample + plan.K + 16);
+            // Rows of the output gradient are whole cache lines when the buffer is: their loads then never split.
+            float* wideGy = Align64(buffer), padX = wideGy + (nint)run * cout * len;
+            int* offsets = (int*)(padX + (nint)run * padded);
+            plan.FillOffsets(offsets);
+            for (int r0 = 0; r0 < count; r0 += run)
             {
-                // Rows of the output gradient are whole cache lines when the buffer is: their loads then never split.
-                float* wideGy = Align64(buffer), padX = wideGy + (nint)run * cout * len;
-                int* offsets = (int*)(padX + (nint)run * padded);
-                plan.FillOffsets(offsets);
-                for (int r0 = 0; r0 < count; r0 += run)
+                int samples = Math.Min(run, count - r0);
+                for (int s = 0; s < samples; s++)
                 {
-                    int samples = Math.Min(run, count - r0);
-                    for (int s = 0; s < samples; s++)
-                    {
-                        int n = first + r0 + s;
-                        plan.Pad(input + (nint)n * plan.ImageLength, padX + (nint)s * padded);
-                        Widen(gradOutput + (nint)n * cout * g.OutPlane, wideGy + (nint)s * cout * len, plan);
-                    }
-                    GemmRowDot.Multiply(wideGy, len, (nint)cout * len, padX, offsets, padded, samples, len,
-                        partial, plan.K, cout, plan.K, accumulate: r0 > 0);
+                    int n = first + r0 + s;
+                    plan.Pad(input + (nint)n * plan.ImageLength, padX + (nint)s * padded);
+                    Widen(gradOutput + (nint)n * cout * g.OutPlane, wideGy + (nint)s * cout * len, plan);
                 }
+                GemmRowDot.Multiply(wideGy, len, (nint)cout * len, padX, offsets, padded, samples, len,
+                    partial, plan.K, cout, plan.K, accumulate: r0 > 0);
             }
         }
         finally
@@ -182,31 +180,29 @@ internal static unsafe class GemmShiftedConv2d
             int ldc = plan.TileColumns, rows = GemmShifted.PackedLength(plan.Co, 1);
             var scratch = ScratchBufferPool.Shared.Rent();
             float* buffer = scratch.Get<float>(0, plan.BufferLength + rows * ldc + 16);
+            // Aligned, so the micro-kernel's loads and stores of C never split a cache line.
+            float* wide = Align64(buffer), padded = wide + (nint)rows * ldc;
+            plan.Pad(Image + (nint)n * plan.ImageLength, padded);
+            GemmShifted.Multiply(PackedWeight, plan.Co, plan.K, padded, Offsets, wide, ldc, ldc);
+            // Keep the first Wo of every Wp computed columns; add the bias (or the existing gradient) on the way.
+            float* y = Output + (nint)n * plan.Co * plan.Ho * plan.Wo;
+            for (int co = 0; co < plan.Co; co++)
             {
-                // Aligned, so the micro-kernel's loads and stores of C never split a cache line.
-                float* wide = Align64(buffer), padded = wide + (nint)rows * ldc;
-                plan.Pad(Image + (nint)n * plan.ImageLength, padded);
-                GemmShifted.Multiply(PackedWeight, plan.Co, plan.K, padded, Offsets, wide, ldc, ldc);
-                // Keep the first Wo of every Wp computed columns; add the bias (or the existing gradient) on the way.
-                float* y = Output + (nint)n * plan.Co * plan.Ho * plan.Wo;
-                for (int co = 0; co < plan.Co; co++)
+                for (int oh = 0; oh < plan.Ho; oh++)
                 {
-                    for (int oh = 0; oh < plan.Ho; oh++)
+                    float* src = wide + (nint)co * ldc + oh * plan.Wp, dst = y + ((nint)co * plan.Ho + oh) * plan.Wo;
+                    if (Accumulate)
                     {
-                        float* src = wide + (nint)co * ldc + oh * plan.Wp, dst = y + ((nint)co * plan.Ho + oh) * plan.Wo;
-                        if (Accumulate)
-                        {
-                            var d = new Span<float>(dst, plan.Wo);
-                            TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, plan.Wo), d);
-                        }
-                        else if (Bias != null)
-                        {
-                            StoreRow(src, dst, plan.Wo, Bias[co]);
-                        }
-                        else
-                        {
-                            CopyRow(src, dst, plan.Wo);
-                        }
+                        var d = new Span<float>(dst, plan.Wo);
+                        TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, plan.Wo), d);
+                    }
+                    else if (Bias != null)
+                    {
+                        StoreRow(src, dst, plan.Wo, Bias[co]);
+                    }
+                    else
+                    {
+                        CopyRow(src, dst, plan.Wo);
                     }
                 }
             }
