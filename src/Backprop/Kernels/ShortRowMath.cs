@@ -114,6 +114,71 @@ internal static unsafe class ShortRowMath
         return sum;
     }
 
+    /// <summary>Σ (x[i] − c) and Σ (x[i] − c)² for i in [0, n), in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (T Sum, T SumSquares) SumDeviations<T>(T* x, T c, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T sum = T.Zero, squares = T.Zero;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+        {
+            Vector512<T> acc = default, acc2 = default;
+            var vc = Vector512.Create(c);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var d = Vector512.Load(x + i) - vc;
+                acc += d;
+                acc2 += d * d;
+            }
+            (sum, squares) = (Vector512.Sum(acc), Vector512.Sum(acc2));
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        {
+            Vector256<T> acc = default, acc2 = default;
+            var vc = Vector256.Create(c);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var d = Vector256.Load(x + i) - vc;
+                acc += d;
+                acc2 += d * d;
+            }
+            (sum, squares) = (Vector256.Sum(acc), Vector256.Sum(acc2));
+        }
+        for (; i < n; i++)
+        {
+            T d = x[i] - c;
+            sum += d;
+            squares += d * d;
+        }
+        return (sum, squares);
+    }
+
+    /// <summary>Σ a[i]·(x[i] − c) for i in [0, n): a dot product with x centred first, so a large c does not cancel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T SumProductDeviation<T>(T* a, T* x, T c, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T sum = T.Zero;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+        {
+            var acc = Vector512<T>.Zero;
+            var vc = Vector512.Create(c);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                acc += Vector512.Load(a + i) * (Vector512.Load(x + i) - vc);
+            sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        {
+            var acc = Vector256<T>.Zero;
+            var vc = Vector256.Create(c);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                acc += Vector256.Load(a + i) * (Vector256.Load(x + i) - vc);
+            sum = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) sum += a[i] * (x[i] - c);
+        return sum;
+    }
+
     /// <summary>x[i] *= a for i in [0, n).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Scale<T>(T a, T* x, int n) where T : unmanaged, IFloatingPointIeee754<T>

@@ -6,7 +6,8 @@ namespace Backprop.NN;
 /// Batch normalisation over the channel axis (axis 1): y = (x − μ) / √(σ² + ε) · γ + β. In training μ and σ² are the
 /// batch's mean and biased variance over every axis but the channels, and the running statistics move towards them
 /// by <see cref="Momentum"/> (running_var with the unbiased variance, as PyTorch). In evaluation the running
-/// statistics are used. Built from the graph's own operators, so its gradient needs no code of its own.
+/// statistics are used. Training runs as one fused operator (<see cref="Ops.BatchNormOp"/>), evaluation as the graph's
+/// own operators.
 /// </summary>
 public abstract class BatchNorm : Module<Tensor, Tensor>
 {
@@ -51,44 +52,45 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
     {
         if (!AcceptsRank(input.Rank) || input.Shape[1] != Features)
             throw new ArgumentException($"{Describe()}: got input {Shapes.Format(input.ShapeArray)}, expected {ExpectedShape()}");
-        var channelShape = new int[input.Rank];
-        Array.Fill(channelShape, 1);
-        channelShape[1] = Features;
-        var axes = new int[input.Rank - 1];
-        for (int i = 0, j = 0; i < input.Rank; i++) if (i != 1) axes[j++] = i;
-
-        Tensor y;
+        var (axes, channelShape) = Ops.BatchNormOp.Axes(input.Rank, Features);
         if (IsTraining)
         {
             int count = input.Numel / Features;
             if (count < 2)
                 throw new ArgumentException($"{Describe()}: training needs more than one value per channel, got input {Shapes.Format(input.ShapeArray)}");
-            var mean = input.Mean(axes, keepDim: true);
-            var centered = input - mean;
-            var variance = (centered * centered).Mean(axes, keepDim: true);
-            y = centered / (variance + Eps).Sqrt();
+            // Under vmap the unfused form, whose operators have batching rules; otherwise one fused operator.
+            if (input.Batched is not null || Weight?.Batched is not null || Bias?.Batched is not null)
+                return BatchedTrainingForward(input, axes, channelShape, count);
+            var (y, mean, variance) = Ops.BatchNormOp.Apply(input, Weight, Bias, Eps);
             UpdateRunningStatistics(mean, variance, count);
+            return y;
         }
-        else
-        {
-            y = (input - RunningMean.Reshape(channelShape)) / (RunningVar.Reshape(channelShape) + Eps).Sqrt();
-        }
+        var normalized = (input - RunningMean.Reshape(channelShape)) / (RunningVar.Reshape(channelShape) + Eps).Sqrt();
         if (Weight is not null && Bias is not null)
-            y = y * Weight.Reshape(channelShape) + Bias.Reshape(channelShape);
+            normalized = normalized * Weight.Reshape(channelShape) + Bias.Reshape(channelShape);
         // An export trace sees evaluation mode as the one operator ONNX has for it.
-        return IsTraining ? y : Ops.BatchNormEvalOp.Trace(y, input, RunningMean, RunningVar, Weight, Bias, Eps);
+        return Ops.BatchNormEvalOp.Trace(normalized, input, RunningMean, RunningVar, Weight, Bias, Eps);
     }
 
+    private Tensor BatchedTrainingForward(Tensor input, int[] axes, int[] channelShape, int count)
+    {
+        var mean = input.Mean(axes, keepDim: true);
+        var centered = input - mean;
+        var variance = (centered * centered).Mean(axes, keepDim: true);
+        var y = centered / (variance + Eps).Sqrt();
+        using (Autograd.NoGrad())
+            UpdateRunningStatistics(Tensor.FromArray(mean.Detach().ToDoubleArray()), Tensor.FromArray(variance.Detach().ToDoubleArray()), count);
+        return Weight is not null && Bias is not null ? y * Weight.Reshape(channelShape) + Bias.Reshape(channelShape) : y;
+    }
+
+    // From the batch's mean and biased variance, C values each outside any graph.
     private void UpdateRunningStatistics(Tensor mean, Tensor variance, int count)
     {
-        using var _ = Autograd.NoGrad();
         double m = Momentum, unbias = count / (count - 1.0);
-        var bm = mean.Detach().ToDoubleArray();
-        var bv = variance.Detach().ToDoubleArray();
         for (int c = 0; c < Features; c++)
         {
-            RunningMean.SetFlat(c, (1 - m) * RunningMean.GetFlat(c) + m * bm[c]);
-            RunningVar.SetFlat(c, (1 - m) * RunningVar.GetFlat(c) + m * bv[c] * unbias);
+            RunningMean.SetFlat(c, (1 - m) * RunningMean.GetFlat(c) + m * mean.GetFlat(c));
+            RunningVar.SetFlat(c, (1 - m) * RunningVar.GetFlat(c) + m * variance.GetFlat(c) * unbias);
         }
         NumBatchesTracked.SetFlat(0, NumBatchesTracked.GetFlat(0) + 1);
     }
