@@ -56,7 +56,9 @@ public sealed class TrainingStepProfiler : IBackwardObserver
         for (int i = 0, layers; i < sequential.Count; i += layers)
         {
             x = sequential.ForwardLayer(i, x, out layers);
-            Lap(layers == 1 ? $"forward: {i} {sequential[i].Describe()}" : $"forward: {i}-{i + layers - 1} {sequential[i].Describe()} + {sequential[i + 1].Describe()}");
+            Lap(layers == 1
+                ? $"forward: {i} {sequential[i].Describe()}"
+                : $"forward: {i}-{i + layers - 1} {string.Join(" + ", Enumerable.Range(i, layers).Select(k => sequential[k].Describe()))}");
         }
         return x;
     }

@@ -150,6 +150,49 @@ internal static unsafe class Conv2dKernel
     }
 
     /// <summary>
+    /// relu(max_pool2d(<see cref="Forward{T}"/>)) over 2×2 windows of stride 2, with each window's arg-max as
+    /// <see cref="MaxPool2dKernel"/> gives it. Where the shifted product computes the convolution, the pooling runs in
+    /// its epilogue on each sample's scratch (<see cref="GemmShiftedConv2d.ForwardReluMaxPool2x2"/>) and the full-size
+    /// output is never made; elsewhere the three steps run one after the other. Either way the same bits.
+    /// </summary>
+    /// <param name="input">[Batch, InChannels, Height, Width].</param>
+    /// <param name="weight">[OutChannels, InChannels, KernelH, KernelW].</param>
+    /// <param name="bias">[OutChannels], or empty for no bias.</param>
+    /// <param name="pooled">[Batch, OutChannels, OutHeight / 2, OutWidth / 2]; overwritten.</param>
+    /// <param name="argMax">Of <paramref name="pooled"/>'s length: in-plane flat indices into the convolution's output.</param>
+    /// <param name="geometry">The convolution.</param>
+    public static void ForwardReluMaxPool2x2<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> pooled,
+        Span<int> argMax, in Conv2dGeometry geometry) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = geometry;
+        var pool = new Pool2dGeometry("max_pool2d", g.Batch, g.OutChannels, g.OutHeight, g.OutWidth, 2, 2, 2, 2, 0, 0);
+        Conv2dGeometry.CheckLength(input.Length, g.InputLength, nameof(input));
+        Conv2dGeometry.CheckLength(weight.Length, g.WeightLength, nameof(weight));
+        if (!bias.IsEmpty)
+            Conv2dGeometry.CheckLength(bias.Length, g.OutChannels, nameof(bias));
+        Conv2dGeometry.CheckLength(pooled.Length, pool.OutputLength, nameof(pooled));
+        Conv2dGeometry.CheckLength(argMax.Length, pool.OutputLength, nameof(argMax));
+        if (GemmShiftedConv2d.HandlesForward<T>(g))
+        {
+            fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = pooled) fixed (int* pArg = argMax)
+                GemmShiftedConv2d.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, pArg, g);
+            return;
+        }
+        T[] full = ArrayPool<T>.Shared.Rent(g.OutputLength);
+        try
+        {
+            var y = full.AsSpan(0, g.OutputLength);
+            Forward(input, weight, bias, y, g);
+            MaxPool2dKernel.Forward<T>(y, pooled, argMax, pool);
+            new ReluFunction().Invoke<T>(pooled, pooled);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(full);
+        }
+    }
+
+    /// <summary>
     /// Gradient with respect to the input: gradInput = Σ over the forward's uses of each input element of
     /// weight · gradOutput (a transposed convolution).
     /// </summary>

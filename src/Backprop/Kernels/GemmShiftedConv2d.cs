@@ -57,6 +57,14 @@ internal static unsafe class GemmShiftedConv2d
         Run(plan, x, weight, bias, y, g.Batch, accumulate: false);
     }
 
+    /// <summary>
+    /// relu(max_pool2d(conv(x, weight) + bias)) over 2×2 windows of stride 2, and each window's arg-max (see
+    /// <see cref="MaxPool2dKernel"/>): every sample's convolution is pooled straight from the scratch it is computed in,
+    /// so the full-size output is never written or read again. Bit-identical to the three steps one after the other.
+    /// </summary>
+    public static void ForwardReluMaxPool2x2(float* x, float* weight, float* bias, float* pooled, int* argMax, in Conv2dGeometry g) =>
+        Run(Plan.ForForward(g), x, weight, bias, null, g.Batch, accumulate: false, pooled, argMax);
+
     /// <summary>gradInput (=, or += when accumulating) the transposed convolution of gradOutput with the weight.</summary>
     public static void BackwardInput(float* gradOutput, float* weight, float* gradInput, in Conv2dGeometry g, bool accumulate)
     {
@@ -142,7 +150,8 @@ internal static unsafe class GemmShiftedConv2d
     }
 
     /// <summary>Packs the weight once, then convolves every sample on its own (one work item per sample).</summary>
-    private static void Run(in Plan plan, float* image, float* weight, float* bias, float* output, int batch, bool accumulate)
+    private static void Run(in Plan plan, float* image, float* weight, float* bias, float* output, int batch, bool accumulate,
+        float* pooled = null, int* argMax = null)
     {
         int packedLength = GemmShifted.PackedLength(plan.Co, plan.K);
         float[] shared = ArrayPool<float>.Shared.Rent(packedLength + plan.K);
@@ -156,7 +165,7 @@ internal static unsafe class GemmShiftedConv2d
                 var body = new SampleBody
                 {
                     Plan = plan, Image = image, PackedWeight = pShared, Offsets = offsets, Bias = bias, Output = output,
-                    Accumulate = accumulate,
+                    Accumulate = accumulate, Pooled = pooled, ArgMax = argMax,
                 };
                 Parallelism.For(batch, (long)plan.Co * plan.K * plan.TileColumns, body);
             }
@@ -173,6 +182,9 @@ internal static unsafe class GemmShiftedConv2d
         public float* Image, PackedWeight, Bias, Output;
         public int* Offsets;
         public bool Accumulate;
+        // Set for the pooled forward: outputs and arg-maxes of relu(max_pool2d(·, 2)), and no full-size Output.
+        public float* Pooled;
+        public int* ArgMax;
 
         public readonly void Invoke(int n)
         {
@@ -184,6 +196,12 @@ internal static unsafe class GemmShiftedConv2d
             float* wide = Align64(buffer), padded = wide + (nint)rows * ldc;
             plan.Pad(Image + (nint)n * plan.ImageLength, padded);
             GemmShifted.Multiply(PackedWeight, plan.Co, plan.K, padded, Offsets, wide, ldc, ldc);
+            if (Pooled != null)
+            {
+                PoolSample(plan, wide, ldc, n);
+                ScratchBufferPool.Shared.Return(scratch);
+                return;
+            }
             // Keep the first Wo of every Wp computed columns; add the bias (or the existing gradient) on the way.
             float* y = Output + (nint)n * plan.Co * plan.Ho * plan.Wo;
             for (int co = 0; co < plan.Co; co++)
@@ -207,6 +225,27 @@ internal static unsafe class GemmShiftedConv2d
                 }
             }
             ScratchBufferPool.Shared.Return(scratch);
+        }
+
+        // Sample n's channels, Wp-wide in the scratch: the bias added in place (the same sum the full-size output
+        // would hold), each plane pooled 2×2 into the sample's outputs, then ReLU over them.
+        private readonly void PoolSample(in Plan plan, float* wide, int ldc, int n)
+        {
+            int ph = plan.Ho / 2, pw = plan.Wo / 2, outPlane = ph * pw;
+            float* pooled = Pooled + (nint)n * plan.Co * outPlane;
+            int* argMax = ArgMax + (nint)n * plan.Co * outPlane;
+            for (int co = 0; co < plan.Co; co++)
+            {
+                float* channel = wide + (nint)co * ldc;
+                if (Bias != null)
+                {
+                    var rows = new Span<float>(channel, 2 * ph * plan.Wp);
+                    TensorPrimitives.Add(rows, Bias[co], rows);
+                }
+                MaxPool2dKernel.Pool2x2Plane(channel, plan.Wp, plan.Wo, pooled + (nint)co * outPlane, argMax + (nint)co * outPlane, ph, pw);
+            }
+            var sample = new Span<float>(pooled, plan.Co * outPlane);
+            new ReluFunction().Invoke<float>(sample, sample);
         }
     }
 

@@ -36,6 +36,14 @@ internal static unsafe class MaxPool2dKernel
         }
     }
 
+    /// <summary>
+    /// One plane's 2×2, stride-2 pooling (the forward's own rule and arg-max convention) from rows
+    /// <paramref name="stride"/> elements apart, for a plane <paramref name="width"/> wide: outH×outW outputs.
+    /// </summary>
+    internal static void Pool2x2Plane<T>(T* x, nint stride, int width, T* y, int* argMax, int outH, int outW)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForwardBody<T>.Pool2x2(x, y, argMax, width, outH, outW, stride);
+
     /// <summary>Routes each output gradient to the input element its window chose in the forward pass.</summary>
     /// <param name="gradOutput">[Batch, Channels, OutHeight, OutWidth].</param>
     /// <param name="argMax">The forward's arg-max buffer.</param>
@@ -77,7 +85,7 @@ internal static unsafe class MaxPool2dKernel
             int* arg = Arg + (nint)plane * outH * outW;
             if (g.KernelH == 2 && g.KernelW == 2 && g.StrideH == 2 && g.StrideW == 2 && g.PadH == 0 && g.PadW == 0)
             {
-                Pool2x2(x, y, arg, w, outH, outW);
+                Pool2x2(x, y, arg, w, outH, outW, w);
                 return;
             }
             for (int oh = 0; oh < outH; oh++)
@@ -120,14 +128,18 @@ internal static unsafe class MaxPool2dKernel
         /// previous one instead of leaving a scalar tail (recomputing an output is harmless); rows narrower than a
         /// vector fall back to the scalar loop.
         /// </summary>
-        private static void Pool2x2(T* x, T* y, int* arg, int w, int outH, int outW)
+        /// <remarks>
+        /// The input's rows are <paramref name="stride"/> elements apart in memory, while the arg-max counts in rows of
+        /// <paramref name="w"/> (the plane's width): a convolution's epilogue pools its own wider scratch rows with this.
+        /// </remarks>
+        internal static void Pool2x2(T* x, T* y, int* arg, int w, int outH, int outW, nint stride)
         {
             bool simd = Avx512F.VL.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
             int lanes = !simd ? int.MaxValue : outW >= Vector256<T>.Count ? Vector256<T>.Count : Vector128<T>.Count;
             T* offsets = stackalloc T[Vector256<T>.Count];
             for (int oh = 0; oh < outH; oh++, y += outW, arg += outW)
             {
-                T* r0 = x + (nint)(2 * oh) * w, r1 = r0 + w;
+                T* r0 = x + 2 * oh * stride, r1 = r0 + stride;
                 int rowBase = 2 * oh * w;
                 if (outW < lanes)
                 {

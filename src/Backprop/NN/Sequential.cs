@@ -47,18 +47,25 @@ public sealed class Sequential : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Runs the layer at <paramref name="index"/> on <paramref name="input"/>, together with the next one where the two
-    /// run as one operator, and says how many layers it ran (1 or 2). <see cref="Forward"/> is this over all layers.
+    /// Runs the layer at <paramref name="index"/> on <paramref name="input"/>, together with the next ones where they
+    /// run as one operator, and says how many layers it ran (1 to 3). <see cref="Forward"/> is this over all layers.
     /// </summary>
     /// <remarks>
-    /// A ReLU layer right before a MaxPool2d layer runs as one operator (relu_max_pool2d), and a Linear layer right before
-    /// a ReLU layer too (linear_relu): the same numbers, without a separate ReLU output and gradient. Under anomaly detection or a trace, which name each layer's operators, every
-    /// layer runs on its own.
+    /// A Conv2d layer, ReLU and a 2×2 MaxPool2d of stride 2 run as one operator (conv2d_relu_max_pool2d, the pooling in
+    /// the convolution's epilogue); a ReLU layer right before any other MaxPool2d layer as one (relu_max_pool2d), and a
+    /// Linear layer right before a ReLU layer too (linear_relu): the same numbers, without a separate ReLU output and
+    /// gradient. Under anomaly detection or a trace, which name each layer's operators, every layer runs on its own.
     /// </remarks>
     public Tensor ForwardLayer(int index, Tensor input, out int layers)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _layers.Count);
+        if (!AnomalyDetection.TracksModules && _layers[index] is Conv2d conv && index + 2 < _layers.Count && _layers[index + 1] is ReLU
+            && _layers[index + 2] is MaxPool2d { KernelSize: 2, Stride: 2, Padding: 0 })
+        {
+            layers = 3;
+            return Ops.Conv2dReluMaxPool2dOp.Apply(input, conv.Weight, conv.Bias, conv.Stride, conv.Padding);
+        }
         if (!AnomalyDetection.TracksModules && _layers[index] is ReLU && index + 1 < _layers.Count && _layers[index + 1] is MaxPool2d pool)
         {
             layers = 2;

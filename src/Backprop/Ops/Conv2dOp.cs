@@ -26,6 +26,22 @@ internal sealed class Conv2dOp : Node
     /// </summary>
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, int padH, int padW, string name = "conv2d")
     {
+        var g = CheckedGeometry(x, weight, bias, strideH, strideW, padH, padW);
+        var xc = x.ContiguousData();
+        var wc = weight.ContiguousData();
+        var bc = bias?.ContiguousData();
+        var forward = new ForwardAction { X = xc, W = wc, B = bc, Y = Storage.Empty([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth], x.DType), Geometry = g };
+        DTypeDispatch.Run(x.DType, ref forward);
+        var y = forward.Y;
+
+        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
+        if (!Autograd.ShouldRecord(inputs)) return y;
+        return Record(y, new Conv2dOp { _x = xc, _w = wc, _geometry = g, _name = name }, inputs);
+    }
+
+    /// <summary>The geometry of a convolution of <paramref name="x"/> with <paramref name="weight"/>, after checking every argument.</summary>
+    internal static Conv2dGeometry CheckedGeometry(Tensor x, Tensor weight, Tensor? bias, int strideH, int strideW, int padH, int padW)
+    {
         Elementwise.RequireFloat("conv2d", x);
         Elementwise.RequireFloat("conv2d", weight);
         if (x.Rank != 4 || weight.Rank != 4)
@@ -41,26 +57,18 @@ internal sealed class Conv2dOp : Node
             throw new ArgumentException($"conv2d: the bias must have shape [{cout}], got {Shapes.Format(bias.ShapeArray)}");
         var s = x.ShapeArray;
         var w = weight.ShapeArray;
-        var g = new Conv2dGeometry(s[0], s[1], s[2], s[3], cout, w[2], w[3], strideH, strideW, padH, padW);
-        var xc = x.ContiguousData();
-        var wc = weight.ContiguousData();
-        var bc = bias?.ContiguousData();
-        var forward = new ForwardAction { X = xc, W = wc, B = bc, Y = Storage.Empty([g.Batch, cout, g.OutHeight, g.OutWidth], x.DType), Geometry = g };
-        DTypeDispatch.Run(x.DType, ref forward);
-        var y = forward.Y;
-
-        Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        if (!Autograd.ShouldRecord(inputs)) return y;
-        return Record(y, new Conv2dOp { _x = xc, _w = wc, _geometry = g, _name = name }, inputs);
+        return new Conv2dGeometry(s[0], s[1], s[2], s[3], cout, w[2], w[3], strideH, strideW, padH, padW);
     }
 
-    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx) => Gradients(gradOutput, Saved(_x), Saved(_w), _geometry, InputArray, dx);
+
+    /// <summary>
+    /// The gradients of a convolution's inputs [x, weight] or [x, weight, bias] (those that need one) for the gradient
+    /// <paramref name="gradOutput"/> at its output, from the contiguous forward input and weight.
+    /// </summary>
+    internal static void Gradients(Tensor gradOutput, Tensor x, Tensor w, in Conv2dGeometry g, Tensor[] inputs, Span<Tensor?> dx)
     {
-        var x = Saved(_x);
-        var w = Saved(_w);
-        var g = _geometry;
         var gy = gradOutput.CastData(x.DType).ContiguousData();
-        var inputs = InputArray;
         bool wantBias = inputs.Length == 3 && inputs[2].RequiresGrad;
         // The weight kernel computes both in one pass over the unfolded input; a bias gradient nobody needs is cheap.
         bool wantWeight = inputs[1].RequiresGrad || wantBias;
@@ -77,17 +85,20 @@ internal sealed class Conv2dOp : Node
         if (wantBias) dx[2] = backward.GradB;
     }
 
-    // The input gradient (a transposed convolution of g with the weight) and the weight gradient (a correlation of the
-    // input with g) as operators of their own, each bilinear, whose gradients are convolutions again; the bias
-    // gradient is a recorded sum.
-    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
+    internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx) =>
+        RecordedGradients(gradOutput, Input(0), Input(1), _geometry, _name, InputArray, dx);
+
+    /// <summary>
+    /// <see cref="Gradients"/> with recorded operators. The input gradient (a transposed convolution of g with the
+    /// weight) and the weight gradient (a correlation of the input with g) are operators of their own, each bilinear,
+    /// whose gradients are convolutions again; the bias gradient is a recorded sum.
+    /// </summary>
+    internal static void RecordedGradients(Tensor gradOutput, Tensor x, Tensor w, in Conv2dGeometry geometry, string name, Tensor[] inputs, Span<Tensor?> dx)
     {
-        var x = Input(0);
-        var w = Input(1);
         var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
-        if (Wants(0)) dx[0] = Conv2dInputGradOp.Apply(g, w, _geometry, _name);
-        if (Wants(1)) dx[1] = Conv2dWeightGradOp.Apply(g, x, _geometry, _name);
-        if (InputArray.Length == 3 && Wants(2)) dx[2] = g.Sum([0, 2, 3]);
+        if (inputs[0].RequiresGrad) dx[0] = Conv2dInputGradOp.Apply(g, w, geometry, name);
+        if (inputs[1].RequiresGrad) dx[1] = Conv2dWeightGradOp.Apply(g, x, geometry, name);
+        if (inputs.Length == 3 && inputs[2].RequiresGrad) dx[2] = g.Sum([0, 2, 3]);
     }
 
     /// <summary>The convolution of <paramref name="x"/> with <paramref name="weight"/> (no bias) over the same geometry, recorded.</summary>

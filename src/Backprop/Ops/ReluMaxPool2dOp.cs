@@ -38,32 +38,42 @@ internal sealed class ReluMaxPool2dOp : Node
         return Record(y, new ReluMaxPool2dOp { _argMax = argMax, _y = y, _geometry = g, _inputShape = x.ShapeArray }, x);
     }
 
-    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
-    {
-        var argMax = _argMax ?? throw new InvalidOperationException(
-            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
-        var y = Saved(_y);
-        // ReLU's gradient on the pooled output (a quarter of the input for 2×2 windows), then the max-pool routing.
-        var masked = Elementwise.Gradient(gradOutput, y, new ReluFunction());
-        var backward = new BackwardAction { GradOutput = masked, GradInput = Storage.Empty(_inputShape, y.DType), ArgMax = argMax, Geometry = _geometry };
-        DTypeDispatch.Run(y.DType, ref backward);
-        dx[0] = backward.GradInput;
-    }
+    internal override void Backward(Tensor gradOutput, Span<Tensor?> dx) =>
+        dx[0] = InputGradient(gradOutput, Saved(_y), ArgMaxOrThrow(), _geometry, _inputShape);
 
     // As max_pool2d's: the masked gradient (the mask a constant of the forward) routed by a recorded indexed add.
     internal override void RecordedBackward(Tensor gradOutput, Span<Tensor?> dx)
     {
-        var argMax = _argMax ?? throw new InvalidOperationException(
-            $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
         var x = InputArray[0];
-        var y = Saved(_y);
+        var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
+        dx[0] = RecordedInputGradient(g, Saved(_y), ArgMaxOrThrow(), _geometry, _inputShape, Name);
+    }
+
+    private int[] ArgMaxOrThrow() => _argMax ?? throw new InvalidOperationException(
+        $"backward through '{Name}' a second time: its saved values were released by the first Backward(); pass retainGraph: true to the first call");
+
+    /// <summary>
+    /// The input gradient of relu(max_pool2d(x)) for <paramref name="gradOutput"/>, from the pooled output
+    /// <paramref name="y"/> and the arg-maxes: ReLU's gradient on the pooled output (a quarter of the input for 2×2
+    /// windows), then the max-pool routing into a gradient of <paramref name="inputShape"/>.
+    /// </summary>
+    internal static Tensor InputGradient(Tensor gradOutput, Tensor y, int[] argMax, in Pool2dGeometry geometry, int[] inputShape)
+    {
+        var masked = Elementwise.Gradient(gradOutput, y, new ReluFunction());
+        var backward = new BackwardAction { GradOutput = masked, GradInput = Storage.Empty(inputShape, y.DType), ArgMax = argMax, Geometry = geometry };
+        DTypeDispatch.Run(y.DType, ref backward);
+        return backward.GradInput;
+    }
+
+    /// <summary><see cref="InputGradient"/> with recorded operators (differentiable in <paramref name="g"/>; the mask and routing are constants).</summary>
+    internal static Tensor RecordedInputGradient(Tensor g, Tensor y, int[] argMax, in Pool2dGeometry geometry, int[] inputShape, string name)
+    {
         Tensor slopes;
         using (Autograd.NoGrad()) slopes = Elementwise.Gradient(Tensor.OnesLike(y), y, new ReluFunction());
-        int outPlane = _geometry.OutHeight * _geometry.OutWidth, plane = _geometry.Height * _geometry.Width;
-        var to = new int[_geometry.OutputLength];
+        int outPlane = geometry.OutHeight * geometry.OutWidth, plane = geometry.Height * geometry.Width;
+        var to = new int[geometry.OutputLength];
         for (int o = 0; o < to.Length; o++) to[o] = o / outPlane * plane + argMax[o];
-        var g = gradOutput.DType == x.DType ? gradOutput : gradOutput.To(x.DType);
-        dx[0] = IndexedAddOp.Apply(g * slopes, null, to, _inputShape, "max_pool2d_backward", Name);
+        return IndexedAddOp.Apply(g * slopes, null, to, inputShape, "max_pool2d_backward", name);
     }
 
     private struct ForwardAction : IDTypeAction
