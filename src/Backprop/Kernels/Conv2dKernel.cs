@@ -151,9 +151,10 @@ internal static unsafe class Conv2dKernel
 
     /// <summary>
     /// relu(max_pool2d(<see cref="Forward{T}"/>)) over 2×2 windows of stride 2, with each window's arg-max as
-    /// <see cref="MaxPool2dKernel"/> gives it. Where the shifted product computes the convolution, the pooling runs in
-    /// its epilogue on each sample's scratch (<see cref="GemmShiftedConv2d.ForwardReluMaxPool2x2"/>) and the full-size
-    /// output is never made; elsewhere the three steps run one after the other. Either way the same bits.
+    /// <see cref="MaxPool2dKernel"/> gives it. Where the shifted product or the single-channel direct kernel computes the
+    /// convolution, the pooling runs in its epilogue on each sample's scratch (<see cref="GemmShiftedConv2d.ForwardReluMaxPool2x2"/>,
+    /// <see cref="Conv2dSingleChannel.ForwardReluMaxPool2x2"/>) and the full-size output is never made; elsewhere the
+    /// three steps run one after the other. Either way the same bits.
     /// </summary>
     /// <param name="input">[Batch, InChannels, Height, Width].</param>
     /// <param name="weight">[OutChannels, InChannels, KernelH, KernelW].</param>
@@ -172,10 +173,15 @@ internal static unsafe class Conv2dKernel
             Conv2dGeometry.CheckLength(bias.Length, g.OutChannels, nameof(bias));
         Conv2dGeometry.CheckLength(pooled.Length, pool.OutputLength, nameof(pooled));
         Conv2dGeometry.CheckLength(argMax.Length, pool.OutputLength, nameof(argMax));
-        if (GemmShiftedConv2d.HandlesForward<T>(g))
+        bool direct = Conv2dSingleChannel.Handles<T>(g);
+        if (direct || GemmShiftedConv2d.HandlesForward<T>(g))
         {
             fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = pooled) fixed (int* pArg = argMax)
-                GemmShiftedConv2d.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, pArg, g);
+            {
+                float* b = bias.IsEmpty ? null : (float*)pB;
+                if (direct) Conv2dSingleChannel.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, b, (float*)pOut, pArg, g);
+                else GemmShiftedConv2d.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, b, (float*)pOut, pArg, g);
+            }
             return;
         }
         T[] full = ArrayPool<T>.Shared.Rent(g.OutputLength);

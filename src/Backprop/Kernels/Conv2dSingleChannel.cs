@@ -55,6 +55,30 @@ internal static unsafe class Conv2dSingleChannel
     }
 
     /// <summary>
+    /// relu(max_pool2d(<see cref="Forward"/>)) over 2×2 windows of stride 2 and their arg-maxes (see
+    /// <see cref="MaxPool2dKernel"/>), the rows pooled in pairs as they are computed, so the full-size output is never
+    /// made. Bit-identical to the three steps.
+    /// </summary>
+    public static void ForwardReluMaxPool2x2(float* input, float* weight, float* bias, float* pooled, int* argMax, in Conv2dGeometry g)
+    {
+        var layout = new PaddedLayout(g);
+        float[] padded = ArrayPool<float>.Shared.Rent(layout.Length);
+        try
+        {
+            fixed (float* p = padded)
+            {
+                layout.Fill(input, p, g);
+                var body = new ForwardBody { Padded = p, W = weight, Bias = bias, G = g, Layout = layout, Pooled = pooled, ArgMax = argMax };
+                Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(padded);
+        }
+    }
+
+    /// <summary>
     /// gradWeight[co, ki, kj] = Σ_{n, oh, ow} gradOutput[n, co, oh, ow] · input[n, oh − pH + ki, ow − pW + kj] and
     /// gradBias[co] = Σ gradOutput[n, co, ·, ·] (gradBias may be null), overwritten or added to.
     /// </summary>
@@ -112,42 +136,82 @@ internal static unsafe class Conv2dSingleChannel
         public float* Padded, W, Bias, Y;
         public Conv2dGeometry G;
         public PaddedLayout Layout;
+        // Set for the pooled forward: outputs and arg-maxes of relu(max_pool2d(·, 2)), and no full-size Y.
+        public float* Pooled;
+        public int* ArgMax;
 
         public readonly void Invoke(int n)
         {
             var g = G;
-            int taps = g.KernelH * g.KernelW, outW = g.OutWidth, cout = g.OutChannels, p = g.OutPlane;
+            int taps = g.KernelH * g.KernelW, cout = g.OutChannels, p = g.OutPlane;
             int* offsets = stackalloc int[taps];
             for (int ki = 0, t = 0; ki < g.KernelH; ki++)
                 for (int kj = 0; kj < g.KernelW; kj++, t++)
                     offsets[t] = ki * Layout.Stride + kj;
             var x = stackalloc Vector512<float>[taps];
             float* plane = Padded + (nint)n * Layout.Plane;
-            float* y = Y + (nint)n * cout * p;
-            for (int oh = 0; oh < g.OutHeight; oh++)
+            if (Pooled != null)
             {
-                for (int ow = 0; ; ow += Lanes)
+                PooledRows(n, plane, offsets, x);
+                return;
+            }
+            float* y = Y + (nint)n * cout * p;
+            for (int oh = 0; oh < g.OutHeight; oh++) Row(oh, plane, offsets, x, y + oh * g.OutWidth, p);
+        }
+
+        // Output row oh of every channel, channel co's at row + co·channelStride.
+        private readonly void Row(int oh, float* plane, int* offsets, Vector512<float>* x, float* row, int channelStride)
+        {
+            var g = G;
+            int taps = g.KernelH * g.KernelW, outW = g.OutWidth, cout = g.OutChannels;
+            for (int ow = 0; ; ow += Lanes)
+            {
+                ow = Math.Min(ow, outW - Lanes);
+                float* at = plane + (nint)oh * Layout.Stride + ow;
+                float* w = W;
+                float* dst = row + ow;
+                if (taps == 9 && g.KernelW == 3)
                 {
-                    ow = Math.Min(ow, outW - Lanes);
-                    float* at = plane + (nint)oh * Layout.Stride + ow;
-                    float* w = W;
-                    float* row = y + oh * outW + ow;
-                    if (taps == 9 && g.KernelW == 3)
-                    {
-                        Forward3x3(at, Layout.Stride, w, Bias, row, cout, p);
-                        if (ow + Lanes >= outW) break;
-                        continue;
-                    }
-                    for (int t = 0; t < taps; t++) x[t] = Vector512.Load(at + offsets[t]);
-                    for (int co = 0; co < cout; co++, w += taps, row += p)
-                    {
-                        var acc = Bias == null ? Vector512<float>.Zero : Vector512.Create(Bias[co]);
-                        for (int t = 0; t < taps; t++) acc = Avx512F.FusedMultiplyAdd(x[t], Vector512.Create(w[t]), acc);
-                        acc.Store(row);
-                    }
+                    Forward3x3(at, Layout.Stride, w, Bias, dst, cout, channelStride);
                     if (ow + Lanes >= outW) break;
+                    continue;
+                }
+                for (int t = 0; t < taps; t++) x[t] = Vector512.Load(at + offsets[t]);
+                for (int co = 0; co < cout; co++, w += taps, dst += channelStride)
+                {
+                    var acc = Bias == null ? Vector512<float>.Zero : Vector512.Create(Bias[co]);
+                    for (int t = 0; t < taps; t++) acc = Avx512F.FusedMultiplyAdd(x[t], Vector512.Create(w[t]), acc);
+                    acc.Store(dst);
+                }
+                if (ow + Lanes >= outW) break;
+            }
+        }
+
+        // The rows in pairs into a two-row scratch per channel, each pair pooled 2×2 into sample n's outputs at once
+        // (arg-maxes shifted to the pair's place in the plane), then ReLU over them: the rows never reach memory.
+        private readonly void PooledRows(int n, float* plane, int* offsets, Vector512<float>* x)
+        {
+            var g = G;
+            int outW = g.OutWidth, cout = g.OutChannels, ph = g.OutHeight / 2, pw = outW / 2, outPlane = ph * pw;
+            var scratch = ScratchBufferPool.Shared.Rent();
+            float* pair = scratch.Get<float>(0, cout * 2 * outW);
+            float* pooled = Pooled + (nint)n * cout * outPlane;
+            int* argMax = ArgMax + (nint)n * cout * outPlane;
+            for (int r = 0; r < ph; r++)
+            {
+                Row(2 * r, plane, offsets, x, pair, 2 * outW);
+                Row(2 * r + 1, plane, offsets, x, pair + outW, 2 * outW);
+                for (int co = 0; co < cout; co++)
+                {
+                    int* arg = argMax + (nint)co * outPlane + r * pw;
+                    MaxPool2dKernel.Pool2x2Plane(pair + (nint)co * 2 * outW, outW, outW, pooled + (nint)co * outPlane + r * pw, arg, 1, pw);
+                    var shifted = new Span<int>(arg, pw);
+                    System.Numerics.Tensors.TensorPrimitives.Add(shifted, 2 * r * outW, shifted);
                 }
             }
+            ScratchBufferPool.Shared.Return(scratch);
+            var sample = new Span<float>(pooled, cout * outPlane);
+            new ReluFunction().Invoke<float>(sample, sample);
         }
     }
 

@@ -22,11 +22,13 @@ public class Conv2dReluMaxPool2dOpTests
         return t;
     }
 
-    // (input channels, height, width, stride, padding, bias): the epilogue with an odd last row and column, an even
-    // plane, no bias; a single input channel, a strided convolution (both the fallback).
+    // (input channels, height, width, stride, padding, bias): the shifted product's epilogue with an odd last row and
+    // column, an even plane, no bias; the single-channel direct kernel's (rows of at least 16) with an odd height and
+    // without bias; the fallback for a plane too narrow for the direct kernel and for a strided convolution.
     public static TheoryData<int, int, int, int, int, bool> Cases => new()
     {
-        { 4, 9, 13, 1, 1, true }, { 8, 14, 14, 1, 1, true }, { 4, 10, 12, 1, 0, false }, { 1, 12, 12, 1, 1, true }, { 4, 11, 11, 2, 1, true },
+        { 4, 9, 13, 1, 1, true }, { 8, 14, 14, 1, 1, true }, { 4, 10, 12, 1, 0, false }, { 1, 12, 20, 1, 1, true }, { 1, 9, 19, 1, 1, false },
+        { 1, 12, 12, 1, 1, true }, { 4, 11, 11, 2, 1, true },
     };
 
     [Theory]
@@ -41,8 +43,9 @@ public class Conv2dReluMaxPool2dOpTests
                 var weight = Values([5, cin, 3, 3], dtype, nans: false, 8, scale: 0.25);
                 var bias = withBias ? Values([5], dtype, nans: false, 9, scale: 0.5) : null;
                 var g = new Conv2dGeometry(3, cin, h, w, 5, 3, 3, stride, stride, padding, padding);
-                if (dtype == DType.Float32 && cin >= 4 && stride == 1 && Gemm.Isa == GemmIsa.Vector512)
-                    Assert.True(GemmShiftedConv2d.HandlesForward<float>(g), "this case is meant to take the epilogue's path");
+                if (dtype == DType.Float32 && stride == 1 && Gemm.Isa == GemmIsa.Vector512 && (cin > 1 || g.OutWidth >= 16))
+                    Assert.True(cin == 1 ? Conv2dSingleChannel.Handles<float>(g) : GemmShiftedConv2d.HandlesForward<float>(g),
+                        "this case is meant to take an epilogue's path");
                 var upstream = Tensor.Normal([3, 5, g.OutHeight / 2, g.OutWidth / 2], 0, 1, new Generator(3), dtype);
                 Tensor[] leaves = withBias ? [x, weight, bias!] : [x, weight];
 
@@ -59,14 +62,16 @@ public class Conv2dReluMaxPool2dOpTests
             }
     }
 
-    [Fact]
-    public void TheResultDoesNotDependOnTheThreadCount()
+    [Theory]
+    [InlineData(8, 14)]  // the shifted product's epilogue
+    [InlineData(1, 28)]  // the single-channel direct kernel's
+    public void TheResultDoesNotDependOnTheThreadCount(int cin, int size)
     {
-        var x = Tensor.Normal([16, 8, 14, 14], 0, 1, new Generator(5));
-        var weight = Tensor.Normal([16, 8, 3, 3], 0, 0.3, new Generator(6));
+        var x = Tensor.Normal([16, cin, size, size], 0, 1, new Generator(5));
+        var weight = Tensor.Normal([16, cin, 3, 3], 0, 0.3, new Generator(6));
         var bias = Tensor.Normal([16], 0, 0.3, new Generator(7));
         x.RequiresGrad = weight.RequiresGrad = bias.RequiresGrad = true;
-        var upstream = Tensor.Normal([16, 16, 7, 7], 0, 1, new Generator(8));
+        var upstream = Tensor.Normal([16, 16, size / 2, size / 2], 0, 1, new Generator(8));
         float[][] Run(int threads) => Backprop.Tests.Kernels.WithThreads.Run(threads, () =>
         {
             x.Grad = weight.Grad = bias.Grad = null;
