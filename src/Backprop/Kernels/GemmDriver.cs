@@ -14,7 +14,10 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     /// <summary>Columns of C per micro-tile.</summary>
     static abstract int NR { get; }
 
-    /// <summary>Depth of one packed block: a kc×NR sliver of B should stay in L1 while all slivers of A stream by.</summary>
+    /// <summary>
+    /// Depth of one packed block: the sliver that stays in L1 (see <see cref="SliverOfAInL1"/>), kc×NR of B or MR×kc
+    /// of A, should fit there while the other operand's slivers stream by.
+    /// </summary>
     static abstract int KC { get; }
 
     /// <summary>Rows of A packed at once (a multiple of MR): the mc×kc block should stay in L2.</summary>
@@ -22,6 +25,13 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
 
     /// <summary>Columns of B packed at once (a multiple of NR): the kc×nc panel lives in L3/L2.</summary>
     static abstract int NC { get; }
+
+    /// <summary>
+    /// Which sliver the innermost loop keeps: false, one kc×NR sliver of B while the MR-high slivers of the mc×kc block
+    /// of A pass by (GotoBLAS order: B's sliver in L1, A's block in L2); true, one MR×kc sliver of A while the NR-wide
+    /// slivers of the kc×nc panel of B pass by (A's sliver in L1, B's panel streamed from L2/L3, C's tiles along its rows).
+    /// </summary>
+    static abstract bool SliverOfAInL1 { get; }
 
     /// <summary>
     /// C[r, j] (r &lt; MR, j &lt; NR, row stride <paramref name="ldc"/>) = C0[r, j] + Σ_p a[r·rs + p·cs]·b[p·NR + j],
@@ -36,7 +46,8 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
 /// <summary>
 /// The cache-blocked GEMM loop nest (GotoBLAS/BLIS order): for each nc-wide panel of B and each kc-deep block
 /// of k, pack the kc×nc panel of op(B); for each mc-high block of op(A) pack it, or read it in place; then sweep
-/// NR-wide slivers of B (outer) and MR-high slivers of A (inner) through the micro-kernel. Threads split C into
+/// NR-wide slivers of B and MR-high slivers of A through the micro-kernel, the kernel's choice of sliver in the outer
+/// loop (see <see cref="IGemmKernel{T}.SliverOfAInL1"/>). Threads split C into
 /// disjoint rectangles; k is never split and the kc blocking depends only on k, so every element of C sees the same
 /// sequence of operations whatever the number of threads.
 /// </summary>
@@ -57,11 +68,14 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is at least as wide as tall.
+        // when C is wider than tall. A square C goes by columns when B's sliver stays in L1, and by rows when A's
+        // does, whose slivers then pass by B's whole panel instead of a chunk's narrow one (2048³ on two threads in
+        // shrinking chunks: 211 GFLOPS by rows, 186 by columns).
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
-        bool byColumns = threads > 1 && ((n >= m && colTiles >= threads) || rowTiles < threads);
+        bool wider = TKernel.SliverOfAInL1 ? n > m : n >= m;
+        bool byColumns = threads > 1 && ((wider && colTiles >= threads) || rowTiles < threads);
         int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
         // A short product is cut into one equal share per thread: shorter than a scheduler time slice, it gains
         // nothing from finer chunks when a core is taken away, and loses to their repeated packing and uneven last
@@ -168,56 +182,72 @@ internal static unsafe class GemmDriver<T, TKernel>
                     int inPlace = s.DirectA ? mc / mr * mr : 0;
                     if (inPlace < mc)
                         GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr, slack: true);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    if (TKernel.SliverOfAInL1)
                     {
-                        int nrHere = Math.Min(nr, nc - jr);
-                        T* bSliver = packB + (nint)jr * kc;
                         for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int mrHere = Math.Min(mr, mc - ir);
-                            T* aSliver;
-                            nint rs, cs;
-                            if (ir >= inPlace)
-                            {
-                                aSliver = packA + (nint)(ir - inPlace) * kc;
-                                rs = 1;
-                                cs = mr;
-                            }
-                            else if (s.TransA)
-                            {
-                                aSliver = s.A + (nint)pc * m + ic + ir;
-                                rs = 1;
-                                cs = m;
-                            }
-                            else
-                            {
-                                aSliver = s.A + (nint)(ic + ir) * k + pc;
-                                rs = k;
-                                cs = 1;
-                            }
-
-                            T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
-                            // Where the tile's sum starts: C itself (accumulating, or a later kc block), the bias, or 0.
-                            T* c0 = null;
-                            nint ldc0 = n;
-                            if (s.Accumulate || pc > 0)
-                                c0 = cTile;
-                            else if (s.Bias != null)
-                            {
-                                c0 = s.Bias + jc + jr;
-                                ldc0 = 0;
-                            }
-                            if (mrHere == mr && nrHere == nr)
-                                TKernel.Run(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0);
-                            else
-                                RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
-                        }
+                            for (int jr = 0; jr < nc; jr += nr)
+                                RunTile(s, ic, ir, mc, inPlace, packA, pc, kc, jc, jr, nc, packB, edge);
+                    }
+                    else
+                    {
+                        for (int jr = 0; jr < nc; jr += nr)
+                            for (int ir = 0; ir < mc; ir += mr)
+                                RunTile(s, ic, ir, mc, inPlace, packA, pc, kc, jc, jr, nc, packB, edge);
                     }
                 }
             }
         }
         // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
         ScratchBufferPool.Shared.Return(buffers);
+    }
+
+    /// <summary>
+    /// The micro-tile C[ic + ir.., jc + jr..] of the block: its sliver of A (packed, or in place from row
+    /// <paramref name="inPlace"/> of the block on), its sliver of B and where its sum starts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile(in ChunkBody s, int ic, int ir, int mc, int inPlace, T* packA, int pc, int kc, int jc, int jr, int nc,
+        T* packB, T* edge)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
+        int mrHere = Math.Min(mr, mc - ir), nrHere = Math.Min(nr, nc - jr);
+        T* bSliver = packB + (nint)jr * kc;
+        T* aSliver;
+        nint rs, cs;
+        if (ir >= inPlace)
+        {
+            aSliver = packA + (nint)(ir - inPlace) * kc;
+            rs = 1;
+            cs = mr;
+        }
+        else if (s.TransA)
+        {
+            aSliver = s.A + (nint)pc * s.M + ic + ir;
+            rs = 1;
+            cs = s.M;
+        }
+        else
+        {
+            aSliver = s.A + (nint)(ic + ir) * s.K + pc;
+            rs = s.K;
+            cs = 1;
+        }
+
+        T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
+        // Where the tile's sum starts: C itself (accumulating, or a later kc block), the bias, or 0.
+        T* c0 = null;
+        nint ldc0 = n;
+        if (s.Accumulate || pc > 0)
+            c0 = cTile;
+        else if (s.Bias != null)
+        {
+            c0 = s.Bias + jc + jr;
+            ldc0 = 0;
+        }
+        if (mrHere == mr && nrHere == nr)
+            TKernel.Run(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0);
+        else
+            RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
     }
 
     /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>
