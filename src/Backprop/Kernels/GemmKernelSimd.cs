@@ -27,8 +27,8 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
     // Where the 256-deep sliver of B (32 KB on AVX-512, 16 KB on AVX2) fits in L1 with room for the slivers of A
     // streaming by (48 KB on Zen 5; 32 KB AVX2 parts), B's sliver stays there (GotoBLAS order). Where it would fill
     // the whole L1 (AVX-512 on Zen 4, 32 KB), A's 12-row sliver stays in L1 instead and B's panel streams past it:
-    // on the Zen 4 host, 2048³ on one thread went from 100 to 110 GFLOPS (kernel at 256 deep in both orders: 100
-    // and 107), 2048³ on two from 178 to 211.
+    // on the Zen 4 host, float 2048³ on one thread went from 100 to 110 GFLOPS (256 deep in both orders: 100 and
+    // 107), on two (C cut by rows) from 178 to 211; float64 1024³ on one thread from 48 to 51.
     private static readonly bool s_sliverOfAInL1 = 256 * NR * sizeof(T) >= CpuCaches.L1DataBytes;
 
     public static bool SliverOfAInL1 => s_sliverOfAInL1;
@@ -37,7 +37,9 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
     // 256 doubles on a 32 KB L1: 24 KB), since C's tiles are then loaded and stored half as often.
     public static int KC => s_sliverOfAInL1 ? Math.Max(64, CpuCaches.L1DataBytes * 3 / 4 / (MR * sizeof(T)) / 64 * 64) : 256;
 
-    // MC: the mc×kc block of A, 240 KB on AVX-512 (1 MB L2), 120 KB on AVX2 (256 KB or larger L2), stays in L2.
+    // MC: the mc×kc block of A, 240 KB on AVX-512 (1 MB L2), 120 KB on AVX2 (256 KB or larger L2), stays in L2
+    // (when A's sliver stays in L1, only one sliver of the block is in use at a time, and this sets how much of A
+    // is packed at once).
     public static int MC => (Wide ? 240 * 1024 : 120 * 1024) / (KC * sizeof(T));
 
     // NC: the 256×nc panel of B (2 MB) lives in the shared L3 (4 MB at 512 deep: as fast as 2 MB).
