@@ -14,10 +14,7 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     /// <summary>Columns of C per micro-tile.</summary>
     static abstract int NR { get; }
 
-    /// <summary>
-    /// Depth of one packed block: the sliver that stays in L1 (see <see cref="SliverOfAInL1"/>), kc×NR of B or MR×kc
-    /// of A, should fit there while the other operand's slivers stream by.
-    /// </summary>
+    /// <summary>Depth of one packed block: a kc×NR sliver of B should stay in L1 while all slivers of A stream by.</summary>
     static abstract int KC { get; }
 
     /// <summary>Rows of A packed at once (a multiple of MR): the mc×kc block should stay in L2.</summary>
@@ -27,11 +24,12 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     static abstract int NC { get; }
 
     /// <summary>
-    /// Which sliver the innermost loop keeps: false, one kc×NR sliver of B while the MR-high slivers of the mc×kc block
-    /// of A pass by (GotoBLAS order: B's sliver in L1, A's block in L2); true, one MR×kc sliver of A while the NR-wide
-    /// slivers of the kc×nc panel of B pass by (A's sliver in L1, B's panel streamed from L2/L3, C's tiles along its rows).
+    /// 0 when the innermost loop always keeps one kc×NR sliver of B while the MR-high slivers of the mc×kc block of A
+    /// pass by (GotoBLAS order: B's sliver in L1, A's block in L2). Otherwise B's <see cref="KC"/>-deep sliver would
+    /// fill L1, and for a large C the loop keeps one MR×kc sliver of A instead, this deep, while the NR-wide slivers of
+    /// the kc×nc panel of B pass by (A's sliver in L1, B's panel streamed from L2/L3, C's tiles taken along its rows).
     /// </summary>
-    static abstract bool SliverOfAInL1 { get; }
+    static abstract int KCSliverOfA { get; }
 
     /// <summary>
     /// C[r, j] (r &lt; MR, j &lt; NR, row stride <paramref name="ldc"/>) = C0[r, j] + Σ_p a[r·rs + p·cs]·b[p·NR + j],
@@ -46,10 +44,11 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
 /// <summary>
 /// The cache-blocked GEMM loop nest (GotoBLAS/BLIS order): for each nc-wide panel of B and each kc-deep block
 /// of k, pack the kc×nc panel of op(B); for each mc-high block of op(A) pack it, or read it in place; then sweep
-/// NR-wide slivers of B and MR-high slivers of A through the micro-kernel, the kernel's choice of sliver in the outer
-/// loop (see <see cref="IGemmKernel{T}.SliverOfAInL1"/>). Threads split C into
-/// disjoint rectangles; k is never split and the kc blocking depends only on k, so every element of C sees the same
-/// sequence of operations whatever the number of threads.
+/// NR-wide slivers of B and MR-high slivers of A through the micro-kernel, B's in the outer loop, or A's (see
+/// <see cref="IGemmKernel{T}.KCSliverOfA"/>). Threads split C into
+/// disjoint rectangles; k is never split and the kc blocking depends only on the shape and the machine, so every
+/// element of C sees the same sequence of operations whatever the number of threads. (Nor does the blocking change
+/// the result: between kc blocks the running sum is stored to C and loaded back, exactly, and goes on in order of p.)
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged
@@ -68,24 +67,32 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is wider than tall. A square C goes by columns when B's sliver stays in L1, and by rows when A's
-        // does, whose slivers then pass by B's whole panel instead of a chunk's narrow one (2048³ on two threads in
-        // shrinking chunks: 211 GFLOPS by rows, 186 by columns).
+        // when C is at least as wide as tall; but a long square product goes by rows when A's sliver stays in L1,
+        // so its slivers pass by B's whole panel instead of a chunk's narrow one, and the row chunks share one packed
+        // op(B) (below; 2048³ on two threads: 211 GFLOPS by rows, 186 by columns before B was shared). Short ones
+        // stay by columns: 512³ by rows was 193 against 207, float64 256³ 98 against 103.
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
-        bool wider = TKernel.SliverOfAInL1 ? n > m : n >= m;
-        bool byColumns = threads > 1 && ((wider && colTiles >= threads) || rowTiles < threads);
-        int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
+        // A's sliver stays in L1 (where the kernel can) when C is larger than the L2s of all the cores: in the
+        // GotoBLAS order C's tiles then come from L3, one column of tiles after another, and B's sliver, all of L1,
+        // loses lines to them and to A. With C in L2 that order was the faster (float64 384³ on two threads: 100
+        // against 94 GFLOPS with A's sliver in L1; 256×64·784: 94 against 85). Machine constants, not the threads
+        // of the call, decide, so the kc blocking too depends only on the shape.
+        bool sliverOfA = TKernel.KCSliverOfA > 0 && (long)m * n * sizeof(T) > (long)CpuCaches.L2Bytes * Environment.ProcessorCount;
         // A short product is cut into one equal share per thread: shorter than a scheduler time slice, it gains
         // nothing from finer chunks when a core is taken away, and loses to their repeated packing and uneven last
         // chunk when both cores are free. A long one is cut into shrinking chunks (see TileChunks).
         bool equalShares = TileChunks.ForceEqualShares ?? work < threads * GuidedWorkPerThread;
+        bool wider = n > m || (n == m && (equalShares || !sliverOfA));
+        bool byColumns = threads > 1 && ((wider && colTiles >= threads) || rowTiles < threads);
+        int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
         var body = new ChunkBody
         {
             A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
-            ByColumns = byColumns, Tiles = tiles, Threads = threads, EqualShares = equalShares,
+            ByColumns = byColumns, Tiles = tiles, Threads = threads, EqualShares = equalShares, SliverOfA = sliverOfA,
+            KcStep = KcStep(k, sliverOfA ? TKernel.KCSliverOfA : TKernel.KC),
             MinTiles = (MinChunkExtent + (byColumns ? nr : mr) - 1) / (byColumns ? nr : mr),
             MaxChunksPerThread = TileChunks.MaxChunksPerThread,
         };
@@ -109,7 +116,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         // the threads finish closer together. Measured in one process, interleaved, on the Zen 4 host, two threads,
         // against each chunk packing its own B in chunks of at least an eighth: 2048³ 186 to 196 GFLOPS, 1024³ 175 to
         // 188; with another process keeping one core busy, 134 to 146 and 96 to 122 (equal shares: 106 and 105).
-        int kcStep = KcStep(k);
+        int kcStep = body.KcStep;
         var packBody = new PackBBody
         {
             B = b, TransB = transB, N = n, K = k, KcStep = kcStep,
@@ -167,9 +174,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
     /// <summary>The depth of the kc blocks of k: equal blocks (instead of KC, KC, ..., remainder) so the last is not wastefully thin.</summary>
-    private static int KcStep(int k)
+    private static int KcStep(int k, int kcMax)
     {
-        int kBlocks = (k + TKernel.KC - 1) / TKernel.KC;
+        int kBlocks = (k + kcMax - 1) / kcMax;
         return (k + kBlocks - 1) / kBlocks;
     }
 
@@ -198,8 +205,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         // All of op(B), packed once for all chunks (see PackBBody), or null: each chunk packs its own panels.
         public T* PackedB;
         public nint PackedBStride;
-        public int M, N, K, Tiles, Threads, MinTiles, MaxChunksPerThread;
-        public bool TransA, TransB, Accumulate, DirectA, ByColumns, EqualShares;
+        public int M, N, K, Tiles, Threads, MinTiles, MaxChunksPerThread, KcStep;
+        public bool TransA, TransB, Accumulate, DirectA, ByColumns, EqualShares, SliverOfA;
 
         public readonly void Invoke(int index)
         {
@@ -217,7 +224,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         int mr = TKernel.MR, nr = TKernel.NR, ncMax = TKernel.NC;
         int m = s.M, n = s.N, k = s.K;
-        int kcStep = KcStep(k);
+        int kcStep = s.KcStep;
         // The mc×kc block of A stays in L2 (its size in bytes is fixed, so a thin kc allows a taller block); equal
         // blocks again, in whole micro-tiles.
         int mcBytes = TKernel.MC * TKernel.KC * sizeof(T);
@@ -248,7 +255,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     int inPlace = s.DirectA ? mc / mr * mr : 0;
                     if (inPlace < mc)
                         GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr, slack: true);
-                    if (TKernel.SliverOfAInL1)
+                    if (s.SliverOfA)
                     {
                         for (int ir = 0; ir < mc; ir += mr)
                             for (int jr = 0; jr < nc; jr += nr)

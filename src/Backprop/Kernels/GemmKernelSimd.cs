@@ -24,26 +24,27 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
     public static int MR => Wide ? 12 : 6;
     public static int NR => 2 * TSimd.Count;
 
-    // Where the 256-deep sliver of B (32 KB on AVX-512, 16 KB on AVX2) fits in L1 with room for the slivers of A
-    // streaming by (48 KB on Zen 5; 32 KB AVX2 parts), B's sliver stays there (GotoBLAS order). Where it would fill
-    // the whole L1 (AVX-512 on Zen 4, 32 KB), A's 12-row sliver stays in L1 instead and B's panel streams past it:
-    // on the Zen 4 host, float 2048³ on one thread went from 100 to 110 GFLOPS (256 deep in both orders: 100 and
-    // 107), on two (C cut by rows) from 178 to 211; float64 1024³ on one thread from 48 to 51.
-    private static readonly bool s_sliverOfAInL1 = 256 * NR * sizeof(T) >= CpuCaches.L1DataBytes;
+    // KC=256: the kc×NR sliver of B (32 KB on AVX-512, 16 KB on AVX2) stays in L1 (48 KB on Zen 5; 32 KB on AVX2
+    // parts) while the slivers of A stream through.
+    public static int KC => 256;
 
-    public static bool SliverOfAInL1 => s_sliverOfAInL1;
+    // Where that sliver would fill the whole L1 (AVX-512 on Zen 4, 32 KB), A's 12-row sliver stays there instead
+    // when C is large (see GemmDriver), as deep as lets it take three quarters of L1 (512 floats, 256 doubles on a
+    // 32 KB L1: 24 KB; deeper, C's tiles are loaded and stored less often). On the Zen 4 host: float 2048³ on one
+    // thread 100 to 110 GFLOPS (256 deep in both orders: 100 and 107), float64 1024³ 48 to 51.
+    private static readonly int s_kcSliverOfA = KC * NR * sizeof(T) >= CpuCaches.L1DataBytes
+        ? Math.Max(64, CpuCaches.L1DataBytes * 3 / 4 / (MR * sizeof(T)) / 64 * 64)
+        : 0;
 
-    // KC=256 when B's sliver stays in L1. When A's does, as deep as lets it take three quarters of L1 (512 floats,
-    // 256 doubles on a 32 KB L1: 24 KB), since C's tiles are then loaded and stored half as often.
-    public static int KC => s_sliverOfAInL1 ? Math.Max(64, CpuCaches.L1DataBytes * 3 / 4 / (MR * sizeof(T)) / 64 * 64) : 256;
+    public static int KCSliverOfA => s_kcSliverOfA;
 
     // MC: the mc×kc block of A, 240 KB on AVX-512 (1 MB L2), 120 KB on AVX2 (256 KB or larger L2), stays in L2
     // (when A's sliver stays in L1, only one sliver of the block is in use at a time, and this sets how much of A
     // is packed at once).
     public static int MC => (Wide ? 240 * 1024 : 120 * 1024) / (KC * sizeof(T));
 
-    // NC: the 256×nc panel of B (2 MB) lives in the shared L3 (4 MB at 512 deep: as fast as 2 MB).
-    public static int NC => 2 * 1024 * 1024 / (256 * sizeof(T));
+    // NC: the kc×nc panel of B (2 MB; 4 MB at 512 deep, as fast as 2 MB) lives in the shared L3.
+    public static int NC => 2 * 1024 * 1024 / (KC * sizeof(T));
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
