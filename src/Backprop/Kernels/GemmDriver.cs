@@ -67,10 +67,12 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is at least as wide as tall; but a long square product goes by rows when A's sliver stays in L1,
-        // so its slivers pass by B's whole panel instead of a chunk's narrow one, and the row chunks share one packed
-        // op(B) (below; 2048³ on two threads: 211 GFLOPS by rows, 186 by columns before B was shared). Short ones
-        // stay by columns: 512³ by rows was 193 against 207, float64 256³ 98 against 103.
+        // when C is at least as wide as tall. But a long square product whose A is packed goes by rows when A's
+        // sliver stays in L1: column chunks would each pack all of A again, while row chunks share one packed op(B)
+        // (below), and A's slivers pass by B's whole panel instead of a chunk's narrow one (two threads: 1024³ 191
+        // GFLOPS by rows, 175 by columns; 2048³ 211 by rows, 186 by columns before B was shared). Where A is read in
+        // place, or the product is short, columns stay the faster (1536³: 190 against 177; float64 768³: 94 against
+        // 87; 512³, equal shares: 207 against 193).
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
@@ -84,7 +86,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         // nothing from finer chunks when a core is taken away, and loses to their repeated packing and uneven last
         // chunk when both cores are free. A long one is cut into shrinking chunks (see TileChunks).
         bool equalShares = TileChunks.ForceEqualShares ?? work < threads * GuidedWorkPerThread;
-        bool wider = n > m || (n == m && (equalShares || !sliverOfA));
+        bool wider = n > m || (n == m && !(sliverOfA && !equalShares && !directA));
         bool byColumns = threads > 1 && ((wider && colTiles >= threads) || rowTiles < threads);
         int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
         var body = new ChunkBody
