@@ -24,6 +24,14 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     static abstract int NC { get; }
 
     /// <summary>
+    /// 0 when the innermost loop always keeps one kc×NR sliver of B while the MR-high slivers of the mc×kc block of A
+    /// pass by (GotoBLAS order: B's sliver in L1, A's block in L2). Otherwise B's <see cref="KC"/>-deep sliver would
+    /// fill L1, and for a large C the loop keeps one MR×kc sliver of A instead, this deep, while the NR-wide slivers of
+    /// the kc×nc panel of B pass by (A's sliver in L1, B's panel streamed from L2/L3, C's tiles taken along its rows).
+    /// </summary>
+    static abstract int KCSliverOfA { get; }
+
+    /// <summary>
     /// C[r, j] (r &lt; MR, j &lt; NR, row stride <paramref name="ldc"/>) = C0[r, j] + Σ_p a[r·rs + p·cs]·b[p·NR + j],
     /// p from 0 to <paramref name="kc"/>, accumulated in order of p with one fused multiply-add per step. C0[r, j] is
     /// <c>c0[r·ldc0 + j]</c>, or 0 when <paramref name="c0"/> is null (c0 = c continues a sum, ldc0 = 0 adds a row
@@ -36,9 +44,11 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
 /// <summary>
 /// The cache-blocked GEMM loop nest (GotoBLAS/BLIS order): for each nc-wide panel of B and each kc-deep block
 /// of k, pack the kc×nc panel of op(B); for each mc-high block of op(A) pack it, or read it in place; then sweep
-/// NR-wide slivers of B (outer) and MR-high slivers of A (inner) through the micro-kernel. Threads split C into
-/// disjoint rectangles; k is never split and the kc blocking depends only on k, so every element of C sees the same
-/// sequence of operations whatever the number of threads.
+/// NR-wide slivers of B and MR-high slivers of A through the micro-kernel, B's in the outer loop, or A's (see
+/// <see cref="IGemmKernel{T}.KCSliverOfA"/>). Threads split C into
+/// disjoint rectangles; k is never split and the kc blocking depends only on the shape and the machine, so every
+/// element of C sees the same sequence of operations whatever the number of threads. (Nor does the blocking change
+/// the result: between kc blocks the running sum is stored to C and loaded back, exactly, and goes on in order of p.)
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged
@@ -57,28 +67,70 @@ internal static unsafe class GemmDriver<T, TKernel>
         // served (see TileChunks). The cut never changes what is computed for an element, only who computes it. A
         // column chunk reads all of A and packs its own part of B; a row chunk reads its own rows of A and packs all
         // of B. So column chunks move (chunks − 1)·m·k more elements and row chunks (chunks − 1)·k·n more: columns
-        // when C is at least as wide as tall.
+        // when C is at least as wide as tall. But a long square product whose A is packed goes by rows when A's
+        // sliver stays in L1: column chunks would each pack all of A again, while row chunks share one packed op(B)
+        // (below), and A's slivers pass by B's whole panel instead of a chunk's narrow one (two threads: 1024³ 191
+        // GFLOPS by rows, 175 by columns; 2048³ 211 by rows, 186 by columns before B was shared). Where A is read in
+        // place, or the product is short, columns stay the faster (1536³: 190 against 177; float64 768³: 94 against
+        // 87; 512³, equal shares: 207 against 193).
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         long work = (long)m * n * k;
         int threads = Parallelism.ThreadsFor(Math.Max(rowTiles, colTiles), work / Math.Max(rowTiles, colTiles), MinWorkPerThread);
-        bool byColumns = threads > 1 && ((n >= m && colTiles >= threads) || rowTiles < threads);
-        int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
+        // A's sliver stays in L1 (where the kernel can) when C is larger than the L2s of all the cores: in the
+        // GotoBLAS order C's tiles then come from L3, one column of tiles after another, and B's sliver, all of L1,
+        // loses lines to them and to A. With C in L2 that order was the faster (float64 384³ on two threads: 100
+        // against 94 GFLOPS with A's sliver in L1; 256×64·784: 94 against 85). Machine constants, not the threads
+        // of the call, decide, so the kc blocking too depends only on the shape.
+        bool sliverOfA = TKernel.KCSliverOfA > 0 && (long)m * n * sizeof(T) > (long)CpuCaches.L2Bytes * Environment.ProcessorCount;
         // A short product is cut into one equal share per thread: shorter than a scheduler time slice, it gains
         // nothing from finer chunks when a core is taken away, and loses to their repeated packing and uneven last
         // chunk when both cores are free. A long one is cut into shrinking chunks (see TileChunks).
         bool equalShares = TileChunks.ForceEqualShares ?? work < threads * GuidedWorkPerThread;
+        bool wider = n > m || (n == m && !(sliverOfA && !equalShares && !directA));
+        bool byColumns = threads > 1 && ((wider && colTiles >= threads) || rowTiles < threads);
+        int tiles = threads == 1 ? 1 : byColumns ? colTiles : rowTiles;
         var body = new ChunkBody
         {
             A = a, B = b, C = c, Bias = bias, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, DirectA = directA,
-            ByColumns = byColumns, Tiles = tiles, Threads = threads, EqualShares = equalShares,
+            ByColumns = byColumns, Tiles = tiles, Threads = threads, EqualShares = equalShares, SliverOfA = sliverOfA,
+            KcStep = KcStep(k, sliverOfA ? TKernel.KCSliverOfA : TKernel.KC),
             MinTiles = (MinChunkExtent + (byColumns ? nr : mr) - 1) / (byColumns ? nr : mr),
+            MaxChunksPerThread = TileChunks.MaxChunksPerThread,
         };
-        int items = TileChunks.Count(tiles, threads, body.MinTiles, equalShares);
+        bool shareB = !byColumns && !equalShares && threads > 1 && (long)RoundUp(n, nr) * k * sizeof(T) <= MaxSharedPackedB;
+        // Chunks that share op(B) packed once (below) repeat only the setting up of their sweeps.
+        if (shareB)
+            body.MaxChunksPerThread = int.MaxValue;
+        int items = TileChunks.Count(tiles, threads, body.MinTiles, equalShares, body.MaxChunksPerThread);
         if (items == 1)
+        {
             RunRectangle(body, 0, m, 0, n);
-        else
+            return;
+        }
+        if (!shareB)
+        {
             Parallelism.For(items, work / items, body, MinWorkPerThread);
+            return;
+        }
+        // Shrinking row chunks would each pack all of op(B) again, so op(B) is packed once, by all the threads, into
+        // one buffer the chunks read; and since a chunk then costs little, they shrink down to MinChunkExtent rows, so
+        // the threads finish closer together. Measured in one process, interleaved, on the Zen 4 host, two threads,
+        // against each chunk packing its own B in chunks of at least an eighth: 2048³ 186 to 196 GFLOPS, 1024³ 175 to
+        // 188; with another process keeping one core busy, 134 to 146 and 96 to 122 (equal shares: 106 and 105).
+        int kcStep = body.KcStep;
+        var packBody = new PackBBody
+        {
+            B = b, TransB = transB, N = n, K = k, KcStep = kcStep,
+            BlockStride = (nint)RoundUp(n, nr) * kcStep + GemmPacking.Slack,
+        };
+        int kBlocks = (k + kcStep - 1) / kcStep;
+        var shared = ScratchBufferPool.Shared.Rent();
+        packBody.Packed = body.PackedB = shared.Get<T>(1, checked((int)(kBlocks * packBody.BlockStride)));
+        body.PackedBStride = packBody.BlockStride;
+        Parallelism.For(kBlocks, (long)kcStep * n, packBody);
+        Parallelism.For(items, work / items, body, MinWorkPerThread);
+        ScratchBufferPool.Shared.Return(shared);
     }
 
     /// <summary>
@@ -106,6 +158,13 @@ internal static unsafe class GemmDriver<T, TKernel>
     private const int MinChunkExtent = 96;
 
     /// <summary>
+    /// The largest op(B), in bytes packed, that shrinking row chunks share one packed copy of (it stays in the scratch
+    /// pool afterwards): 2048² floats or 1448² doubles. Beyond it the chunks pack their own panels, whose repeated
+    /// packing weighs less the taller C is.
+    /// </summary>
+    private const long MaxSharedPackedB = 16 * 1024 * 1024;
+
+    /// <summary>
     /// Whether the micro-kernel reads op(A) where it lies instead of from a packed copy. Packing a row-major A is a
     /// scattered copy of every block, which at small k costs as much as a fifth of the arithmetic, and even the plain
     /// copy of a transposed A's runs costs more than it saves (measured at the gpt_char step's weight gradients, k = 768:
@@ -116,15 +175,44 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 
-    private struct ChunkBody : IParallelBody
+    /// <summary>The depth of the kc blocks of k: equal blocks (instead of KC, KC, ..., remainder) so the last is not wastefully thin.</summary>
+    private static int KcStep(int k, int kcMax)
     {
-        public T* A, B, C, Bias;
-        public int M, N, K, Tiles, Threads, MinTiles;
-        public bool TransA, TransB, Accumulate, DirectA, ByColumns, EqualShares;
+        int kBlocks = (k + kcMax - 1) / kcMax;
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    /// <summary>
+    /// Packs kc block <c>index</c> of all of op(B) into its place in a shared buffer: the blocks lie
+    /// <see cref="BlockStride"/> apart (a slack past each, so no packer writes into another's block), and block b's
+    /// panel of columns from jc on starts jc·kc past the block's start, as <see cref="RunRectangle"/> reads it.
+    /// </summary>
+    private struct PackBBody : IParallelBody
+    {
+        public T* B, Packed;
+        public nint BlockStride;
+        public int N, K, KcStep;
+        public bool TransB;
 
         public readonly void Invoke(int index)
         {
-            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles, EqualShares);
+            int pc = index * KcStep;
+            GemmPacking.PackB(B, Packed + index * BlockStride, TransB, N, K, pc, Math.Min(KcStep, K - pc), 0, N, TKernel.NR, slack: true);
+        }
+    }
+
+    private struct ChunkBody : IParallelBody
+    {
+        public T* A, B, C, Bias;
+        // All of op(B), packed once for all chunks (see PackBBody), or null: each chunk packs its own panels.
+        public T* PackedB;
+        public nint PackedBStride;
+        public int M, N, K, Tiles, Threads, MinTiles, MaxChunksPerThread, KcStep;
+        public bool TransA, TransB, Accumulate, DirectA, ByColumns, EqualShares, SliverOfA;
+
+        public readonly void Invoke(int index)
+        {
+            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles, EqualShares, MaxChunksPerThread);
             if (ByColumns)
                 RunRectangle(this, 0, M, t0 * TKernel.NR, Math.Min(N, t1 * TKernel.NR));
             else
@@ -136,11 +224,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunRectangle(in ChunkBody s, int i0, int i1, int j0, int j1)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, kcMax = TKernel.KC, ncMax = TKernel.NC;
+        int mr = TKernel.MR, nr = TKernel.NR, ncMax = TKernel.NC;
         int m = s.M, n = s.N, k = s.K;
-        // Equal kc blocks (instead of KC, KC, ..., remainder) so the last block is not wastefully thin.
-        int kBlocks = (k + kcMax - 1) / kcMax;
-        int kcStep = (k + kBlocks - 1) / kBlocks;
+        int kcStep = s.KcStep;
         // The mc×kc block of A stays in L2 (its size in bytes is fixed, so a thin kc allows a taller block); equal
         // blocks again, in whole micro-tiles.
         int mcBytes = TKernel.MC * TKernel.KC * sizeof(T);
@@ -150,7 +236,7 @@ internal static unsafe class GemmDriver<T, TKernel>
 
         var buffers = ScratchBufferPool.Shared.Rent();
         T* packA = buffers.Get<T>(0, (s.DirectA ? mr : mcStep) * kcStep + GemmPacking.Slack);
-        T* packB = buffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
+        T* packB = s.PackedB != null ? null : buffers.Get<T>(1, RoundUp(Math.Min(ncMax, j1 - j0), nr) * kcStep + GemmPacking.Slack);
         T* edge = stackalloc T[mr * nr];
 
         for (int jc = j0; jc < j1; jc += ncMax)
@@ -159,7 +245,10 @@ internal static unsafe class GemmDriver<T, TKernel>
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
-                GemmPacking.PackB(s.B, packB, s.TransB, n, k, pc, kc, jc, nc, nr, slack: true);
+                if (s.PackedB != null)
+                    packB = s.PackedB + pc / kcStep * s.PackedBStride + (nint)jc * kc;
+                else
+                    GemmPacking.PackB(s.B, packB, s.TransB, n, k, pc, kc, jc, nc, nr, slack: true);
                 for (int ic = i0; ic < i1; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, i1 - ic);
@@ -168,56 +257,72 @@ internal static unsafe class GemmDriver<T, TKernel>
                     int inPlace = s.DirectA ? mc / mr * mr : 0;
                     if (inPlace < mc)
                         GemmPacking.PackA(s.A, packA, s.TransA, m, k, ic + inPlace, mc - inPlace, pc, kc, mr, slack: true);
-                    for (int jr = 0; jr < nc; jr += nr)
+                    if (s.SliverOfA)
                     {
-                        int nrHere = Math.Min(nr, nc - jr);
-                        T* bSliver = packB + (nint)jr * kc;
                         for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int mrHere = Math.Min(mr, mc - ir);
-                            T* aSliver;
-                            nint rs, cs;
-                            if (ir >= inPlace)
-                            {
-                                aSliver = packA + (nint)(ir - inPlace) * kc;
-                                rs = 1;
-                                cs = mr;
-                            }
-                            else if (s.TransA)
-                            {
-                                aSliver = s.A + (nint)pc * m + ic + ir;
-                                rs = 1;
-                                cs = m;
-                            }
-                            else
-                            {
-                                aSliver = s.A + (nint)(ic + ir) * k + pc;
-                                rs = k;
-                                cs = 1;
-                            }
-
-                            T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
-                            // Where the tile's sum starts: C itself (accumulating, or a later kc block), the bias, or 0.
-                            T* c0 = null;
-                            nint ldc0 = n;
-                            if (s.Accumulate || pc > 0)
-                                c0 = cTile;
-                            else if (s.Bias != null)
-                            {
-                                c0 = s.Bias + jc + jr;
-                                ldc0 = 0;
-                            }
-                            if (mrHere == mr && nrHere == nr)
-                                TKernel.Run(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0);
-                            else
-                                RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
-                        }
+                            for (int jr = 0; jr < nc; jr += nr)
+                                RunTile(s, ic, ir, mc, inPlace, packA, pc, kc, jc, jr, nc, packB, edge);
+                    }
+                    else
+                    {
+                        for (int jr = 0; jr < nc; jr += nr)
+                            for (int ir = 0; ir < mc; ir += mr)
+                                RunTile(s, ic, ir, mc, inPlace, packA, pc, kc, jc, jr, nc, packB, edge);
                     }
                 }
             }
         }
         // Not in a finally: a set lost to an exception is only garbage, and the kernels throw only on internal bugs.
         ScratchBufferPool.Shared.Return(buffers);
+    }
+
+    /// <summary>
+    /// The micro-tile C[ic + ir.., jc + jr..] of the block: its sliver of A (packed, or in place from row
+    /// <paramref name="inPlace"/> of the block on), its sliver of B and where its sum starts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunTile(in ChunkBody s, int ic, int ir, int mc, int inPlace, T* packA, int pc, int kc, int jc, int jr, int nc,
+        T* packB, T* edge)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
+        int mrHere = Math.Min(mr, mc - ir), nrHere = Math.Min(nr, nc - jr);
+        T* bSliver = packB + (nint)jr * kc;
+        T* aSliver;
+        nint rs, cs;
+        if (ir >= inPlace)
+        {
+            aSliver = packA + (nint)(ir - inPlace) * kc;
+            rs = 1;
+            cs = mr;
+        }
+        else if (s.TransA)
+        {
+            aSliver = s.A + (nint)pc * s.M + ic + ir;
+            rs = 1;
+            cs = s.M;
+        }
+        else
+        {
+            aSliver = s.A + (nint)(ic + ir) * s.K + pc;
+            rs = s.K;
+            cs = 1;
+        }
+
+        T* cTile = s.C + (nint)(ic + ir) * n + jc + jr;
+        // Where the tile's sum starts: C itself (accumulating, or a later kc block), the bias, or 0.
+        T* c0 = null;
+        nint ldc0 = n;
+        if (s.Accumulate || pc > 0)
+            c0 = cTile;
+        else if (s.Bias != null)
+        {
+            c0 = s.Bias + jc + jr;
+            ldc0 = 0;
+        }
+        if (mrHere == mr && nrHere == nr)
+            TKernel.Run(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0);
+        else
+            RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
     }
 
     /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>
@@ -256,28 +361,31 @@ internal static class TileChunks
     internal static bool? ForceEqualShares;
 
     /// <summary>
-    /// Chunks never get smaller than the tiles over this many per thread: below that, the repeated reading of the
-    /// other operand costs more than the finer balance saves.
+    /// Chunks never get smaller than the tiles over this many per thread when each reads the other operand again:
+    /// below that, the repeated reading costs more than the finer balance saves. Chunks that share a packed op(B)
+    /// pass a larger bound (see <see cref="GemmDriver{T, TKernel}"/>).
     /// </summary>
-    private const int MaxChunksPerThread = 4;
+    internal const int MaxChunksPerThread = 4;
 
     /// <summary>
     /// The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads, none
-    /// (but the last) smaller than <paramref name="minTiles"/>; or, when <paramref name="equalShares"/>, one chunk per
+    /// (but the last) smaller than <paramref name="minTiles"/> or than the tiles over
+    /// <paramref name="maxChunksPerThread"/> per thread; or, when <paramref name="equalShares"/>, one chunk per
     /// thread, their sizes differing by at most one tile.
     /// </summary>
-    public static int Count(int tiles, int threads, int minTiles = 1, bool equalShares = false)
+    public static int Count(int tiles, int threads, int minTiles = 1, bool equalShares = false, int maxChunksPerThread = MaxChunksPerThread)
     {
         if (equalShares)
             return Math.Min(tiles, Math.Max(1, threads));
         int count = 0;
         for (int start = 0; start < tiles; count++)
-            start += Size(start, tiles, threads, minTiles);
+            start += Size(start, tiles, threads, minTiles, maxChunksPerThread);
         return count;
     }
 
     /// <summary>The tiles [t0, t1) of chunk <paramref name="index"/>.</summary>
-    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1, bool equalShares = false)
+    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1, bool equalShares = false,
+        int maxChunksPerThread = MaxChunksPerThread)
     {
         if (equalShares)
         {
@@ -289,11 +397,11 @@ internal static class TileChunks
         }
         int start = 0;
         for (int i = 0; i < index; i++)
-            start += Size(start, tiles, threads, minTiles);
-        return (start, start + Size(start, tiles, threads, minTiles));
+            start += Size(start, tiles, threads, minTiles, maxChunksPerThread);
+        return (start, start + Size(start, tiles, threads, minTiles, maxChunksPerThread));
     }
 
-    private static int Size(int start, int tiles, int threads, int minTiles)
+    private static int Size(int start, int tiles, int threads, int minTiles, int maxChunksPerThread)
     {
         if (threads <= 1)
             return tiles - start;
@@ -301,7 +409,7 @@ internal static class TileChunks
         int guided = (left + 2 * threads - 1) / (2 * threads);
         // At least one chunk per thread even when that makes them smaller than minTiles.
         int smallest = Math.Max(Math.Min(minTiles, Math.Max(1, tiles / threads)),
-            (tiles + MaxChunksPerThread * threads - 1) / (MaxChunksPerThread * threads));
+            (int)((tiles + (long)maxChunksPerThread * threads - 1) / ((long)maxChunksPerThread * threads)));
         return Math.Min(left, Math.Max(guided, smallest));
     }
 }

@@ -15,6 +15,7 @@ internal readonly unsafe struct GemmKernelScalar<T> : IGemmKernel<T> where T : u
     public static int KC => 256;
     public static int MC => 64;
     public static int NC => 1024;
+    public static int KCSliverOfA => 0;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -24,14 +24,26 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
     public static int MR => Wide ? 12 : 6;
     public static int NR => 2 * TSimd.Count;
 
-    // KC=256: the kc×NR sliver of B (32 KB on AVX-512, 16 KB on AVX2) stays in L1 (48 KB; 32 KB on AVX2 parts)
-    // while the slivers of A stream through.
+    // KC=256: the kc×NR sliver of B (32 KB on AVX-512, 16 KB on AVX2) stays in L1 (48 KB on Zen 5; 32 KB on AVX2
+    // parts) while the slivers of A stream through.
     public static int KC => 256;
 
-    // MC: the mc×kc block of A, 240 KB on AVX-512 (1 MB L2), 120 KB on AVX2 (256 KB or larger L2), stays in L2.
+    // Where that sliver would fill the whole L1 (AVX-512 on Zen 4, 32 KB), A's 12-row sliver stays there instead
+    // when C is large (see GemmDriver), as deep as lets it take three quarters of L1 (512 floats, 256 doubles on a
+    // 32 KB L1: 24 KB; deeper, C's tiles are loaded and stored less often). On the Zen 4 host: float 2048³ on one
+    // thread 100 to 110 GFLOPS (256 deep in both orders: 100 and 107), float64 1024³ 48 to 51.
+    private static readonly int s_kcSliverOfA = KC * NR * sizeof(T) >= CpuCaches.L1DataBytes
+        ? Math.Max(64, CpuCaches.L1DataBytes * 3 / 4 / (MR * sizeof(T)) / 64 * 64)
+        : 0;
+
+    public static int KCSliverOfA => s_kcSliverOfA;
+
+    // MC: the mc×kc block of A, 240 KB on AVX-512 (1 MB L2), 120 KB on AVX2 (256 KB or larger L2), stays in L2
+    // (when A's sliver stays in L1, only one sliver of the block is in use at a time, and this sets how much of A
+    // is packed at once).
     public static int MC => (Wide ? 240 * 1024 : 120 * 1024) / (KC * sizeof(T));
 
-    // NC: the kc×nc panel of B (2 MB) lives in the shared L3.
+    // NC: the kc×nc panel of B (2 MB; 4 MB at 512 deep, as fast as 2 MB) lives in the shared L3.
     public static int NC => 2 * 1024 * 1024 / (KC * sizeof(T));
 
     /// <inheritdoc/>
