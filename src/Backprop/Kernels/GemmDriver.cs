@@ -39,6 +39,12 @@ internal unsafe interface IGemmKernel<T> where T : unmanaged
     /// (rs = 1, cs = MR), a row-major block in place (rs = lda, cs = 1) or a column-major one (rs = 1, cs = lda).
     /// </summary>
     static abstract void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0);
+
+    /// <summary>
+    /// <see cref="Run"/> for the first <paramref name="rows"/> (1 to 4) rows of a tile, with the same arithmetic; A's
+    /// sliver must have four readable rows. Called only for kernels of more than 8 rows (see the driver's RunEdge).
+    /// </summary>
+    static abstract void RunRows4(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows);
 }
 
 /// <summary>
@@ -325,20 +331,42 @@ internal static unsafe class GemmDriver<T, TKernel>
             RunEdge(kc, aSliver, rs, cs, bSliver, cTile, n, c0, ldc0, mrHere, nrHere, edge);
     }
 
-    /// <summary>A partial tile: run the full kernel on a scratch tile and copy the valid part in and out.</summary>
+    /// <summary>
+    /// A partial tile. Up to 8 rows (of a 12-row kernel) run as 4-row pieces (<see cref="IGemmKernel{T}.RunRows4"/>),
+    /// straight into C when the tile is full width: a batch of 64 rows ends in a tile of 4, which the full kernel
+    /// would compute as 12 through a scratch tile. Otherwise, and for a partial width, the kernel runs on a scratch
+    /// tile and the valid part is copied in and out.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void RunEdge(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows, int cols, T* scratch)
     {
         int nr = TKernel.NR;
+        bool pieces = TKernel.MR > 8 && rows <= 8;
+        if (pieces && cols == nr)
+        {
+            RunPieces(kc, a, rs, cs, b, c, ldc, c0, ldc0, rows);
+            return;
+        }
         if (c0 != null)
         {
             new Span<T>(scratch, TKernel.MR * nr).Clear();
             for (int r = 0; r < rows; r++)
                 new ReadOnlySpan<T>(c0 + r * ldc0, cols).CopyTo(new Span<T>(scratch + r * nr, cols));
         }
-        TKernel.Run(kc, a, rs, cs, b, scratch, nr, c0 != null ? scratch : null, nr);
+        if (pieces)
+            RunPieces(kc, a, rs, cs, b, scratch, nr, c0 != null ? scratch : null, nr, rows);
+        else
+            TKernel.Run(kc, a, rs, cs, b, scratch, nr, c0 != null ? scratch : null, nr);
         for (int r = 0; r < rows; r++)
             new ReadOnlySpan<T>(scratch + r * nr, cols).CopyTo(new Span<T>(c + r * ldc, cols));
+    }
+
+    // Rows [0, rows) of a tile in pieces of at most 4; A's sliver is packed and zero-padded to MR rows, so every piece
+    // has four rows to read.
+    private static void RunPieces(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows)
+    {
+        for (int r0 = 0; r0 < rows; r0 += 4)
+            TKernel.RunRows4(kc, a + r0 * rs, rs, cs, b, c + r0 * ldc, ldc, c0 == null ? null : c0 + r0 * ldc0, ldc0, Math.Min(4, rows - r0));
     }
 }
 

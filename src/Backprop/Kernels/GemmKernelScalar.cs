@@ -18,6 +18,11 @@ internal readonly unsafe struct GemmKernelScalar<T> : IGemmKernel<T> where T : u
     public static int KCSliverOfA => 0;
 
     /// <inheritdoc/>
+    /// <remarks>Never called: the driver splits partial tiles into 4-row pieces only for kernels taller than 8 rows.</remarks>
+    public static void RunRows4(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows) =>
+        throw new InvalidOperationException("internal: the 4-row piece of a kernel that is 4 rows high");
+
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0)
     {

@@ -133,4 +133,46 @@ internal readonly unsafe struct GemmKernelSimd<T, TVector, TSimd> : IGemmKernel<
             TSimd.Store(c11a, c + 11 * ldc); TSimd.Store(c11b, c + 11 * ldc + w);
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// <see cref="Run"/> for the first <paramref name="rows"/> (1 to 4) rows of a tile only, as the same chains of
+    /// fused multiply-adds in order of p (so bit for bit the values the full kernel gives those rows). A's sliver must
+    /// have four readable rows (a partial sliver is packed and zero-padded to MR rows); only the first
+    /// <paramref name="rows"/> rows of C are loaded and stored. For the last, partial row tile of a C whose height is
+    /// not a multiple of MR, such as a batch of 64 (five tiles of 12 and one of 4), where the full kernel would do
+    /// three times the work of those rows and go through a scratch tile.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void RunRows4(int kc, T* a, nint rs, nint cs, T* b, T* c, nint ldc, T* c0, nint ldc0, int rows)
+    {
+        int w = TSimd.Count;
+        TVector c0a = default, c0b = default, c1a = default, c1b = default, c2a = default, c2b = default, c3a = default, c3b = default;
+        if (c0 != null)
+        {
+            c0a = TSimd.Load(c0); c0b = TSimd.Load(c0 + w);
+            if (rows > 1) { c1a = TSimd.Load(c0 + ldc0); c1b = TSimd.Load(c0 + ldc0 + w); }
+            if (rows > 2) { c2a = TSimd.Load(c0 + 2 * ldc0); c2b = TSimd.Load(c0 + 2 * ldc0 + w); }
+            if (rows > 3) { c3a = TSimd.Load(c0 + 3 * ldc0); c3b = TSimd.Load(c0 + 3 * ldc0 + w); }
+        }
+        nint rs2 = rs + rs, rs3 = rs2 + rs;
+        for (; kc > 0; kc--)
+        {
+            TVector b0 = TSimd.Load(b), b1 = TSimd.Load(b + w), ai;
+            ai = TSimd.Broadcast(a[0]);
+            c0a = TSimd.Fma(ai, b0, c0a); c0b = TSimd.Fma(ai, b1, c0b);
+            ai = TSimd.Broadcast(a[rs]);
+            c1a = TSimd.Fma(ai, b0, c1a); c1b = TSimd.Fma(ai, b1, c1b);
+            ai = TSimd.Broadcast(a[rs2]);
+            c2a = TSimd.Fma(ai, b0, c2a); c2b = TSimd.Fma(ai, b1, c2b);
+            ai = TSimd.Broadcast(a[rs3]);
+            c3a = TSimd.Fma(ai, b0, c3a); c3b = TSimd.Fma(ai, b1, c3b);
+            a += cs;
+            b += NR;
+        }
+        TSimd.Store(c0a, c); TSimd.Store(c0b, c + w);
+        if (rows > 1) { TSimd.Store(c1a, c + ldc); TSimd.Store(c1b, c + ldc + w); }
+        if (rows > 2) { TSimd.Store(c2a, c + 2 * ldc); TSimd.Store(c2b, c + 2 * ldc + w); }
+        if (rows > 3) { TSimd.Store(c3a, c + 3 * ldc); TSimd.Store(c3b, c + 3 * ldc + w); }
+    }
 }

@@ -56,9 +56,12 @@ public class GemmTests
     // one kc block (k > 256), more than one mc block (m > 240) and more than one nc panel (n > 2048).
     // (13, 40, 1024), (29, 45, 512): rows of A 4 KB apart for float and double, which are packed even when op(A) = A
     // (elsewhere read in place), by the vector transpose that stores whole vectors past a 12- or 6-row sliver.
+    // (64, 65, 40), (20, 70, 300): last row tiles of 4 and 8 rows, which a 12-row kernel runs as 4-row pieces (straight
+    // into C where the tile is full width, through the scratch tile where it is not); 5, 7 and 29 rows end in a piece
+    // of 1 or 3.
     private static readonly (int M, int N, int K)[] ExactShapes =
         [(1, 1, 1), (5, 17, 33), (17, 5, 13), (33, 33, 5), (13, 31, 47), (37, 67, 300), (250, 40, 70), (25, 129, 600), (7, 2100, 40),
-         (13, 40, 1024), (29, 45, 512)];
+         (13, 40, 1024), (29, 45, 512), (64, 65, 40), (20, 70, 300)];
 
     public static TheoryData<int> Isas => new() { (int)GemmIsa.Vector512, (int)GemmIsa.Vector256, (int)GemmIsa.Scalar };
 
