@@ -35,32 +35,21 @@ internal static unsafe class Conv2dSingleChannel
         && g.DilationH == 1 && g.DilationW == 1 && g.OutWidth >= Lanes && g.KernelH * g.KernelW <= 64;
 
     /// <summary>output[n, co] = bias[co] + Σ_{ki, kj} weight[co, ki, kj] · input[n, oh − pH + ki, ow − pW + kj]; bias may be null.</summary>
-    public static void Forward(float* input, float* weight, float* bias, float* output, in Conv2dGeometry g)
-    {
-        var layout = new PaddedLayout(g);
-        float[] padded = ArrayPool<float>.Shared.Rent(layout.Length);
-        try
-        {
-            fixed (float* p = padded)
-            {
-                layout.Fill(input, p, g);
-                var body = new ForwardBody { Padded = p, W = weight, Bias = bias, Y = output, G = g, Layout = layout };
-                Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(padded);
-        }
-    }
+    public static void Forward(float* input, float* weight, float* bias, float* output, in Conv2dGeometry g) =>
+        RunForward(input, new ForwardBody { W = weight, Bias = bias, Y = output, G = g });
 
     /// <summary>
     /// relu(max_pool2d(<see cref="Forward"/>)) over 2×2 windows of stride 2 and their arg-maxes (see
     /// <see cref="MaxPool2dKernel"/>), the rows pooled in pairs as they are computed, so the full-size output is never
     /// made. Bit-identical to the three steps.
     /// </summary>
-    public static void ForwardReluMaxPool2x2(float* input, float* weight, float* bias, float* pooled, int* argMax, in Conv2dGeometry g)
+    public static void ForwardReluMaxPool2x2(float* input, float* weight, float* bias, float* pooled, int* argMax, in Conv2dGeometry g) =>
+        RunForward(input, new ForwardBody { W = weight, Bias = bias, G = g, Pooled = pooled, ArgMax = argMax });
+
+    // Pads the samples once, then one work item per sample.
+    private static void RunForward(float* input, ForwardBody body)
     {
+        var g = body.G;
         var layout = new PaddedLayout(g);
         float[] padded = ArrayPool<float>.Shared.Rent(layout.Length);
         try
@@ -68,7 +57,8 @@ internal static unsafe class Conv2dSingleChannel
             fixed (float* p = padded)
             {
                 layout.Fill(input, p, g);
-                var body = new ForwardBody { Padded = p, W = weight, Bias = bias, G = g, Layout = layout, Pooled = pooled, ArgMax = argMax };
+                body.Padded = p;
+                body.Layout = layout;
                 Parallelism.For(g.Batch, (long)g.WeightLength * g.OutPlane, body);
             }
         }
