@@ -153,13 +153,13 @@ internal static unsafe class BatchNormKernel
             // The rough mean first, then the deviations from it (see the class remarks); the deviation of a row lands
             // in scale, free until the statistics are known.
             mean.Clear();
-            for (int n = 0; n < Batch; n++) TensorPrimitives.Add(mean, Row(X, n, c0, width), mean);
+            for (int n = 0; n < Batch; n++) TensorPrimitives.Add(mean, Row(X, n, c0, width, Channels), mean);
             TensorPrimitives.Divide(mean, T.CreateTruncating(Batch), mean);
             deviations.Clear();
             squares.Clear();
             for (int n = 0; n < Batch; n++)
             {
-                TensorPrimitives.Subtract(Row(X, n, c0, width), mean, scale);
+                TensorPrimitives.Subtract(Row(X, n, c0, width, Channels), mean, scale);
                 TensorPrimitives.Add(deviations, scale, deviations);
                 TensorPrimitives.MultiplyAdd(scale, scale, squares, squares);
             }
@@ -170,13 +170,11 @@ internal static unsafe class BatchNormKernel
             }
             for (int n = 0; n < Batch; n++)
             {
-                var y = new Span<T>(Y + (nint)n * Channels + c0, width);
-                TensorPrimitives.Subtract(Row(X, n, c0, width), mean, y);
+                var y = Row(Y, n, c0, width, Channels);
+                TensorPrimitives.Subtract(Row(X, n, c0, width, Channels), mean, y);
                 TensorPrimitives.MultiplyAdd(y, scale, shift, y);
             }
         }
-
-        private readonly Span<T> Row(T* data, int n, int c0, int width) => new(data + (nint)n * Channels + c0, width);
 
         // Records channel c's statistics and returns the scale and shift of its y = (x − mean)·scale + shift.
         private readonly (T Scale, T Shift) Statistics(int c, T mean, double variance)
@@ -231,9 +229,9 @@ internal static unsafe class BatchNormKernel
             sumDyX.Clear();
             for (int n = 0; n < Batch; n++)
             {
-                var dy = Row(Dy, n, c0, width);
+                var dy = Row(Dy, n, c0, width, Channels);
                 TensorPrimitives.Add(sumDy, dy, sumDy);
-                TensorPrimitives.Subtract(Row(X, n, c0, width), mean, deviation);
+                TensorPrimitives.Subtract(Row(X, n, c0, width, Channels), mean, deviation);
                 TensorPrimitives.MultiplyAdd(dy, deviation, sumDyX, sumDyX);
             }
             // k0 takes sumDy's place once it is read.
@@ -243,14 +241,12 @@ internal static unsafe class BatchNormKernel
             if (Dx is null) return;
             for (int n = 0; n < Batch; n++)
             {
-                var dx = Row(Dx, n, c0, width);
-                TensorPrimitives.Subtract(Row(X, n, c0, width), mean, deviation);
-                TensorPrimitives.MultiplyAdd(Row(Dy, n, c0, width), k, k0, dx);
+                var dx = Row(Dx, n, c0, width, Channels);
+                TensorPrimitives.Subtract(Row(X, n, c0, width, Channels), mean, deviation);
+                TensorPrimitives.MultiplyAdd(Row(Dy, n, c0, width, Channels), k, k0, dx);
                 TensorPrimitives.MultiplyAdd(deviation, kx, dx, dx);
             }
         }
-
-        private readonly Span<T> Row(T* data, int n, int c0, int width) => new(data + (nint)n * Channels + c0, width);
 
         // Writes channel c's dweight and dbias and returns dx's coefficients: dx = k·dy + kx·(x − mean) + k0.
         private readonly (T K, T Kx, T K0) Coefficients(int c, double sumDy, double sumDyX, double count)
@@ -262,6 +258,9 @@ internal static unsafe class BatchNormKernel
             return (T.CreateTruncating(k), T.CreateTruncating(-k * rstd * rstd * sumDyX / count), T.CreateTruncating(-k * sumDy / count));
         }
     }
+
+    // Sample n's values of channels c0..c0 + width in an NC matrix.
+    private static Span<T> Row<T>(T* data, int n, int c0, int width, int channels) where T : unmanaged => new(data + (nint)n * channels + c0, width);
 
     // y = (x − mean)·scale + shift.
     private static void NormalizeRow<T>(T* x, T mean, T scale, T shift, T* y, int n) where T : unmanaged, IFloatingPointIeee754<T>

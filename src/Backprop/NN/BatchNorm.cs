@@ -52,7 +52,6 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
     {
         if (!AcceptsRank(input.Rank) || input.Shape[1] != Features)
             throw new ArgumentException($"{Describe()}: got input {Shapes.Format(input.ShapeArray)}, expected {ExpectedShape()}");
-        var (axes, channelShape) = Ops.BatchNormOp.Axes(input.Rank, Features);
         if (IsTraining)
         {
             int count = input.Numel / Features;
@@ -60,11 +59,12 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
                 throw new ArgumentException($"{Describe()}: training needs more than one value per channel, got input {Shapes.Format(input.ShapeArray)}");
             // Under vmap the unfused form, whose operators have batching rules; otherwise one fused operator.
             if (input.Batched is not null || Weight?.Batched is not null || Bias?.Batched is not null)
-                return BatchedTrainingForward(input, axes, channelShape, count);
+                return BatchedTrainingForward(input, count);
             var (y, mean, variance) = Ops.BatchNormOp.Apply(input, Weight, Bias, Eps);
             UpdateRunningStatistics(mean, variance, count);
             return y;
         }
+        var channelShape = Ops.BatchNormOp.Axes(input.Rank, Features).ChannelShape;
         var normalized = (input - RunningMean.Reshape(channelShape)) / (RunningVar.Reshape(channelShape) + Eps).Sqrt();
         if (Weight is not null && Bias is not null)
             normalized = normalized * Weight.Reshape(channelShape) + Bias.Reshape(channelShape);
@@ -72,8 +72,9 @@ public abstract class BatchNorm : Module<Tensor, Tensor>
         return Ops.BatchNormEvalOp.Trace(normalized, input, RunningMean, RunningVar, Weight, Bias, Eps);
     }
 
-    private Tensor BatchedTrainingForward(Tensor input, int[] axes, int[] channelShape, int count)
+    private Tensor BatchedTrainingForward(Tensor input, int count)
     {
+        var (axes, channelShape) = Ops.BatchNormOp.Axes(input.Rank, Features);
         var mean = input.Mean(axes, keepDim: true);
         var centered = input - mean;
         var variance = (centered * centered).Mean(axes, keepDim: true);

@@ -24,8 +24,8 @@ internal sealed class BatchNormOp : Node
         if ((weight is null) != (bias is null)) throw new ArgumentException("batch_norm: expected both weight and bias, or neither");
         var shape = x.ShapeArray;
         int batch = shape[0], channels = shape[1], plane = channels == 0 || batch == 0 ? 0 : x.Numel / (batch * channels);
-        CheckParameter("weight", weight, x, channels);
-        CheckParameter("bias", bias, x, channels);
+        LayerNormOp.CheckFeatureParameter("batch_norm", "weight", weight, x, channels, "axis 1");
+        LayerNormOp.CheckFeatureParameter("batch_norm", "bias", bias, x, channels, "axis 1");
         if ((long)batch * plane < 2)
             throw new ArgumentException($"batch_norm: training needs more than one value per channel, got input {Shapes.Format(shape)}");
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "batch_norm: eps must be ≥ 0");
@@ -37,22 +37,12 @@ internal sealed class BatchNormOp : Node
             Mean = Storage.Empty([channels], x.DType), Variance = Storage.Empty([channels], x.DType), Rstd = Storage.Empty([channels], x.DType),
             Batch = batch, Channels = channels, Plane = plane, Eps = eps,
         };
-        if (x.Numel > 0) DTypeDispatch.Run(x.DType, ref forward);
+        DTypeDispatch.Run(x.DType, ref forward);
         Tensor[] inputs = weight is null ? [x] : [x, weight, bias!];
         var y = !Autograd.ShouldRecord(inputs)
             ? forward.Y
             : Record(forward.Y, new BatchNormOp { _x = xc, _weight = wc, _mean = forward.Mean, _rstd = forward.Rstd, _eps = eps }, inputs);
         return (y, forward.Mean, forward.Variance);
-    }
-
-    private static void CheckParameter(string name, Tensor? p, Tensor x, int channels)
-    {
-        if (p is null) return;
-        if (p.Rank != 1 || p.ShapeArray[0] != channels)
-            throw new ArgumentException(
-                $"batch_norm: the {name} must have shape [{channels}] (axis 1 of the input {Shapes.Format(x.ShapeArray)}), got {Shapes.Format(p.ShapeArray)}");
-        if (p.DType != x.DType)
-            throw new ArgumentException($"batch_norm: the {name} is {p.DType.Name()} but the input is {x.DType.Name()}; expected one dtype");
     }
 
     private struct ForwardAction : IDTypeAction
@@ -84,7 +74,7 @@ internal sealed class BatchNormOp : Node
             Db = w is not null && inputs[2].RequiresGrad ? Storage.Empty([channels], x.DType) : null,
             Batch = shape[0], Channels = channels, Plane = x.Numel / (shape[0] * channels),
         };
-        if (x.Numel > 0) DTypeDispatch.Run(x.DType, ref backward);
+        DTypeDispatch.Run(x.DType, ref backward);
         dx[0] = backward.Dx;
         if (w is null) return;
         dx[1] = backward.Dw;

@@ -29,8 +29,8 @@ internal sealed class LayerNormOp : Node
         Elementwise.RequireFloat("layer_norm", x);
         if (x.Rank == 0) throw new ArgumentException("layer_norm: expected an input with at least one axis, got a scalar");
         int cols = x.ShapeArray[^1];
-        CheckParameter("weight", weight, x, cols);
-        CheckParameter("bias", bias, x, cols);
+        CheckFeatureParameter("layer_norm", "weight", weight, x, cols, "the last axis");
+        CheckFeatureParameter("layer_norm", "bias", bias, x, cols, "the last axis");
         if (!(eps >= 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "layer_norm: eps must be ≥ 0");
         var xc = x.ContiguousData();
         var wc = weight?.ContiguousData();
@@ -56,14 +56,18 @@ internal sealed class LayerNormOp : Node
         }, inputs);
     }
 
-    private static void CheckParameter(string name, Tensor? p, Tensor x, int cols)
+    /// <summary>
+    /// Checks a normalisation's weight or bias <paramref name="p"/> (null: none): a vector of <paramref name="length"/>
+    /// elements, the length of <paramref name="axis"/> of the input, in the input's dtype. Batch norm's too.
+    /// </summary>
+    internal static void CheckFeatureParameter(string op, string name, Tensor? p, Tensor x, int length, string axis)
     {
         if (p is null) return;
-        if (p.Rank != 1 || p.ShapeArray[0] != cols)
+        if (p.Rank != 1 || p.ShapeArray[0] != length)
             throw new ArgumentException(
-                $"layer_norm: the {name} must have shape [{cols}] (the last axis of the input {Shapes.Format(x.ShapeArray)}), got {Shapes.Format(p.ShapeArray)}");
+                $"{op}: the {name} must have shape [{length}] ({axis} of the input {Shapes.Format(x.ShapeArray)}), got {Shapes.Format(p.ShapeArray)}");
         if (p.DType != x.DType)
-            throw new ArgumentException($"layer_norm: the {name} is {p.DType.Name()} but the input is {x.DType.Name()}; expected one dtype");
+            throw new ArgumentException($"{op}: the {name} is {p.DType.Name()} but the input is {x.DType.Name()}; expected one dtype");
     }
 
     private struct ForwardAction : IDTypeAction
