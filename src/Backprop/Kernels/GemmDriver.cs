@@ -218,11 +218,46 @@ internal static unsafe class GemmDriver<T, TKernel>
 
         public readonly void Invoke(int index)
         {
-            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles, EqualShares, MaxChunksPerThread);
+            if (EqualShares)
+            {
+                RunEqualShare(index);
+                return;
+            }
+            var (t0, t1) = TileChunks.Range(index, Tiles, Threads, MinTiles, MaxChunksPerThread);
+            RunLines(t0, t1, 0, int.MaxValue);
+        }
+
+        // An equal share may begin and end inside a line of tiles (a column of tiles when cut by columns), so the
+        // shares hold the same number of elements, not only of lines: 64×256·256×784 has 25 columns of tiles, and
+        // whole columns gave one of two threads 13 (416 of the 784 columns).
+        private readonly void RunEqualShare(int index)
+        {
+            int shares = TileChunks.Count(Tiles, Threads, equalShares: true);
+            int lineTile = ByColumns ? TKernel.NR : TKernel.MR, acrossTile = ByColumns ? TKernel.MR : TKernel.NR;
+            int lineExtent = ByColumns ? N : M, acrossExtent = ByColumns ? M : N;
+            var (line0, tile0) = TileChunks.EqualShareStart(index, shares, lineExtent, lineTile, acrossExtent, acrossTile);
+            var (line1, tile1) = TileChunks.EqualShareStart(index + 1, shares, lineExtent, lineTile, acrossExtent, acrossTile);
+            if (line0 == line1)
+            {
+                RunLines(line0, line0 + 1, tile0, tile1);
+                return;
+            }
+            if (tile0 > 0)
+                RunLines(line0, ++line0, tile0, int.MaxValue);
+            if (line1 > line0)
+                RunLines(line0, line1, 0, int.MaxValue);
+            if (tile1 > 0)
+                RunLines(line1, line1 + 1, 0, tile1);
+        }
+
+        // Lines of tiles [line0, line1) along the cut, each from tile [tile0, tile1) across it (clamped to C's edge).
+        private readonly void RunLines(int line0, int line1, int tile0, int tile1)
+        {
+            int mr = TKernel.MR, nr = TKernel.NR;
             if (ByColumns)
-                RunRectangle(this, 0, M, t0 * TKernel.NR, Math.Min(N, t1 * TKernel.NR));
+                RunRectangle(this, Math.Min(M, tile0 * mr), (int)Math.Min(M, (long)tile1 * mr), line0 * nr, Math.Min(N, line1 * nr));
             else
-                RunRectangle(this, t0 * TKernel.MR, Math.Min(M, t1 * TKernel.MR), 0, N);
+                RunRectangle(this, line0 * mr, Math.Min(M, line1 * mr), Math.Min(N, tile0 * nr), (int)Math.Min(N, (long)tile1 * nr));
         }
     }
 
@@ -398,8 +433,8 @@ internal static class TileChunks
     /// <summary>
     /// The number of chunks <paramref name="tiles"/> tiles are cut into for <paramref name="threads"/> threads, none
     /// (but the last) smaller than <paramref name="minTiles"/> or than the tiles over
-    /// <paramref name="maxChunksPerThread"/> per thread; or, when <paramref name="equalShares"/>, one chunk per
-    /// thread, their sizes differing by at most one tile.
+    /// <paramref name="maxChunksPerThread"/> per thread; or, when <paramref name="equalShares"/>, one share per thread
+    /// (where each begins: <see cref="EqualShareStart"/>).
     /// </summary>
     public static int Count(int tiles, int threads, int minTiles = 1, bool equalShares = false, int maxChunksPerThread = MaxChunksPerThread)
     {
@@ -411,22 +446,38 @@ internal static class TileChunks
         return count;
     }
 
-    /// <summary>The tiles [t0, t1) of chunk <paramref name="index"/>.</summary>
-    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1, bool equalShares = false,
-        int maxChunksPerThread = MaxChunksPerThread)
+    /// <summary>The tiles [t0, t1) of shrinking chunk <paramref name="index"/>.</summary>
+    public static (int T0, int T1) Range(int index, int tiles, int threads, int minTiles = 1, int maxChunksPerThread = MaxChunksPerThread)
     {
-        if (equalShares)
-        {
-            // The first tiles % count shares have one tile more.
-            int count = Count(tiles, threads, minTiles, equalShares: true);
-            int size = tiles / count, larger = tiles % count;
-            int t0 = index * size + Math.Min(index, larger);
-            return (t0, t0 + size + (index < larger ? 1 : 0));
-        }
         int start = 0;
         for (int i = 0; i < index; i++)
             start += Size(start, tiles, threads, minTiles, maxChunksPerThread);
         return (start, start + Size(start, tiles, threads, minTiles, maxChunksPerThread));
+    }
+
+    /// <summary>
+    /// Where equal share <paramref name="share"/> of <paramref name="shares"/> begins in a grid of tiles taken line after
+    /// line (a line: the tiles across the cut at one position along it; <paramref name="lineTile"/> elements thick,
+    /// <paramref name="lineExtent"/> in all), each line's tiles in order: at the tile boundary nearest to where the
+    /// elements before it reach share/shares of all. As a line index and the tile within that line; share
+    /// <paramref name="shares"/> begins past the end, at (lines, 0).
+    /// </summary>
+    public static (int Line, int Tile) EqualShareStart(int share, int shares, int lineExtent, int lineTile, int acrossExtent, int acrossTile)
+    {
+        int lines = (lineExtent + lineTile - 1) / lineTile, across = (acrossExtent + acrossTile - 1) / acrossTile;
+        long target = (long)lineExtent * acrossExtent * share / shares;
+        long perLine = (long)lineTile * acrossExtent;
+        int line = (int)Math.Min(lines, target / perLine);
+        if (line == lines)
+            return (lines, 0);
+        // How far across the line the share begins, and the nearest tile boundary to that; the last tile may be partial.
+        long width = Math.Min(lineTile, lineExtent - (long)line * lineTile);
+        long into = (target - line * perLine) / width;
+        int tile = (int)Math.Min(across, (into + acrossTile / 2) / acrossTile);
+        long lastStart = (long)(across - 1) * acrossTile;
+        if (tile == across - 1 && into - lastStart > acrossExtent - into)
+            tile = across;
+        return tile == across ? (line + 1, 0) : (line, tile);
     }
 
     private static int Size(int start, int tiles, int threads, int minTiles, int maxChunksPerThread)

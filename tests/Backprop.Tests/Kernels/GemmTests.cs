@@ -266,24 +266,35 @@ public class GemmTests
     }
 
     [Theory]
-    [InlineData(1, 2)]
-    [InlineData(8, 2)]
-    [InlineData(9, 2)]
-    [InlineData(64, 3)]
-    [InlineData(100, 7)]
-    public void Equal_shares_cover_every_tile_once_and_differ_by_at_most_one(int tiles, int threads)
+    [InlineData(1, 2, 1, 12)]
+    [InlineData(256, 2, 256, 12)]
+    [InlineData(784, 2, 64, 12)]   // 25 columns of tiles: whole columns would give 13 and 12
+    [InlineData(784, 3, 64, 12)]
+    [InlineData(100, 7, 33, 12)]
+    [InlineData(64, 2, 784, 32)]   // split by rows
+    [InlineData(31, 5, 5, 12)]     // more shares than lines
+    public void Equal_shares_cover_every_tile_once_in_order_and_hold_equal_elements_within_a_tile(int lineExtent, int shares, int acrossExtent, int acrossTile)
     {
-        int count = TileChunks.Count(tiles, threads, minTiles: 8, equalShares: true);
-        Assert.Equal(Math.Min(tiles, threads), count);
-        int next = 0;
-        for (int i = 0; i < count; i++)
+        const int lineTile = 32;
+        int lines = (lineExtent + lineTile - 1) / lineTile, across = (acrossExtent + acrossTile - 1) / acrossTile;
+        Assert.Equal((0, 0), TileChunks.EqualShareStart(0, shares, lineExtent, lineTile, acrossExtent, acrossTile));
+        Assert.Equal((lines, 0), TileChunks.EqualShareStart(shares, shares, lineExtent, lineTile, acrossExtent, acrossTile));
+        long total = (long)lineExtent * acrossExtent, before = 0;
+        var previous = (Line: 0, Tile: 0);
+        for (int share = 1; share <= shares; share++)
         {
-            var (t0, t1) = TileChunks.Range(i, tiles, threads, minTiles: 8, equalShares: true);
-            Assert.Equal(next, t0);
-            Assert.InRange(t1 - t0, tiles / count, (tiles + count - 1) / count);
-            next = t1;
+            var start = TileChunks.EqualShareStart(share, shares, lineExtent, lineTile, acrossExtent, acrossTile);
+            Assert.True(start.Line < lines ? start.Tile < across : start.Tile == 0, $"share {share} starts at {start}, past a line's {across} tiles");
+            Assert.True(start.Line > previous.Line || (start.Line == previous.Line && start.Tile >= previous.Tile),
+                $"share {share} starts at {start}, before the previous share's {previous}");
+            // The elements before the share's start (whole lines, then whole tiles of its line) are within one tile of share/shares.
+            long elements = (long)Math.Min(lineExtent, start.Line * lineTile) * acrossExtent;
+            if (start.Line < lines)
+                elements += (long)Math.Min(lineTile, lineExtent - start.Line * lineTile) * Math.Min(acrossExtent, start.Tile * acrossTile);
+            Assert.InRange(elements, before, total);
+            Assert.InRange(elements - total * share / shares, -lineTile * acrossTile, lineTile * acrossTile);
+            (previous, before) = (start, elements);
         }
-        Assert.Equal(tiles, next);
     }
 
     [Fact]
