@@ -139,6 +139,11 @@ internal static unsafe class Conv2dKernel
                 Conv2dSingleChannel.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
                 return;
             }
+            if (WinogradConv2d.Handles<T>(g))
+            {
+                WinogradConv2d.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
+                return;
+            }
             if (GemmShiftedConv2d.HandlesForward<T>(g))
             {
                 GemmShiftedConv2d.Forward((float*)pIn, (float*)pW, bias.IsEmpty ? null : (float*)pB, (float*)pOut, g);
@@ -173,13 +178,14 @@ internal static unsafe class Conv2dKernel
             Conv2dGeometry.CheckLength(bias.Length, g.OutChannels, nameof(bias));
         Conv2dGeometry.CheckLength(pooled.Length, pool.OutputLength, nameof(pooled));
         Conv2dGeometry.CheckLength(argMax.Length, pool.OutputLength, nameof(argMax));
-        bool direct = Conv2dSingleChannel.Handles<T>(g);
-        if (direct || GemmShiftedConv2d.HandlesForward<T>(g))
+        bool direct = Conv2dSingleChannel.Handles<T>(g), winograd = !direct && WinogradConv2d.Handles<T>(g);
+        if (direct || winograd || GemmShiftedConv2d.HandlesForward<T>(g))
         {
             fixed (T* pIn = input) fixed (T* pW = weight) fixed (T* pB = bias) fixed (T* pOut = pooled) fixed (int* pArg = argMax)
             {
                 float* b = bias.IsEmpty ? null : (float*)pB;
                 if (direct) Conv2dSingleChannel.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, b, (float*)pOut, pArg, g);
+                else if (winograd) WinogradConv2d.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, b, (float*)pOut, pArg, g);
                 else GemmShiftedConv2d.ForwardReluMaxPool2x2((float*)pIn, (float*)pW, b, (float*)pOut, pArg, g);
             }
             return;
@@ -216,6 +222,11 @@ internal static unsafe class Conv2dKernel
         Conv2dGeometry.CheckLength(gradInput.Length, g.InputLength, nameof(gradInput));
         fixed (T* pGy = gradOutput) fixed (T* pW = weight) fixed (T* pGx = gradInput)
         {
+            if (WinogradConv2d.Handles<T>(g))
+            {
+                WinogradConv2d.BackwardInput((float*)pGy, (float*)pW, (float*)pGx, g, accumulate);
+                return;
+            }
             if (GemmShiftedConv2d.HandlesBackwardInput<T>(g))
             {
                 GemmShiftedConv2d.BackwardInput((float*)pGy, (float*)pW, (float*)pGx, g, accumulate);
