@@ -318,9 +318,11 @@ internal static unsafe class Conv2dKernel
             T* partial = Partials + (nint)group * size;
             T* biasPartial = Partials + (nint)groups * size + (nint)group * cout;
             new Span<T>(biasPartial, cout).Clear();
-            if (GemmShiftedConv2d.Handles<T>(g))
+            bool winograd = WinogradConv2d.Handles<T>(g);
+            if (winograd || GemmShiftedConv2d.Handles<T>(g))
             {
-                GemmShiftedConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
+                if (winograd) WinogradConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
+                else GemmShiftedConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
                 for (int n = first; n < last; n++)
                     for (int co = 0; co < cout; co++)
                         biasPartial[co] += TensorPrimitives.Sum(new ReadOnlySpan<T>(GradOutput + ((nint)n * cout + co) * p, p));

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -43,7 +44,9 @@ internal static unsafe class WinogradConv2d
         && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 1 && g.PadW == 1
         && g.DilationH == 1 && g.DilationW == 1
         && g.InChannels >= MinChannels && g.OutChannels >= MinChannels
-        && new Plan(g.InChannels, g.OutChannels, g.Height, g.Width).ScratchLength <= MaxScratchPerSample;
+        && new Plan(g.InChannels, g.OutChannels, g.Height, g.Width) is var plan
+        && plan.ScratchLength <= MaxScratchPerSample && plan.WeightGradientScratchLength <= MaxScratchPerSample
+        && new Plan(g.OutChannels, g.InChannels, g.Height, g.Width).ScratchLength <= MaxScratchPerSample;
 
     /// <summary>y = conv(x, weight) + bias for the whole batch (see <see cref="Conv2dKernel.Forward{T}"/>).</summary>
     public static void Forward(float* x, float* weight, float* bias, float* y, in Conv2dGeometry g) =>
@@ -56,6 +59,33 @@ internal static unsafe class WinogradConv2d
     /// </summary>
     public static void ForwardReluMaxPool2x2(float* x, float* weight, float* bias, float* pooled, int* argMax, in Conv2dGeometry g) =>
         Run(new Plan(g.InChannels, g.OutChannels, g.Height, g.Width), x, weight, flipped: false, bias, null, g.Batch, accumulate: false, pooled, argMax);
+
+    /// <summary>
+    /// partial[Cout, Cin·9] = Σ over samples [first, first + count) of the weight gradient, in sample order: with the
+    /// forward written as Y = Aᵀ·(Σ_c U ⊙ V)·A per tile and U = G·g·Gᵀ, the gradient of U is Σ_tiles Z ⊙ V with
+    /// Z = A·gy·Aᵀ (the tile's 2×2 output gradient spread over 4×4), 16 products [Cin × tiles]·[tiles × Cout], and
+    /// the filter's gradient is Gᵀ·(that)·G. The caller's grouping of samples fixes the summation order.
+    /// </summary>
+    public static void WeightGradient(float* gradOutput, float* input, float* partial, in Conv2dGeometry g, int first, int count)
+    {
+        var plan = new Plan(g.InChannels, g.OutChannels, g.Height, g.Width);
+        int plane = plan.Height * plan.Width;
+        var scratch = ScratchBufferPool.Shared.Rent();
+        float* padded = scratch.Get<float>(0, (int)plan.WeightGradientScratchLength);
+        float* v = padded + plan.PaddedLength, gy = v + plan.InputTransformLength, z = gy + plan.GradientLength;
+        float* sums = z + plan.GradientTransformLength;
+        for (int n = first; n < first + count; n++)
+        {
+            LayOutChannelLast(plan, input + (nint)n * plan.InChannels * plane, padded);
+            TransformInput(plan, padded, v);
+            LayOutChannelLast(gradOutput + (nint)n * plan.OutChannels * plane, plan.OutChannels, plan.Height, plan.Width,
+                gy, plan.GradientLength, 2 * plan.TilesAcross, plan.OutPadded, border: 0);
+            TransformGradient(plan, gy, z);
+            MultiplyTransposed(plan, v, z, sums, accumulate: n > first);
+        }
+        TransformBackToFilter(plan, sums, partial);
+        ScratchBufferPool.Shared.Return(scratch);
+    }
 
     /// <summary>
     /// gradInput (=, or += when accumulating) the transposed convolution of gradOutput with the weight: for a 3×3
@@ -123,6 +153,18 @@ internal static unsafe class WinogradConv2d
 
         /// <summary>One sample's output in its own layout, for the pooled forward.</summary>
         public int SampleLength => OutChannels * Height * Width;
+
+        /// <summary>A sample's output gradient channel-last, (2·TilesDown)×(2·TilesAcross) pixels, zero past an odd edge.</summary>
+        public int GradientLength => 4 * TilesDown * TilesAcross * OutPadded;
+
+        /// <summary>Z for every tile, in the micro-kernel's slivers of B: element ξ's sliver s, tile t at ((ξ·slivers + s)·Tiles + t)·32.</summary>
+        public int GradientTransformLength => 16 * Tiles * OutPadded;
+
+        /// <summary>The 16 sums Σ Z ⊙ V, [ξ][Cin][OutPadded].</summary>
+        public int FilterGradientLength => 16 * InChannels * OutPadded;
+
+        public long WeightGradientScratchLength =>
+            (long)PaddedLength + InputTransformLength + GradientLength + GradientTransformLength + FilterGradientLength;
 
         public long ScratchLength => (long)PaddedLength + InputTransformLength + ProductLength + OutputLength + SampleLength;
     }
@@ -211,20 +253,65 @@ internal static unsafe class WinogradConv2d
 
     /// <summary>padded[r, q, c] = x[c, r − 1, q − 1] inside the image, 0 on the border, past the last row or column of
     /// an odd size, and in the padding channels.</summary>
-    private static void LayOutChannelLast(in Plan plan, float* x, float* padded)
+    private static void LayOutChannelLast(in Plan plan, float* x, float* padded) =>
+        LayOutChannelLast(x, plan.InChannels, plan.Height, plan.Width, padded, plan.PaddedLength, plan.PaddedWidth, plan.InPadded, border: 1);
+
+    /// <summary>
+    /// dst[r + border, q + border, c] = src[c, r, q] for a [channels, h, w] plane stack, into a zeroed channel-last
+    /// buffer of <paramref name="length"/> floats, <paramref name="dstWidth"/> pixels of <paramref name="dstChannels"/> a row.
+    /// </summary>
+    private static void LayOutChannelLast(float* src, int channels, int h, int w, float* dst, int length, int dstWidth, int dstChannels, int border)
     {
-        new Span<float>(padded, plan.PaddedLength).Clear();
-        int h = plan.Height, w = plan.Width, cp = plan.InPadded, pw = plan.PaddedWidth;
-        for (int c = 0; c < plan.InChannels; c++)
+        new Span<float>(dst, length).Clear();
+        int plane = h * w, whole = channels / 4 * 4;
+        // 4 channels × 4 pixels of a row at a time, transposed in registers, so each store writes 4 channels of a pixel
+        // (element by element, the strided stores cost 3.5 cycles each on the Zen 4 host). A row's last block may
+        // overlap the one before it, and then writes the same values again.
+        for (int r = 0; r < h; r++)
         {
-            float* src = x + (nint)c * h * w;
-            for (int r = 0; r < h; r++)
+            float* dstRow = dst + ((nint)(r + border) * dstWidth + border) * dstChannels;
+            for (int c = 0; c < whole; c += 4)
             {
-                float* dst = padded + ((nint)(r + 1) * pw + 1) * cp + c;
-                for (int q = 0; q < w; q++)
-                    dst[(nint)q * cp] = src[r * w + q];
+                float* s0 = src + (nint)c * plane + r * w;
+                if (w < 4)
+                {
+                    for (int q = 0; q < w; q++)
+                        for (int k = 0; k < 4; k++)
+                            dstRow[(nint)q * dstChannels + c + k] = s0[k * plane + q];
+                    continue;
+                }
+                for (int q = 0; ; q += 4)
+                {
+                    q = Math.Min(q, w - 4);
+                    Transpose4x4(Vector128.Load(s0 + q), Vector128.Load(s0 + plane + q), Vector128.Load(s0 + 2 * plane + q),
+                        Vector128.Load(s0 + 3 * plane + q), out var p0, out var p1, out var p2, out var p3);
+                    float* d = dstRow + (nint)q * dstChannels + c;
+                    p0.Store(d);
+                    p1.Store(d + dstChannels);
+                    p2.Store(d + 2 * dstChannels);
+                    p3.Store(d + 3 * dstChannels);
+                    if (q == w - 4) break;
+                }
             }
+            for (int c = whole; c < channels; c++)
+                for (int q = 0; q < w; q++)
+                    dstRow[(nint)q * dstChannels + c] = src[(nint)c * plane + r * w + q];
         }
+    }
+
+    /// <summary>The 4×4 transpose of rows r0..r3: c_j holds element j of every row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(Vector128<float> r0, Vector128<float> r1, Vector128<float> r2, Vector128<float> r3,
+        out Vector128<float> c0, out Vector128<float> c1, out Vector128<float> c2, out Vector128<float> c3)
+    {
+        var t0 = Sse.UnpackLow(r0, r1);   // r00 r10 r01 r11
+        var t1 = Sse.UnpackLow(r2, r3);   // r20 r30 r21 r31
+        var t2 = Sse.UnpackHigh(r0, r1);  // r02 r12 r03 r13
+        var t3 = Sse.UnpackHigh(r2, r3);  // r22 r32 r23 r33
+        c0 = Sse.MoveLowToHigh(t0, t1);
+        c1 = Sse.MoveHighToLow(t1, t0);
+        c2 = Sse.MoveLowToHigh(t2, t3);
+        c3 = Sse.MoveHighToLow(t3, t2);
     }
 
     /// <summary>
@@ -351,16 +438,148 @@ internal static unsafe class WinogradConv2d
     /// <summary>out[co, p] = y[p, co] (+ bias[co]), or out[co, p] += y[p, co] when accumulating.</summary>
     private static void StoreChannelFirst(in Plan plan, float* y, float* output, float* bias, bool accumulate)
     {
-        int plane = plan.Height * plan.Width, kp = plan.OutPadded;
-        for (int co = 0; co < plan.OutChannels; co++)
+        int plane = plan.Height * plan.Width, kp = plan.OutPadded, cout = plan.OutChannels;
+        int wholeChannels = cout / 4 * 4, wholePixels = plane / 4 * 4;
+        // 4 pixels × 4 channels at a time, transposed in registers (as in LayOutChannelLast), so each store writes 4
+        // pixels of a channel's plane.
+        for (int co = 0; co < wholeChannels; co += 4)
         {
-            float* dst = output + (nint)co * plane, src = y + co;
-            if (accumulate)
-                for (int p = 0; p < plane; p++) dst[p] += src[(nint)p * kp];
-            else if (bias != null)
-                for (int p = 0; p < plane; p++) dst[p] = bias[co] + src[(nint)p * kp];
-            else
-                for (int p = 0; p < plane; p++) dst[p] = src[(nint)p * kp];
+            float* d0 = output + (nint)co * plane;
+            Vector128<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            if (bias != null)
+                (b0, b1, b2, b3) = (Vector128.Create(bias[co]), Vector128.Create(bias[co + 1]), Vector128.Create(bias[co + 2]), Vector128.Create(bias[co + 3]));
+            for (int p = 0; p < wholePixels; p += 4)
+            {
+                float* src = y + (nint)p * kp + co;
+                Transpose4x4(Vector128.Load(src), Vector128.Load(src + kp), Vector128.Load(src + 2 * kp), Vector128.Load(src + 3 * kp),
+                    out var v0, out var v1, out var v2, out var v3);
+                Put(d0 + p, v0, b0, bias != null, accumulate);
+                Put(d0 + plane + p, v1, b1, bias != null, accumulate);
+                Put(d0 + 2 * plane + p, v2, b2, bias != null, accumulate);
+                Put(d0 + 3 * plane + p, v3, b3, bias != null, accumulate);
+            }
+        }
+        // What the blocks left: the last pixels of those channels, and the last channels.
+        for (int co = 0; co < cout; co++)
+        {
+            for (int p = co < wholeChannels ? wholePixels : 0; p < plane; p++)
+            {
+                float value = y[(nint)p * kp + co];
+                float* dst = output + (nint)co * plane + p;
+                *dst = accumulate ? *dst + value : bias != null ? bias[co] + value : value;
+            }
+        }
+    }
+
+    // dst = value, bias + value or dst + value, four at a time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(float* dst, Vector128<float> value, Vector128<float> bias, bool hasBias, bool accumulate)
+    {
+        if (accumulate) value = Vector128.Load(dst) + value;
+        else if (hasBias) value = bias + value;
+        value.Store(dst);
+    }
+
+    /// <summary>
+    /// Z = A·gy·Aᵀ for every tile's 2×2 block of the output gradient (A = [1 0; 1 1; 1 −1; 0 −1]), channel vectors at
+    /// a time, into the slivered layout of <see cref="Plan.GradientTransformLength"/>.
+    /// </summary>
+    private static void TransformGradient(in Plan plan, float* gy, float* z)
+    {
+        int kp = plan.OutPadded, slivers = kp / Nr, tiles = plan.Tiles, rowWidth = 2 * plan.TilesAcross;
+        nint sliver = (nint)tiles * Nr, element = slivers * sliver;
+        for (int t = 0; t < tiles; t++)
+        {
+            int ty = t / plan.TilesAcross, tx = t % plan.TilesAcross;
+            float* block = gy + ((nint)(2 * ty) * rowWidth + 2 * tx) * kp;
+            for (int c = 0; c < kp; c += Lanes)
+            {
+                var g00 = Vector512.Load(block + c);
+                var g01 = Vector512.Load(block + kp + c);
+                var g10 = Vector512.Load(block + (nint)rowWidth * kp + c);
+                var g11 = Vector512.Load(block + ((nint)rowWidth + 1) * kp + c);
+                // A·gy: four rows of two.
+                Vector512<float> p00 = g00, p01 = g01, p10 = g00 + g10, p11 = g01 + g11, p20 = g00 - g10, p21 = g01 - g11, p30 = -g10, p31 = -g11;
+                float* dst = z + (c / Nr) * sliver + (nint)t * Nr + c % Nr;
+                Columns(dst, 0, element, p00, p01);
+                Columns(dst, 4, element, p10, p11);
+                Columns(dst, 8, element, p20, p21);
+                Columns(dst, 12, element, p30, p31);
+            }
+        }
+    }
+
+    // Row a of (A·gy)·Aᵀ from row a of A·gy: p0, p0 + p1, p0 − p1, −p1, at elements ξ = first .. first + 3.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(float* dst, int first, nint element, Vector512<float> p0, Vector512<float> p1)
+    {
+        p0.Store(dst + first * element);
+        (p0 + p1).Store(dst + (first + 1) * element);
+        (p0 - p1).Store(dst + (first + 2) * element);
+        (-p1).Store(dst + (first + 3) * element);
+    }
+
+    /// <summary>
+    /// sums[ξ][ci][co] (+)= Σ_t V[ξ][t][ci]·Z[ξ][t][co]: for each element, [Cin × tiles]·[tiles × Cout] with V read
+    /// in place as a column-major A.
+    /// </summary>
+    private static void MultiplyTransposed(in Plan plan, float* v, float* z, float* sums, bool accumulate)
+    {
+        int cin = plan.InChannels, cp = plan.InPadded, kp = plan.OutPadded, slivers = kp / Nr, tiles = plan.Tiles;
+        for (int xi = 0; xi < 16; xi++)
+        {
+            float* a = v + (nint)xi * plan.TileRows * cp;
+            float* c = sums + (nint)xi * cin * kp;
+            for (int s = 0; s < slivers; s++)
+            {
+                float* b = z + ((nint)xi * slivers + s) * tiles * Nr;
+                int ci = 0;
+                for (; ci + Mr <= cin; ci += Mr)
+                {
+                    float* tile = c + (nint)ci * kp + s * Nr;
+                    Kernel.Run(tiles, a + ci, 1, cp, b, tile, kp, accumulate ? tile : null, kp);
+                }
+                // The last rows in pieces of four: V's padding channels (zero, at least up to a multiple of 16) are readable.
+                for (; ci < cin; ci += 4)
+                {
+                    float* tile = c + (nint)ci * kp + s * Nr;
+                    Kernel.RunRows4(tiles, a + ci, 1, cp, b, tile, kp, accumulate ? tile : null, kp, Math.Min(4, cin - ci));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// partial[co, ci, ki, kj] = (Gᵀ·S·G)[ki, kj] for the 4×4 sums S of each pair of channels, in double, rounded once
+    /// (the transpose of <see cref="TransformFilter"/>'s G·g·Gᵀ).
+    /// </summary>
+    private static void TransformBackToFilter(in Plan plan, float* sums, float* partial)
+    {
+        int cin = plan.InChannels, cout = plan.OutChannels, kp = plan.OutPadded;
+        nint element = (nint)cin * kp;
+        Span<double> half = stackalloc double[12];
+        for (int ci = 0; ci < cin; ci++)
+        {
+            for (int co = 0; co < cout; co++)
+            {
+                float* src = sums + (nint)ci * kp + co;
+                // Gᵀ·S: three rows of four, X0 + ½(X1 + X2), ½(X1 − X2), ½(X1 + X2) + X3 down each column.
+                for (int b = 0; b < 4; b++)
+                {
+                    double x0 = src[b * element], x1 = src[(4 + b) * element], x2 = src[(8 + b) * element], x3 = src[(12 + b) * element];
+                    half[b] = x0 + 0.5 * (x1 + x2);
+                    half[4 + b] = 0.5 * (x1 - x2);
+                    half[8 + b] = 0.5 * (x1 + x2) + x3;
+                }
+                float* dst = partial + ((nint)co * cin + ci) * 9;
+                for (int ki = 0; ki < 3; ki++)
+                {
+                    double y0 = half[4 * ki], y1 = half[4 * ki + 1], y2 = half[4 * ki + 2], y3 = half[4 * ki + 3];
+                    dst[ki * 3] = (float)(y0 + 0.5 * (y1 + y2));
+                    dst[ki * 3 + 1] = (float)(0.5 * (y1 - y2));
+                    dst[ki * 3 + 2] = (float)(0.5 * (y1 + y2) + y3);
+                }
+            }
         }
     }
 
