@@ -224,7 +224,7 @@ internal static unsafe class Conv2dKernel
         {
             if (WinogradConv2d.Handles<T>(g))
             {
-                WinogradConv2d.BackwardInput((float*)pGy, (float*)pW, (float*)pGx, g, accumulate);
+                WinogradConv2d.BackwardInput((float*)pGy, null, (float*)pW, (float*)pGx, g, accumulate);
                 return;
             }
             if (GemmShiftedConv2d.HandlesBackwardInput<T>(g))
@@ -264,6 +264,64 @@ internal static unsafe class Conv2dKernel
             return;
         }
 
+        fixed (T* pGy = gradOutput) fixed (T* pIn = input) fixed (T* pGw = gradWeight) fixed (T* pGb = gradBias)
+            BackwardWeightInGroups(pGy, null, pIn, pGw, gradBias.IsEmpty ? null : pGb, g, accumulate);
+    }
+
+    /// <summary>
+    /// <see cref="BackwardInput{T}"/> and <see cref="BackwardWeight{T}"/> for the convolution inside relu(max_pool2d(·, 2))
+    /// (<see cref="ForwardReluMaxPool2x2{T}"/>), from the gradient at the pooled outputs: <paramref name="pooledGradient"/>
+    /// [Batch, OutChannels, OutHeight / 2, OutWidth / 2] with ReLU's mask applied, and the forward's arg-maxes. Only
+    /// where <see cref="TakesPooledGradient{T}"/>: the Winograd path lays out each sample's output gradient from them
+    /// directly, so the full-size gradient is never made, with the same bits as max_pool2d's backward then these two.
+    /// </summary>
+    /// <param name="pooledGradient">[Batch, OutChannels, OutHeight / 2, OutWidth / 2].</param>
+    /// <param name="argMax">Of <paramref name="pooledGradient"/>'s length: in-plane flat indices into the convolution's output.</param>
+    /// <param name="input">The forward input, [Batch, InChannels, Height, Width].</param>
+    /// <param name="weight">[OutChannels, InChannels, 3, 3].</param>
+    /// <param name="gradInput">Overwritten; empty to skip the input gradient.</param>
+    /// <param name="gradWeight">Overwritten; empty to skip the weight and bias gradients.</param>
+    /// <param name="gradBias">Overwritten; empty to skip the bias gradient.</param>
+    /// <param name="geometry">The convolution.</param>
+    public static void BackwardFromPooled(ReadOnlySpan<float> pooledGradient, ReadOnlySpan<int> argMax, ReadOnlySpan<float> input,
+        ReadOnlySpan<float> weight, Span<float> gradInput, Span<float> gradWeight, Span<float> gradBias, in Conv2dGeometry geometry)
+    {
+        var g = geometry;
+        if (!TakesPooledGradient<float>(g))
+            throw new InvalidOperationException("internal: BackwardFromPooled on a convolution the Winograd path does not compute");
+        int pooled = g.Batch * g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2);
+        Conv2dGeometry.CheckLength(pooledGradient.Length, pooled, nameof(pooledGradient));
+        Conv2dGeometry.CheckLength(argMax.Length, pooled, nameof(argMax));
+        Conv2dGeometry.CheckLength(input.Length, g.InputLength, nameof(input));
+        Conv2dGeometry.CheckLength(weight.Length, g.WeightLength, nameof(weight));
+        fixed (float* pGp = pooledGradient) fixed (int* pArg = argMax) fixed (float* pIn = input) fixed (float* pW = weight)
+        fixed (float* pGx = gradInput) fixed (float* pGw = gradWeight) fixed (float* pGb = gradBias)
+        {
+            if (!gradInput.IsEmpty)
+            {
+                Conv2dGeometry.CheckLength(gradInput.Length, g.InputLength, nameof(gradInput));
+                WinogradConv2d.BackwardInput(pGp, pArg, pW, pGx, g, accumulate: false);
+            }
+            if (!gradWeight.IsEmpty)
+            {
+                Conv2dGeometry.CheckLength(gradWeight.Length, g.WeightLength, nameof(gradWeight));
+                if (!gradBias.IsEmpty)
+                    Conv2dGeometry.CheckLength(gradBias.Length, g.OutChannels, nameof(gradBias));
+                BackwardWeightInGroups(pGp, pArg, pIn, pGw, gradBias.IsEmpty ? null : pGb, g, accumulate: false);
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="BackwardFromPooled"/> computes <paramref name="g"/>'s gradients.</summary>
+    public static bool TakesPooledGradient<T>(in Conv2dGeometry g) => WinogradConv2d.Handles<T>(g);
+
+    /// <summary>
+    /// The weight (and, with <paramref name="pGb"/>, bias) gradient from the full output gradient, or with
+    /// <paramref name="pooledArgMax"/> from a pooled one (Winograd path only).
+    /// </summary>
+    private static void BackwardWeightInGroups<T>(T* pGy, int* pooledArgMax, T* pIn, T* pGw, T* pGb, in Conv2dGeometry g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         // The batch is cut into fixed groups of samples; each group sums its samples' gradients (in sample order)
         // into its own partial, and the partials are added in group order. The grouping depends only on the batch
         // size, so the summation order — and every bit of the result — is the same for any number of threads,
@@ -273,10 +331,9 @@ internal static unsafe class Conv2dKernel
         T[] partials = ArrayPool<T>.Shared.Rent(groups * (size + cout));
         try
         {
-            fixed (T* pGy = gradOutput) fixed (T* pIn = input) fixed (T* pGw = gradWeight) fixed (T* pGb = gradBias)
             fixed (T* pPart = partials)
             {
-                var body = new WeightGradientBody<T> { GradOutput = pGy, Input = pIn, Partials = pPart, G = g };
+                var body = new WeightGradientBody<T> { GradOutput = pGy, PooledArgMax = pooledArgMax, Input = pIn, Partials = pPart, G = g };
                 Parallelism.For(groups, (long)WeightGradientGroup * size * g.OutPlane, body);
                 var w = new Span<T>(pGw, size);
                 var first = new ReadOnlySpan<T>(pPart, size);
@@ -284,7 +341,7 @@ internal static unsafe class Conv2dKernel
                 else first.CopyTo(w);
                 for (int gi = 1; gi < groups; gi++)
                     TensorPrimitives.Add(w, new ReadOnlySpan<T>(pPart + (nint)gi * size, size), w);
-                if (!gradBias.IsEmpty)
+                if (pGb != null)
                 {
                     var b = new Span<T>(pGb, cout);
                     T* biasPartials = pPart + (nint)groups * size;
@@ -307,6 +364,8 @@ internal static unsafe class Conv2dKernel
     private struct WeightGradientBody<T> : IParallelBody where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* GradOutput, Input, Partials;
+        // Set when GradOutput is a pooled gradient (see BackwardFromPooled): its arg-maxes.
+        public int* PooledArgMax;
         public Conv2dGeometry G;
 
         public readonly void Invoke(int group)
@@ -318,10 +377,16 @@ internal static unsafe class Conv2dKernel
             T* partial = Partials + (nint)group * size;
             T* biasPartial = Partials + (nint)groups * size + (nint)group * cout;
             new Span<T>(biasPartial, cout).Clear();
+            if (PooledArgMax != null)
+            {
+                WinogradConv2d.WeightGradient((float*)GradOutput, PooledArgMax, (float*)Input, (float*)partial, g, first, last - first);
+                PooledBiasSums(first, last, biasPartial);
+                return;
+            }
             bool winograd = WinogradConv2d.Handles<T>(g);
             if (winograd || GemmShiftedConv2d.Handles<T>(g))
             {
-                if (winograd) WinogradConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
+                if (winograd) WinogradConv2d.WeightGradient((float*)GradOutput, null, (float*)Input, (float*)partial, g, first, last - first);
                 else GemmShiftedConv2d.WeightGradient((float*)GradOutput, (float*)Input, (float*)partial, g, first, last - first);
                 for (int n = first; n < last; n++)
                     for (int co = 0; co < cout; co++)
@@ -351,6 +416,25 @@ internal static unsafe class Conv2dKernel
                 for (int co = 0; co < cout; co++)
                     for (int r = 0; r < k; r++)
                         partial[co * k + r] = product[r * cout + co];
+            ScratchBufferPool.Shared.Return(scratch);
+        }
+
+        // The bias sums of samples [first, last) from a pooled gradient: each plane unpooled as max_pool2d's backward
+        // makes it and summed as a full one is, so the bits are those of unpooling first.
+        private readonly void PooledBiasSums(int first, int last, T* biasPartial)
+        {
+            var g = G;
+            int outPlane = g.OutHeight / 2 * (g.OutWidth / 2), p = g.OutPlane;
+            var scratch = ScratchBufferPool.Shared.Rent();
+            float* plane = scratch.Get<float>(0, p);
+            float* sums = (float*)biasPartial;
+            for (int n = first; n < last; n++)
+                for (int co = 0; co < g.OutChannels; co++)
+                {
+                    nint at = ((nint)n * g.OutChannels + co) * outPlane;
+                    WinogradConv2d.UnpoolPlane((float*)GradOutput + at, PooledArgMax + at, g.OutHeight, g.OutWidth, plane);
+                    sums[co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(plane, p));
+                }
             ScratchBufferPool.Shared.Return(scratch);
         }
     }

@@ -17,11 +17,12 @@ public static class KernelSelection
     public static string Gemm => Describe(Kernels.Gemm.Isa);
 
     /// <summary>
-    /// The float convolutions: stride-1 ones as an implicit GEMM over a padded copy of each sample where the
-    /// AVX-512 kernels run (<see cref="GemmShiftedConv2d"/>), every other one as im2col columns and a GEMM.
+    /// The float convolutions where the AVX-512 kernels run: 3×3 ones of stride 1 and padding 1 by Winograd
+    /// (<see cref="WinogradConv2d"/>), other stride-1 ones as an implicit GEMM over a padded copy of each sample
+    /// (<see cref="GemmShiftedConv2d"/>); every other one as im2col columns and a GEMM.
     /// </summary>
     public static string Conv2d => Kernels.Gemm.Isa == GemmIsa.Vector512
-        ? "implicit gemm for stride 1 (avx512), else im2col + gemm"
+        ? "winograd F(2x2,3x3) for 3x3 stride 1 pad 1, implicit gemm for other stride 1 (avx512), else im2col + gemm"
         : "im2col + gemm";
 
     internal static string Describe(GemmIsa isa) => isa switch

@@ -64,9 +64,10 @@ internal static unsafe class WinogradConv2d
     /// partial[Cout, Cin·9] = Σ over samples [first, first + count) of the weight gradient, in sample order: with the
     /// forward written as Y = Aᵀ·(Σ_c U ⊙ V)·A per tile and U = G·g·Gᵀ, the gradient of U is Σ_tiles Z ⊙ V with
     /// Z = A·gy·Aᵀ (the tile's 2×2 output gradient spread over 4×4), 16 products [Cin × tiles]·[tiles × Cout], and
-    /// the filter's gradient is Gᵀ·(that)·G. The caller's grouping of samples fixes the summation order.
+    /// the filter's gradient is Gᵀ·(that)·G. The caller's grouping of samples fixes the summation order. With
+    /// <paramref name="pooledArgMax"/>, <paramref name="gradOutput"/> is a pooled gradient (see <see cref="UnpoolChannelLast"/>).
     /// </summary>
-    public static void WeightGradient(float* gradOutput, float* input, float* partial, in Conv2dGeometry g, int first, int count)
+    public static void WeightGradient(float* gradOutput, int* pooledArgMax, float* input, float* partial, in Conv2dGeometry g, int first, int count)
     {
         var plan = new Plan(g.InChannels, g.OutChannels, g.Height, g.Width);
         int plane = plan.Height * plan.Width;
@@ -78,7 +79,7 @@ internal static unsafe class WinogradConv2d
         {
             LayOutChannelLast(plan, input + (nint)n * plan.InChannels * plane, padded);
             TransformInput(plan, padded, v);
-            LayOutChannelLast(gradOutput + (nint)n * plan.OutChannels * plane, plan.OutChannels, plan.Height, plan.Width,
+            LayOutGradient(gradOutput, pooledArgMax, n, plan.OutChannels, plan.Height, plan.Width,
                 gy, plan.GradientLength, 2 * plan.TilesAcross, plan.OutPadded, border: 0);
             TransformGradient(plan, gy, z);
             MultiplyTransposed(plan, v, z, sums, accumulate: n > first);
@@ -90,24 +91,26 @@ internal static unsafe class WinogradConv2d
     /// <summary>
     /// gradInput (=, or += when accumulating) the transposed convolution of gradOutput with the weight: for a 3×3
     /// kernel of stride 1 and padding 1 it is the forward convolution of gradOutput, padded by 1, with
-    /// W'[c, co, ki, kj] = W[co, c, 2 − ki, 2 − kj].
+    /// W'[c, co, ki, kj] = W[co, c, 2 − ki, 2 − kj]. With <paramref name="pooledArgMax"/>, <paramref name="gradOutput"/>
+    /// is a pooled gradient (see <see cref="UnpoolChannelLast"/>).
     /// </summary>
-    public static void BackwardInput(float* gradOutput, float* weight, float* gradInput, in Conv2dGeometry g, bool accumulate)
+    public static void BackwardInput(float* gradOutput, int* pooledArgMax, float* weight, float* gradInput, in Conv2dGeometry g, bool accumulate)
     {
         var plan = new Plan(g.OutChannels, g.InChannels, g.Height, g.Width);
-        Run(plan, gradOutput, weight, flipped: true, bias: null, gradInput, g.Batch, accumulate);
+        Run(plan, gradOutput, weight, flipped: true, bias: null, gradInput, g.Batch, accumulate, inputArgMax: pooledArgMax);
     }
 
     /// <summary>Transforms the filter once, then convolves every sample on its own (one work item per sample).</summary>
     private static void Run(in Plan plan, float* input, float* weight, bool flipped, float* bias, float* output, int batch, bool accumulate,
-        float* pooled = null, int* argMax = null)
+        float* pooled = null, int* argMax = null, int* inputArgMax = null)
     {
         var shared = ScratchBufferPool.Shared.Rent();
         float* u = shared.Get<float>(0, plan.FilterLength);
         TransformFilter(plan, weight, flipped, u);
         var body = new SampleBody
         {
-            Plan = plan, Input = input, Filter = u, Bias = bias, Output = output, Accumulate = accumulate, Pooled = pooled, ArgMax = argMax,
+            Plan = plan, Input = input, InputArgMax = inputArgMax, Filter = u, Bias = bias, Output = output, Accumulate = accumulate,
+            Pooled = pooled, ArgMax = argMax,
         };
         Parallelism.For(batch, 16L * plan.Tiles * plan.InChannels * plan.OutChannels, body);
         ScratchBufferPool.Shared.Return(shared);
@@ -214,6 +217,8 @@ internal static unsafe class WinogradConv2d
     {
         public Plan Plan;
         public float* Input, Filter, Bias, Output;
+        // Set when Input is a pooled gradient (the input gradient behind relu(max_pool2d(·, 2))): its arg-maxes.
+        public int* InputArgMax;
         public bool Accumulate;
         // Set for the pooled forward: outputs and arg-maxes of relu(max_pool2d(·, 2)), and no full-size Output.
         public float* Pooled;
@@ -227,7 +232,8 @@ internal static unsafe class WinogradConv2d
             float* v = padded + plan.PaddedLength, m = v + plan.InputTransformLength, y = m + plan.ProductLength;
             float* sample = y + plan.OutputLength;
             int plane = plan.Height * plan.Width;
-            LayOutChannelLast(plan, Input + (nint)n * plan.InChannels * plane, padded);
+            LayOutGradient(Input, InputArgMax, n, plan.InChannels, plan.Height, plan.Width, padded, plan.PaddedLength, plan.PaddedWidth,
+                plan.InPadded, border: 1);
             TransformInput(plan, padded, v);
             Multiply(plan, v, Filter, m);
             TransformOutput(plan, m, y);
@@ -296,6 +302,63 @@ internal static unsafe class WinogradConv2d
             for (int c = whole; c < channels; c++)
                 for (int q = 0; q < w; q++)
                     dstRow[(nint)q * dstChannels + c] = src[(nint)c * plane + r * w + q];
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LayOutChannelLast(float*, int, int, int, float*, int, int, int, int)"/> of sample n of
+    /// <paramref name="src"/> [N, channels, h, w], or with <paramref name="pooledArgMax"/> of the pooled gradient it stands for.
+    /// </summary>
+    private static void LayOutGradient(float* src, int* pooledArgMax, int n, int channels, int h, int w, float* dst, int length,
+        int dstWidth, int dstChannels, int border)
+    {
+        if (pooledArgMax == null)
+            LayOutChannelLast(src + (nint)n * channels * h * w, channels, h, w, dst, length, dstWidth, dstChannels, border);
+        else
+        {
+            nint pooled = (nint)n * channels * (h / 2) * (w / 2);
+            UnpoolChannelLast(src + pooled, pooledArgMax + pooled, channels, h, w, dst, length, dstWidth, dstChannels, border);
+        }
+    }
+
+    /// <summary>
+    /// The channel-last layout of the output gradient behind relu(max_pool2d(·, 2)) of one sample, made straight from
+    /// the gradient at the pooled outputs: <paramref name="pooled"/> [channels, h/2, w/2] (ReLU's mask applied) and
+    /// the arg-maxes, in-plane indices of an [h, w] output. Every element is 0 but where an arg-max points, which holds
+    /// 0 + the pooled gradient, as max_pool2d's backward adds it; so the full-size gradient is never made.
+    /// </summary>
+    private static void UnpoolChannelLast(float* pooled, int* argMax, int channels, int h, int w, float* dst, int length,
+        int dstWidth, int dstChannels, int border)
+    {
+        new Span<float>(dst, length).Clear();
+        int outPlane = h / 2 * (w / 2), plane = h * w;
+        for (int c = 0; c < channels; c++)
+        {
+            for (int o = 0; o < outPlane; o++)
+            {
+                int target = argMax[(nint)c * outPlane + o];
+                if ((uint)target >= (uint)plane)
+                    throw new ArgumentException($"Arg-max entry {target} of channel {c} is outside the {plane}-element plane.");
+                int r = target / w, q = target - r * w;
+                dst[((nint)(r + border) * dstWidth + q + border) * dstChannels + c] = 0f + pooled[(nint)c * outPlane + o];
+            }
+        }
+    }
+
+    /// <summary>
+    /// One channel's plane of the output gradient behind relu(max_pool2d(·, 2)), as max_pool2d's backward makes it
+    /// (zeros, and 0 + the pooled gradient where each arg-max points): the bias gradient sums it as it sums a full one.
+    /// </summary>
+    public static void UnpoolPlane(float* pooled, int* argMax, int h, int w, float* plane)
+    {
+        new Span<float>(plane, h * w).Clear();
+        int outPlane = h / 2 * (w / 2);
+        for (int o = 0; o < outPlane; o++)
+        {
+            int target = argMax[o];
+            if ((uint)target >= (uint)(h * w))
+                throw new ArgumentException($"Arg-max entry {target} is outside the {h * w}-element plane.");
+            plane[target] = 0f + pooled[o];
         }
     }
 

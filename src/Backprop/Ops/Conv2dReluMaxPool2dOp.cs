@@ -43,7 +43,15 @@ internal sealed class Conv2dReluMaxPool2dOp : Node
     internal override void Backward(Tensor gradOutput, Span<Tensor?> dx)
     {
         var x = Saved(_x);
-        var gz = ReluMaxPool2dOp.InputGradient(gradOutput.CastData(x.DType), Saved(_y), ArgMaxOrThrow(), _pool, ConvolutionShape);
+        var g = gradOutput.CastData(x.DType);
+        if (x.DType == DType.Float32 && Conv2dKernel.TakesPooledGradient<float>(_geometry))
+        {
+            // The convolution's gradients straight from the pooled one: the full-size gradient is never made.
+            var masked = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
+            Conv2dOp.GradientsFromPooled(masked, ArgMaxOrThrow(), x, Saved(_w), _geometry, InputArray, dx);
+            return;
+        }
+        var gz = ReluMaxPool2dOp.InputGradient(g, Saved(_y), ArgMaxOrThrow(), _pool, ConvolutionShape);
         Conv2dOp.Gradients(gz, x, Saved(_w), _geometry, InputArray, dx);
     }
 

@@ -62,6 +62,34 @@ public class WinogradConv2dTests
         Assert.Equal(expectedArg, arg);
     }
 
+    [InstructionSetTheory(GemmIsa.Vector512)]
+    [MemberData(nameof(PooledShapes))]
+    public void Gradients_from_the_pooled_gradient_are_bit_identical_to_unpooling_first(int n, int cin, int h, int w, int cout)
+    {
+        var g = Geometry(n, cin, h, w, cout);
+        var pool = new Pool2dGeometry("max_pool2d", n, cout, h, w, 2, 2, 2, 2, 0, 0, emptyBatchAllowed: true);
+        Assert.True(Conv2dKernel.TakesPooledGradient<float>(g));
+        var x = Floats(g.InputLength, 21);
+        var wt = Floats(g.WeightLength, 22);
+        var y = Floats(g.OutputLength, 23);
+        var arg = new int[pool.OutputLength];
+        MaxPool2dKernel.Forward<float>(y, new float[pool.OutputLength], arg, pool);
+        // Zeros where ReLU's mask would have cut the gradient.
+        var pooled = Floats(pool.OutputLength, 24).Select((v, i) => i % 5 == 0 ? 0f : v).ToArray();
+
+        var full = new float[g.OutputLength];
+        MaxPool2dKernel.Backward<float>(pooled, arg, full, pool);
+        var (gx, gw, gb) = (new float[g.InputLength], new float[g.WeightLength], new float[cout]);
+        Conv2dKernel.BackwardInput<float>(full, wt, gx, g);
+        Conv2dKernel.BackwardWeight<float>(full, x, gw, gb, g);
+
+        var (gx2, gw2, gb2) = (new float[g.InputLength], new float[g.WeightLength], new float[cout]);
+        Conv2dKernel.BackwardFromPooled(pooled, arg, x, wt, gx2, gw2, gb2, g);
+        Assert.Equal(gx, gx2);
+        Assert.Equal(gw, gw2);
+        Assert.Equal(gb, gb2);
+    }
+
     [InstructionSetFact(GemmIsa.Vector512)]
     public void Results_are_bit_identical_for_any_thread_count()
     {

@@ -62,6 +62,29 @@ public class Conv2dReluMaxPool2dOpTests
             }
     }
 
+    [Fact]
+    public void OnTheWinogradPathTheGradientsComeFromThePooledOneWithTheSameBits()
+    {
+        // 16 channels each way: the Winograd path where AVX-512 runs, whose backward never makes the full-size gradient.
+        var x = Values([3, 16, 9, 13], DType.Float32, nans: false, 17);
+        var weight = Values([16, 16, 3, 3], DType.Float32, nans: false, 18, scale: 0.25);
+        var bias = Values([16], DType.Float32, nans: false, 19, scale: 0.5);
+        var g = new Conv2dGeometry(3, 16, 9, 13, 16, 3, 3, 1, 1, 1, 1);
+        Assert.Equal(Gemm.Isa == GemmIsa.Vector512, Conv2dKernel.TakesPooledGradient<float>(g));
+        var upstream = Tensor.Normal([3, 16, 4, 6], 0, 1, new Generator(4));
+        Tensor[] leaves = [x, weight, bias];
+
+        var unfused = ReluMaxPool2dOp.Apply(Conv2dOp.Apply(x, weight, bias, 1, 1), 2, 2, 0);
+        unfused.Backward(upstream);
+        var expected = leaves.Select(l => l.Grad!.ToArray<float>()).ToArray();
+        foreach (var l in leaves) l.Grad = null;
+
+        var fused = Conv2dReluMaxPool2dOp.Apply(x, weight, bias, 1, 1);
+        fused.Backward(upstream);
+        Assert.Equal(unfused.ToArray<float>(), fused.ToArray<float>());
+        for (int i = 0; i < leaves.Length; i++) Assert.Equal(expected[i], leaves[i].Grad!.ToArray<float>());
+    }
+
     [Theory]
     [InlineData(8, 14)]  // the shifted product's epilogue
     [InlineData(1, 28)]  // the single-channel direct kernel's
