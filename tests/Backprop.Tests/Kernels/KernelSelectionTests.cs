@@ -9,6 +9,8 @@ public sealed class KernelSelectionTests
 {
     // A stride-1 3×3 float convolution: the geometry the implicit-GEMM path takes on AVX-512.
     private static readonly Conv2dGeometry Stride1 = new(2, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+    // With 16 channels each way and padding 1: the geometry the Winograd path takes.
+    private static readonly Conv2dGeometry Winograd3x3 = new(2, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1);
 
     [Fact]
     public void Reported_names_follow_the_selected_instruction_set()
@@ -27,7 +29,8 @@ public sealed class KernelSelectionTests
                     _ => "scalar",
                 };
                 Assert.Contains(expected, KernelSelection.Gemm);
-                Assert.Equal(GemmShiftedConv2d.Handles<float>(Stride1), KernelSelection.Conv2d.StartsWith("implicit gemm", StringComparison.Ordinal));
+                Assert.Equal(GemmShiftedConv2d.Handles<float>(Stride1), KernelSelection.Conv2d.Contains("implicit gemm", StringComparison.Ordinal));
+                Assert.Equal(WinogradConv2d.Handles<float>(Winograd3x3), KernelSelection.Conv2d.StartsWith("winograd", StringComparison.Ordinal));
             }
         }
         finally
