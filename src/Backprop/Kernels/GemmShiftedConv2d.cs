@@ -231,21 +231,15 @@ internal static unsafe class GemmShiftedConv2d
         // would hold), each plane pooled 2×2 into the sample's outputs, then ReLU over them.
         private readonly void PoolSample(in Plan plan, float* wide, int ldc, int n)
         {
-            int ph = plan.Ho / 2, pw = plan.Wo / 2, outPlane = ph * pw;
-            float* pooled = Pooled + (nint)n * plan.Co * outPlane;
-            int* argMax = ArgMax + (nint)n * plan.Co * outPlane;
-            for (int co = 0; co < plan.Co; co++)
-            {
-                float* channel = wide + (nint)co * ldc;
-                if (Bias != null)
+            int ph = plan.Ho / 2, pw = plan.Wo / 2;
+            if (Bias != null)
+                for (int co = 0; co < plan.Co; co++)
                 {
-                    var rows = new Span<float>(channel, 2 * ph * plan.Wp);
+                    var rows = new Span<float>(wide + (nint)co * ldc, 2 * ph * plan.Wp);
                     TensorPrimitives.Add(rows, Bias[co], rows);
                 }
-                MaxPool2dKernel.Pool2x2Plane(channel, plan.Wp, plan.Wo, pooled + (nint)co * outPlane, argMax + (nint)co * outPlane, ph, pw);
-            }
-            var sample = new Span<float>(pooled, plan.Co * outPlane);
-            new ReluFunction().Invoke<float>(sample, sample);
+            nint first = (nint)n * plan.Co * ph * pw;
+            MaxPool2dKernel.PoolRelu2x2Sample(wide, ldc, plan.Wp, plan.Wo, plan.Co, Pooled + first, ArgMax + first, ph, pw);
         }
     }
 

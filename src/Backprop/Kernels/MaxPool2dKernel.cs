@@ -44,6 +44,22 @@ internal static unsafe class MaxPool2dKernel
         where T : unmanaged, IFloatingPointIeee754<T> =>
         ForwardBody<T>.Pool2x2(x, y, argMax, width, outH, outW, stride);
 
+    /// <summary>
+    /// relu(max_pool2d(·, 2)) of one sample's <paramref name="channels"/> planes (plane c at
+    /// <paramref name="planes"/> + c·<paramref name="channelStride"/>, rows <paramref name="rowStride"/> apart,
+    /// <paramref name="width"/> wide) into [channels, outH, outW] outputs and arg-maxes: <see cref="Pool2x2Plane{T}"/>
+    /// for each plane, then ReLU over the pooled values, as a convolution's pooled epilogue needs it.
+    /// </summary>
+    internal static void PoolRelu2x2Sample(float* planes, nint channelStride, nint rowStride, int width, int channels,
+        float* pooled, int* argMax, int outH, int outW)
+    {
+        int outPlane = outH * outW;
+        for (int c = 0; c < channels; c++)
+            Pool2x2Plane(planes + c * channelStride, rowStride, width, pooled + (nint)c * outPlane, argMax + (nint)c * outPlane, outH, outW);
+        var outputs = new Span<float>(pooled, channels * outPlane);
+        new ReluFunction().Invoke<float>(outputs, outputs);
+    }
+
     /// <summary>Routes each output gradient to the input element its window chose in the forward pass.</summary>
     /// <param name="gradOutput">[Batch, Channels, OutHeight, OutWidth].</param>
     /// <param name="argMax">The forward's arg-max buffer.</param>

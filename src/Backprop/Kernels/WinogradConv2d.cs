@@ -245,13 +245,9 @@ internal static unsafe class WinogradConv2d
             {
                 // The values Forward would store, pooled plane by plane, then ReLU over the pooled ones.
                 StoreChannelFirst(plan, y, sample, Bias, accumulate: false);
-                int ph = plan.Height / 2, pw = plan.Width / 2, outPlane = ph * pw;
-                float* pooled = Pooled + (nint)n * plan.OutChannels * outPlane;
-                int* argMax = ArgMax + (nint)n * plan.OutChannels * outPlane;
-                for (int co = 0; co < plan.OutChannels; co++)
-                    MaxPool2dKernel.Pool2x2Plane(sample + (nint)co * plane, plan.Width, plan.Width, pooled + (nint)co * outPlane, argMax + (nint)co * outPlane, ph, pw);
-                var outputs = new Span<float>(pooled, plan.OutChannels * outPlane);
-                new ReluFunction().Invoke<float>(outputs, outputs);
+                int ph = plan.Height / 2, pw = plan.Width / 2;
+                nint first = (nint)n * plan.OutChannels * ph * pw;
+                MaxPool2dKernel.PoolRelu2x2Sample(sample, plane, plan.Width, plan.Width, plan.OutChannels, Pooled + first, ArgMax + first, ph, pw);
             }
             ScratchBufferPool.Shared.Return(scratch);
         }
