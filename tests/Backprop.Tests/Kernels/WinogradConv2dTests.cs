@@ -91,6 +91,22 @@ public class WinogradConv2dTests
     }
 
     [InstructionSetFact(GemmIsa.Vector512)]
+    public void An_arg_max_outside_its_window_is_an_error_not_a_gradient_elsewhere()
+    {
+        var g = Geometry(2, 16, 6, 6, 20);
+        var pool = new Pool2dGeometry("max_pool2d", 2, 20, 6, 6, 2, 2, 2, 2, 0, 0, emptyBatchAllowed: true);
+        var arg = new int[pool.OutputLength];
+        MaxPool2dKernel.Forward<float>(Floats(g.OutputLength, 31), new float[pool.OutputLength], arg, pool);
+        // Sample 1, channel 19, pooled element 4 (window at row 2, column 2): pointed at another window's pixel.
+        arg[(1 * 20 + 19) * 9 + 4] = 0;
+        var pooled = Floats(pool.OutputLength, 32);
+        var (x, wt) = (Floats(g.InputLength, 33), Floats(g.WeightLength, 34));
+        var e = Assert.Throws<ArgumentException>(() => Conv2dKernel.BackwardFromPooled(pooled, arg, x, wt,
+            new float[g.InputLength], new float[g.WeightLength], new float[20], g));
+        Assert.Equal("Arg-max entry 0 of channel 19 is not in the 2×2 window of pooled element 4.", e.Message);
+    }
+
+    [InstructionSetFact(GemmIsa.Vector512)]
     public void Results_are_bit_identical_for_any_thread_count()
     {
         var g = Geometry(7, 17, 9, 11, 20);
