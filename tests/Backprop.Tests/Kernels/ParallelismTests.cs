@@ -90,6 +90,20 @@ public class ParallelismTests
         }
     }
 
+    [Fact]
+    public void Back_to_back_loops_each_run_every_item_exactly_once()
+    {
+        // Loops follow each other faster than a helper queued for the last one may let go of its job, so jobs are
+        // taken from the free list while others are still held: a job handed out twice would lose or repeat items.
+        using var scope = Parallelism.Limit(2);
+        for (int loop = 0; loop < 3000; loop++)
+        {
+            var hits = new int[2 + loop % 7];
+            Parallelism.For(hits.Length, 1_000_000, new CountingBody { Hits = hits });
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+    }
+
     private struct RendezvousBody : IParallelBody
     {
         public ConcurrentDictionary<int, bool> Threads;

@@ -69,6 +69,28 @@ public class TensorScopeTests
     }
 
     [Fact]
+    public void A_scope_after_an_ended_one_returns_only_its_own_buffers()
+    {
+        // An ended scope's list of buffers is handed on to the next scope: it must arrive empty, or the next scope
+        // would return the first one's buffers again, and two later tensors would share one buffer.
+        const int length = 1033; // a length no other test asks for
+        using (TensorScope.Begin())
+            for (int i = 0; i < 5; i++) _ = Tensor.Zeros(length);
+        Tensor kept;
+        using (var second = TensorScope.Begin())
+            kept = second.MoveToOuterScope(Tensor.Zeros(length)); // no outer scope: kept for good
+        using (TensorScope.Begin())
+        {
+            var a = Tensor.Zeros(length);
+            var b = Tensor.Zeros(length);
+            Assert.NotSame(a.Data, b.Data);
+            Assert.NotSame(kept.Data, a.Data);
+            Assert.NotSame(kept.Data, b.Data);
+        }
+        Assert.False(kept.IsScopeEnded);
+    }
+
+    [Fact]
     public void ScopesMustEndInReverseOrder()
     {
         var outer = TensorScope.Begin();
