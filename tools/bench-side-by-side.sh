@@ -9,6 +9,10 @@
 # "under load" condition (a busy core should slow a product by its share only).
 # The FMA peak of the day (tools/fma-peak.c, one and all threads) is measured before and after the rounds, and
 # the load average before every run; both go under the table.
+# The NativeAOT build of backprop (tools/publish-aot.sh, which CI runs: artifacts/aot/backprop) is a fourth side
+# when it exists, with a ratio column of its own; AOT=0 leaves it out, AOT=1 publishes it first if missing
+# (x86-64-v4 only, about 1–5 min). It runs the same kernels with the same results; what differs is that nothing is
+# compiled inside the timed loops (the JIT build compiles 190–320 methods in its first training step).
 # SWEEP=1 runs the GEMM sweep instead of `all`: `backprop bench gemm-sweep`, tools/gemm_sweep.py (PyTorch) and
 # tools/gemm-sweep-torchsharp (built into $GEMM_SWEEP_ARTIFACTS, default /tmp/gemm-sweep-torchsharp), square sizes
 # 64–2048 and a linear layer's training products, float32 and float64; SWEEP_ARGS (e.g. "--sizes 64,training
@@ -35,6 +39,15 @@ trap cleanup EXIT
 
 dotnet build src/Backprop.Cli -c Release -v q -nologo >/dev/null
 impls=(backprop pytorch)
+aot_bin=${AOT_BINARY:-artifacts/aot/backprop}
+if [ "${AOT:-auto}" = 1 ] && [ ! -x "$aot_bin" ]; then
+  AOT_LEVELS=x86-64-v4 bash tools/publish-aot.sh "$(dirname "$aot_bin")" >&2
+fi
+if [ "${AOT:-auto}" != 0 ] && [ -x "$aot_bin" ]; then
+  impls+=(backprop-aot)
+elif [ "${AOT:-auto}" != 0 ]; then
+  echo "bench-side-by-side: no NativeAOT build at $aot_bin (tools/publish-aot.sh makes it, or AOT=1); the table has no NativeAOT column" >&2
+fi
 if [ "${TORCHSHARP:-1}" != 0 ]; then
   echo "building the TorchSharp side ($ts_project) into $ts (the first restore is large)" >&2
   if dotnet build -c Release "$ts_project" --artifacts-path "$ts" -v q -nologo >"$work/ts-build.log" 2>&1; then
@@ -59,9 +72,11 @@ run() {  # implementation: its `all` (or sweep) JSON lines, tagged with its name
   echo "$(date -u +%H:%M:%S) $impl $(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/load.txt"
   case $sweep:$impl in
     1:backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench gemm-sweep --json "${sweep_args[@]}" ;;
+    1:backprop-aot) "$aot_bin" bench gemm-sweep --json "${sweep_args[@]}" ;;
     1:pytorch) /usr/bin/python3 tools/gemm_sweep.py "${sweep_args[@]}" ;;
     1:torchsharp) dotnet "$ts_bin/$ts_name.dll" "${sweep_args[@]}" ;;
     *:backprop) dotnet src/Backprop.Cli/bin/Release/net10.0/Backprop.Cli.dll bench all --json ;;
+    *:backprop-aot) "$aot_bin" bench all --json ;;
     *:pytorch) /usr/bin/python3 "$reference" all ;;
     *:torchsharp) dotnet "$ts_bin/$ts_name.dll" all ;;
   esac | grep '^{' | grep -v -e '"name": *"config"' -e '"name": *"kernels"' | sed "s/^{/{\"side\": \"$impl\", /" >>"$work/runs.jsonl"
@@ -83,30 +98,33 @@ work, rounds, busy, sweep = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.ar
 runs = [json.loads(l) for l in open(os.path.join(work, "runs.jsonl"))]
 by = {}
 for r in runs: by.setdefault((r.get("impl") if r["name"].endswith("_numpy") else r["side"], r["name"]), []).append(r)
-impls = [i for i in ("pytorch", "torchsharp", "backprop") if any(k[0] == i for k in by)]
-title = {"pytorch": "PyTorch 1.13", "torchsharp": "TorchSharp 2.10", "backprop": "Backprop"}
+impls = [i for i in ("pytorch", "torchsharp", "backprop", "backprop-aot") if any(k[0] == i for k in by)]
+ours = [i for i in impls if i.startswith("backprop")]
+title = {"pytorch": "PyTorch 1.13", "torchsharp": "TorchSharp 2.10", "backprop": "Backprop", "backprop-aot": "Backprop NativeAOT"}
 med = lambda impl, name, key="value": statistics.median(r[key] for r in by[(impl, name)])
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p' | head -1"], capture_output=True, text=True).stdout.strip()
 print(("GEMM sweep, M×K·K×N (_xy: n as stored, t stored transposed); each run's figure is itself the median of 5 "
        "timed batches. " if sweep else "")
       + f"Measured on {cpu}, {os.cpu_count()} cores; medians of {rounds} alternated rounds"
       + ("; one core kept busy by another process throughout" if busy else "") + ".\n")
-print(f"| {'product' if sweep else 'workload'} | unit | " + " | ".join(title[i] for i in impls) + " | Backprop ÷ best peer |")
-print("|---|---|" + "---:|" * len(impls) + "---:|")
+print(f"| {'product' if sweep else 'workload'} | unit | " + " | ".join(title[i] for i in impls) + " | "
+      + " | ".join(f"{title[i]} ÷ best peer" for i in ours) + " |")
+print("|---|---|" + "---:|" * (len(impls) + len(ours)))
+def verdict(mine, name, unit, peers):
+    if unit == "GFLOPS":   # higher is better: our speed over the fastest peer's
+        ratio = med(mine, name) / max(med(i, name) for i in peers)
+        return f"{ratio:.2f}× ({'faster' if ratio >= 1 else 'slower'})"
+    ratio = med(mine, name) / min(med(i, name) for i in peers)   # a time: ours over the fastest peer's
+    return f"{ratio:.2f}× the time"
 for name in dict.fromkeys(r["name"] for r in runs if r["side"] == "backprop"):
     if name.endswith("_numpy"): continue
     have = [i for i in impls if (i, name) in by]
-    peers = [i for i in have if i != "backprop"]
+    peers = [i for i in have if not i.startswith("backprop")]
     if not peers: continue
     unit = by[("backprop", name)][0]["unit"]
     cells = [f"{med(i, name):.4g}" if i in have else "–" for i in impls]
-    if unit == "GFLOPS":   # higher is better: our speed over the fastest peer's
-        ratio = med("backprop", name) / max(med(i, name) for i in peers)
-        verdict = f"{ratio:.2f}× ({'faster' if ratio >= 1 else 'slower'})"
-    else:                  # a time: ours over the fastest peer's
-        ratio = med("backprop", name) / min(med(i, name) for i in peers)
-        verdict = f"{ratio:.2f}× the time"
-    print(f"| {name} | {unit} | " + " | ".join(cells) + f" | {verdict} |")
+    verdicts = [verdict(i, name, unit, peers) if i in have else "–" for i in ours]
+    print(f"| {name} | {unit} | " + " | ".join(cells) + " | " + " | ".join(verdicts) + " |")
 acc = [(i, med(i, "mlp_epoch", "test_accuracy")) for i in impls if (i, "mlp_epoch") in by and "test_accuracy" in by[(i, "mlp_epoch")][0]]
 if acc:
     print("\nmlp_epoch test accuracy: " + ", ".join(f"{title[i]} {a:.4f}" for i, a in acc) + ".")
