@@ -655,33 +655,58 @@ internal static unsafe class WinogradConv2d
 
     /// <summary>
     /// partial[co, ci, ki, kj] = (Gᵀ·S·G)[ki, kj] for the 4×4 sums S of each pair of channels, in double, rounded once
-    /// (the transpose of <see cref="TransformFilter"/>'s G·g·Gᵀ).
+    /// (the transpose of <see cref="TransformFilter"/>'s G·g·Gᵀ). Sixteen output channels at a time: their sums lie
+    /// side by side (S is stored channel-last), so each step is two vectors of eight doubles, the very operations of
+    /// one channel in every lane; the nine results of each channel then go to its own filter.
     /// </summary>
     private static void TransformBackToFilter(in Plan plan, float* sums, float* partial)
     {
         int cin = plan.InChannels, cout = plan.OutChannels, kp = plan.OutPadded;
         nint element = (nint)cin * kp;
-        Span<double> half = stackalloc double[12];
+        // Gᵀ·S, three rows of four, per half of the sixteen channels; then the nine results of all sixteen.
+        var half = stackalloc Vector512<double>[24];
+        var results = stackalloc float[9 * 16];
+        var halfOf = Vector512.Create(0.5);
         for (int ci = 0; ci < cin; ci++)
         {
-            for (int co = 0; co < cout; co++)
+            // OutPadded is a multiple of 16, so the last group reads padding columns (never stored) rather than past S.
+            for (int co0 = 0; co0 < cout; co0 += 16)
             {
-                float* src = sums + (nint)ci * kp + co;
-                // Gᵀ·S: three rows of four, X0 + ½(X1 + X2), ½(X1 − X2), ½(X1 + X2) + X3 down each column.
+                float* src = sums + (nint)ci * kp + co0;
+                // X0 + ½(X1 + X2), ½(X1 − X2), ½(X1 + X2) + X3 down each column.
                 for (int b = 0; b < 4; b++)
                 {
-                    double x0 = src[b * element], x1 = src[(4 + b) * element], x2 = src[(8 + b) * element], x3 = src[(12 + b) * element];
-                    half[b] = x0 + 0.5 * (x1 + x2);
-                    half[4 + b] = 0.5 * (x1 - x2);
-                    half[8 + b] = 0.5 * (x1 + x2) + x3;
+                    var (x0l, x0h) = Vector512.Widen(Vector512.Load(src + b * element));
+                    var (x1l, x1h) = Vector512.Widen(Vector512.Load(src + (4 + b) * element));
+                    var (x2l, x2h) = Vector512.Widen(Vector512.Load(src + (8 + b) * element));
+                    var (x3l, x3h) = Vector512.Widen(Vector512.Load(src + (12 + b) * element));
+                    var sl = halfOf * (x1l + x2l);
+                    var sh = halfOf * (x1h + x2h);
+                    half[2 * b] = x0l + sl;
+                    half[2 * b + 1] = x0h + sh;
+                    half[2 * (4 + b)] = halfOf * (x1l - x2l);
+                    half[2 * (4 + b) + 1] = halfOf * (x1h - x2h);
+                    half[2 * (8 + b)] = sl + x3l;
+                    half[2 * (8 + b) + 1] = sh + x3h;
                 }
-                float* dst = partial + ((nint)co * cin + ci) * 9;
                 for (int ki = 0; ki < 3; ki++)
                 {
-                    double y0 = half[4 * ki], y1 = half[4 * ki + 1], y2 = half[4 * ki + 2], y3 = half[4 * ki + 3];
-                    dst[ki * 3] = (float)(y0 + 0.5 * (y1 + y2));
-                    dst[ki * 3 + 1] = (float)(0.5 * (y1 - y2));
-                    dst[ki * 3 + 2] = (float)(0.5 * (y1 + y2) + y3);
+                    var y0l = half[8 * ki]; var y0h = half[8 * ki + 1];
+                    var y1l = half[8 * ki + 2]; var y1h = half[8 * ki + 3];
+                    var y2l = half[8 * ki + 4]; var y2h = half[8 * ki + 5];
+                    var y3l = half[8 * ki + 6]; var y3h = half[8 * ki + 7];
+                    var sl = halfOf * (y1l + y2l);
+                    var sh = halfOf * (y1h + y2h);
+                    Vector512.Narrow(y0l + sl, y0h + sh).Store(results + (ki * 3) * 16);
+                    Vector512.Narrow(halfOf * (y1l - y2l), halfOf * (y1h - y2h)).Store(results + (ki * 3 + 1) * 16);
+                    Vector512.Narrow(sl + y3l, sh + y3h).Store(results + (ki * 3 + 2) * 16);
+                }
+                int channels = Math.Min(16, cout - co0);
+                for (int j = 0; j < channels; j++)
+                {
+                    float* dst = partial + ((nint)(co0 + j) * cin + ci) * 9;
+                    for (int e = 0; e < 9; e++)
+                        dst[e] = results[e * 16 + j];
                 }
             }
         }
