@@ -51,7 +51,8 @@ public sealed class BenchCommand : ICommand
         Ctrl+C (SIGTERM) stops before the next measurement with exit code 130 (143).
         Side by side with PyTorch 1.13 and TorchSharp 2.10 (LibTorch, MKL) in alternated rounds, with the day's FMA
         peak: tools/bench-side-by-side.sh [ROUNDS] in the repository. It builds the TorchSharp reference of
-        ../shared/bench/torchsharp when NuGet serves TorchSharp-cpu (TORCHSHARP=0 leaves it out).
+        ../shared/bench/torchsharp when NuGet serves TorchSharp-cpu (TORCHSHARP=0 leaves it out), and runs the
+        NativeAOT build (tools/publish-aot.sh: artifacts/aot/backprop) as a fourth side when it exists.
 
         """;
 
