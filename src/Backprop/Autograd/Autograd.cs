@@ -16,17 +16,20 @@ public static partial class Autograd
     /// </summary>
     public static NoGradScope NoGrad()
     {
+        var before = ExecutionContext.Capture();
         NoGradDepth.Value++;
-        return new NoGradScope();
+        return new NoGradScope(new AsyncLocalUndo(before));
     }
 
     internal static void ExitNoGrad() => NoGradDepth.Value--;
 
     /// <summary>Turns recording fully on (whatever NoGrad scopes enclose the call) and returns the depth to restore.</summary>
-    internal static int SuspendNoGrad()
+    internal static int SuspendNoGrad(out AsyncLocalUndo undo)
     {
         int depth = NoGradDepth.Value;
+        var before = ExecutionContext.Capture();
         if (depth != 0) NoGradDepth.Value = 0;
+        undo = new AsyncLocalUndo(before);
         return depth;
     }
 
@@ -85,8 +88,15 @@ public static partial class Autograd
 /// <summary>The scope returned by <see cref="Autograd.NoGrad"/>; disposing it restores recording.</summary>
 public readonly struct NoGradScope : IDisposable
 {
+    private readonly AsyncLocalUndo _undo;
+
+    internal NoGradScope(AsyncLocalUndo undo) => _undo = undo;
+
     /// <inheritdoc/>
-    public void Dispose() => Autograd.ExitNoGrad();
+    public void Dispose()
+    {
+        if (!_undo.TryUndo()) Autograd.ExitNoGrad();
+    }
 }
 
 /// <summary>
@@ -96,18 +106,20 @@ internal readonly struct RecordingScope : IDisposable
 {
     private readonly int _restoreDepth;
     private readonly bool _record;
+    private readonly NoGradScope _noGrad;
+    private readonly AsyncLocalUndo _undoSuspend;
 
     public RecordingScope(bool record)
     {
         _record = record;
-        if (record) _restoreDepth = Autograd.SuspendNoGrad();
-        else Autograd.NoGrad();
+        if (record) _restoreDepth = Autograd.SuspendNoGrad(out _undoSuspend);
+        else _noGrad = Autograd.NoGrad();
     }
 
     public void Dispose()
     {
-        if (_record) Autograd.RestoreNoGrad(_restoreDepth);
-        else Autograd.ExitNoGrad();
+        if (!_record) _noGrad.Dispose();
+        else if (!_undoSuspend.TryUndo()) Autograd.RestoreNoGrad(_restoreDepth);
     }
 }
 

@@ -43,6 +43,7 @@ public sealed class TensorScope : IDisposable
     private readonly List<PooledBuffer> _rented = Interlocked.Exchange(ref s_spareList, null) ?? [];
     private readonly Lock _gate = new();
     private bool _disposed;
+    private AsyncLocalUndo _undo;
 
     private TensorScope(TensorScope? outer) => _outer = outer;
 
@@ -50,7 +51,9 @@ public sealed class TensorScope : IDisposable
     public static TensorScope Begin()
     {
         var scope = new TensorScope(Current.Value);
+        var before = ExecutionContext.Capture();
         Current.Value = scope;
+        scope._undo = new AsyncLocalUndo(before);
         return scope;
     }
 
@@ -168,7 +171,7 @@ public sealed class TensorScope : IDisposable
         if (_disposed) return;
         if (Current.Value != this)
             throw new InvalidOperationException("TensorScope: scopes must be disposed in reverse order of creation, in the async flow that began them");
-        Current.Value = _outer;
+        if (!_undo.TryUndo()) Current.Value = _outer;
         lock (_gate)
         {
             _disposed = true;

@@ -101,4 +101,30 @@ public class TensorScopeTests
         outer.Dispose();
         Assert.False(TensorScope.IsActive);
     }
+
+    [Fact]
+    public void A_value_set_inside_a_scope_by_other_code_survives_its_end()
+    {
+        var other = new AsyncLocal<string?>();
+        using (TensorScope.Begin())
+        {
+            using (TensorScope.Begin()) Assert.True(TensorScope.IsActive);
+            other.Value = "kept";
+            Assert.True(TensorScope.IsActive);
+        }
+        Assert.False(TensorScope.IsActive);
+        Assert.Equal("kept", other.Value);
+        other.Value = null;
+    }
+
+    [Fact]
+    public void A_scope_ends_right_while_the_flow_is_suppressed()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            using (TensorScope.Begin()) Assert.True(TensorScope.IsActive);
+            Assert.False(TensorScope.IsActive);
+        }
+        Assert.False(TensorScope.IsActive);
+    }
 }
