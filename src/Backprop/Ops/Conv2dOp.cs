@@ -90,14 +90,14 @@ internal sealed class Conv2dOp : Node
     /// the float32 gradient at the pooled outputs with ReLU's mask applied, and the forward's arg-maxes, where
     /// <see cref="Conv2dKernel.TakesPooledGradient{T}"/>: the full-size output gradient is never made.
     /// </summary>
-    internal static void GradientsFromPooled(Tensor pooledGradient, int[] argMax, Tensor x, Tensor w, in Conv2dGeometry g, Tensor[] inputs, Span<Tensor?> dx)
+    internal static void GradientsFromPooled(ReadOnlySpan<float> pooledGradient, int[] argMax, Tensor x, Tensor w, in Conv2dGeometry g, Tensor[] inputs, Span<Tensor?> dx)
     {
         bool wantBias = inputs.Length == 3 && inputs[2].RequiresGrad;
         bool wantWeight = inputs[1].RequiresGrad || wantBias;
         var gradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null;
         var gradW = wantWeight ? Storage.Empty(w.ShapeArray, w.DType) : null;
         var gradB = wantWeight && inputs.Length == 3 ? Storage.Empty([g.OutChannels], w.DType) : null;
-        Conv2dKernel.BackwardFromPooled(pooledGradient.ContiguousData().Span<float>(), argMax, x.Span<float>(), w.Span<float>(),
+        Conv2dKernel.BackwardFromPooled(pooledGradient, argMax, x.Span<float>(), w.Span<float>(),
             gradX is null ? default : gradX.Span<float>(), gradW is null ? default : gradW.Span<float>(),
             gradB is null ? default : gradB.Span<float>(), g);
         dx[0] = gradX;

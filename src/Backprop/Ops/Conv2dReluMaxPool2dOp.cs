@@ -46,9 +46,20 @@ internal sealed class Conv2dReluMaxPool2dOp : Node
         var g = gradOutput.CastData(x.DType);
         if (x.DType == DType.Float32 && Conv2dKernel.TakesPooledGradient<float>(_geometry))
         {
-            // The convolution's gradients straight from the pooled one: the full-size gradient is never made.
-            var masked = Elementwise.Gradient(g, Saved(_y), new ReluFunction());
-            Conv2dOp.GradientsFromPooled(masked, ArgMaxOrThrow(), x, Saved(_w), _geometry, InputArray, dx);
+            // The convolution's gradients straight from the pooled one: the full-size gradient is never made, and the
+            // pooled one through the ReLU lives only while this node runs (a pooled buffer, not a tensor).
+            var pooled = g.ContiguousData();
+            var buffer = BufferPool.Rent(DType.Float32, pooled.Numel);
+            try
+            {
+                var masked = ((float[])buffer.Array).AsSpan(0, pooled.Numel);
+                ElementwiseKernel.Gradient(new ReluFunction(), pooled.Span<float>(), Saved(_y).ContiguousData().Span<float>(), masked);
+                Conv2dOp.GradientsFromPooled(masked, ArgMaxOrThrow(), x, Saved(_w), _geometry, InputArray, dx);
+            }
+            finally
+            {
+                BufferPool.Return(buffer);
+            }
             return;
         }
         var gz = ReluMaxPool2dOp.InputGradient(g, Saved(_y), ArgMaxOrThrow(), _pool, ConvolutionShape);
