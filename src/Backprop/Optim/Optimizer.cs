@@ -74,7 +74,25 @@ public abstract class Optimizer
         _groupOf = [.. groupOf];
         InitialLearningRate = learningRate;
         _learningRate = learningRate;
+        var pieces = new List<(int, int, int)>();
+        for (int i = 0; i < _parameters.Length; i++)
+            for (int start = 0, n = _parameters[i].Numel; start < n; start += PieceLength)
+                pieces.Add((i, start, Math.Min(PieceLength, n - start)));
+        Pieces = [.. pieces];
+        _zeroing = new Tensor?[_parameters.Length];
     }
+
+    /// <summary>
+    /// Elements of one piece of a pass over all parameters (the step, the zeroing), the unit the threads take: large
+    /// enough to amortise a hand-out, small enough to split one layer.
+    /// </summary>
+    private protected const int PieceLength = 16384;
+
+    /// <summary>Every parameter cut into pieces of at most <see cref="PieceLength"/> elements: (parameter, first element, length).</summary>
+    private protected (int Parameter, int Start, int Length)[] Pieces { get; }
+
+    // The gradients ZeroGrad clears piece by piece (null: none, or cleared on its own); kept only during the call.
+    private readonly Tensor?[] _zeroing;
 
     private void CheckRate(double value, string what)
     {
@@ -171,7 +189,48 @@ public abstract class Optimizer
     /// <summary>Fills every parameter's gradient with zeros, keeping the buffers.</summary>
     public void ZeroGrad()
     {
-        foreach (var p in _parameters) p.ZeroGrad();
+        bool any = false;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            if (p.Grad is not { } g) continue;
+            if (g.IsContiguous && g.Numel == p.Numel && g.DType.IsFloatingPoint())
+            {
+                // An in-place write: a graph that saved this gradient tensor must notice.
+                g.MarkWritten("ZeroGrad");
+                _zeroing[i] = g;
+                any = true;
+            }
+            else p.ZeroGrad();
+        }
+        if (!any) return;
+        try
+        {
+            // All gradients in one loop over pieces, so both cores clear (each gradient on its own was one thread's).
+            Kernels.Parallelism.For(Pieces.Length, PieceLength, new ZeroBody { Gradients = _zeroing, Pieces = Pieces });
+        }
+        finally
+        {
+            Array.Clear(_zeroing);
+        }
+    }
+
+    private struct ZeroBody : Kernels.IParallelBody
+    {
+        public Tensor?[] Gradients;
+        public (int Parameter, int Start, int Length)[] Pieces;
+
+        public readonly void Invoke(int piece)
+        {
+            var (index, start, length) = Pieces[piece];
+            if (Gradients[index] is not { } g) return;
+            switch (g.Data)
+            {
+                case float[] f: f.AsSpan(g.Offset + start, length).Clear(); break;
+                case double[] d: d.AsSpan(g.Offset + start, length).Clear(); break;
+                default: throw new InvalidOperationException($"internal: a {g.DType.Name()} gradient");
+            }
+        }
     }
 
     /// <summary>

@@ -22,14 +22,10 @@ public sealed class Sgd : Optimizer
     private readonly bool[] _started;
 
     // This step's work, collected by Update and done by EndStep: each parameter's gradient (null: no update), whether it
-    // is the momentum buffer's first step, and its rates; the pieces are (parameter, first element, length).
+    // is the momentum buffer's first step, and its rates; the work is cut into the optimizer's Pieces.
     private readonly Tensor?[] _gradients;
     private readonly bool[] _first;
     private readonly double[] _learningRates, _weightDecays;
-    private readonly (int Parameter, int Start, int Length)[] _pieces;
-
-    /// <summary>Elements per piece of the step: large enough to amortise a hand-out, small enough to split one layer.</summary>
-    private const int PieceLength = 16384;
 
     /// <summary>Creates the optimizer.</summary>
     public Sgd(IEnumerable<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
@@ -50,11 +46,6 @@ public sealed class Sgd : Optimizer
         _first = new bool[Parameters.Count];
         _learningRates = new double[Parameters.Count];
         _weightDecays = new double[Parameters.Count];
-        var pieces = new List<(int, int, int)>();
-        for (int i = 0; i < Parameters.Count; i++)
-            for (int start = 0, n = Parameters[i].Numel; start < n; start += PieceLength)
-                pieces.Add((i, start, Math.Min(PieceLength, n - start)));
-        _pieces = [.. pieces];
     }
 
     /// <summary>The momentum factor (0: plain SGD).</summary>
@@ -82,7 +73,7 @@ public sealed class Sgd : Optimizer
     {
         try
         {
-            Kernels.Parallelism.For(_pieces.Length, 4L * PieceLength, new PieceBody { Optimizer = this });
+            Kernels.Parallelism.For(Pieces.Length, 4L * PieceLength, new PieceBody { Optimizer = this });
         }
         finally
         {
@@ -98,7 +89,7 @@ public sealed class Sgd : Optimizer
 
         public readonly void Invoke(int piece)
         {
-            var (index, start, length) = Optimizer._pieces[piece];
+            var (index, start, length) = Optimizer.Pieces[piece];
             if (Optimizer._gradients[index] is not { } gradient) return;
             var step = new StepAction
             {

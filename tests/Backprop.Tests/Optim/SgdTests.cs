@@ -186,4 +186,28 @@ public class SgdTests
         opt.Step();
         Assert.Equal(first, ps[0].ToArray<float>());
     }
+
+    [Fact]
+    public void ZeroGrad_clears_every_gradient_and_leaves_a_missing_one_missing()
+    {
+        // One parameter of several pieces (16,384 elements each), a small one, one without a gradient, one whose
+        // gradient is a transposed view (cleared on its own), in float32 and float64.
+        var gen = new Generator(3);
+        var big = Tensor.Randn([201, 200], gen, DType.Float32);
+        var small = Tensor.Randn([5], gen, DType.Float64);
+        var none = Tensor.Randn([3], gen, DType.Float32);
+        var viewed = Tensor.Randn([4, 6], gen, DType.Float32);
+        foreach (var p in new[] { big, small, none, viewed }) p.RequiresGrad = true;
+        big.Grad = Tensor.Randn([201, 200], gen, DType.Float32);
+        small.Grad = Tensor.Randn([5], gen, DType.Float64);
+        viewed.Grad = Tensor.Randn([6, 4], gen, DType.Float32).Transpose(0, 1);
+        var bigBuffer = big.Grad;
+        var opt = new Sgd([big, small, none, viewed], 0.1);
+        using (Backprop.Kernels.Parallelism.Limit(2)) opt.ZeroGrad();
+        Assert.Same(bigBuffer, big.Grad); // the buffers are kept
+        Assert.All(big.Grad!.ToFloatArray(), v => Assert.Equal(0f, v));
+        Assert.All(small.Grad!.ToDoubleArray(), v => Assert.Equal(0.0, v));
+        Assert.All(viewed.Grad!.ToFloatArray(), v => Assert.Equal(0f, v));
+        Assert.Null(none.Grad);
+    }
 }
