@@ -42,7 +42,10 @@ public sealed partial class Tensor
         int classes = ShapeArray[^1], rows = classes == 0 ? 0 : Numel / classes;
         if (labels.Length != rows)
             throw new ArgumentException($"cross_entropy: {labels.Length} labels for a batch of {rows} rows (logits {Shapes.Format(ShapeArray)})");
-        return CrossEntropy(FromArray(labels, ShapeArray[..^1]), labelSmoothing, reduction, ignoreIndex, weight);
+        // A copy (the caller may refill the array for the next batch), in the scope's pool when a TensorScope is active.
+        var copy = Storage.Empty(ShapeArray[..^1], DType.Int32);
+        labels.CopyTo(copy.Span<int>());
+        return CrossEntropy(copy, labelSmoothing, reduction, ignoreIndex, weight);
     }
 
     /// <summary>Squared error against <paramref name="target"/> (broadcasting): mean((this − target)²) by default.</summary>

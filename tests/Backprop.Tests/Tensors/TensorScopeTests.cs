@@ -127,4 +127,32 @@ public class TensorScopeTests
         }
         Assert.False(TensorScope.IsActive);
     }
+
+    [Fact]
+    public void Labels_given_as_an_array_are_copied_even_into_a_scope()
+    {
+        // The label array of a training loop is refilled for the next batch, maybe before backward: the loss must
+        // keep the labels it was given (copied into the scope's pool, which the buffer check covers too).
+        var gen = new Generator(5);
+        int[] labels = Enumerable.Range(0, 80).Select(i => i % 7).ToArray();
+        var logits = Tensor.Randn([80, 7], gen, DType.Float64);
+        logits.RequiresGrad = true;
+        double[] expected;
+        using (TensorScope.Begin())
+        {
+            logits.CrossEntropy(labels.ToArray()).Backward();
+            expected = logits.Grad!.ToDoubleArray();
+        }
+        logits.ZeroGrad();
+        double loss;
+        using (TensorScope.Begin())
+        {
+            var y = logits.CrossEntropy(labels);
+            Array.Fill(labels, 3);
+            y.Backward();
+            loss = y.Item();
+        }
+        Assert.Equal(expected, logits.Grad!.ToDoubleArray());
+        Assert.True(loss > 0);
+    }
 }
