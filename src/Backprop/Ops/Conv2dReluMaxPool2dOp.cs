@@ -1,3 +1,4 @@
+using System.Buffers;
 using Backprop.Kernels;
 
 namespace Backprop.Ops;
@@ -47,18 +48,18 @@ internal sealed class Conv2dReluMaxPool2dOp : Node
         if (x.DType == DType.Float32 && Conv2dKernel.TakesPooledGradient<float>(_geometry))
         {
             // The convolution's gradients straight from the pooled one: the full-size gradient is never made, and the
-            // pooled one through the ReLU lives only while this node runs (a pooled buffer, not a tensor).
+            // pooled one through the ReLU lives only while this node runs (a rented array, not a tensor).
             var pooled = g.ContiguousData();
-            var buffer = BufferPool.Rent(DType.Float32, pooled.Numel);
+            float[] rented = ArrayPool<float>.Shared.Rent(pooled.Numel);
             try
             {
-                var masked = ((float[])buffer.Array).AsSpan(0, pooled.Numel);
+                var masked = rented.AsSpan(0, pooled.Numel);
                 ElementwiseKernel.Gradient(new ReluFunction(), pooled.Span<float>(), Saved(_y).ContiguousData().Span<float>(), masked);
                 Conv2dOp.GradientsFromPooled(masked, ArgMaxOrThrow(), x, Saved(_w), _geometry, InputArray, dx);
             }
             finally
             {
-                BufferPool.Return(buffer);
+                ArrayPool<float>.Shared.Return(rented);
             }
             return;
         }

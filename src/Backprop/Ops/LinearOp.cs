@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using Backprop.Kernels;
@@ -102,23 +103,14 @@ internal sealed class LinearOp : Node
         var backward = new BackwardAction
         {
             G = g, X = x, W = w,
-            // The gradient before the activation lives only while this node runs: a scratch buffer, not a tensor.
+            // The gradient before the activation lives only while this node runs: a rented array, not a tensor.
             Slopes = _relu ? Saved(_y).ContiguousData() : _gelu ? Saved(_slope).ContiguousData() : null, Relu = _relu,
             GradX = inputs[0].RequiresGrad ? Storage.Empty(x.ShapeArray, x.DType) : null,
             GradW = inputs[1].RequiresGrad ? intoW ?? Storage.Empty(w.ShapeArray, w.DType) : null,
             GradB = hasBias && inputs[2].RequiresGrad ? intoB ?? Storage.Zeros([w.ShapeArray[0]], x.DType) : null,
             AccumulateW = intoW is not null,
         };
-        var scratch = backward.Slopes is null ? null : ScratchBufferPool.Shared.Rent();
-        backward.Scratch = scratch;
-        try
-        {
-            DTypeDispatch.Run(x.DType, ref backward);
-        }
-        finally
-        {
-            if (scratch is not null) ScratchBufferPool.Shared.Return(scratch);
-        }
+        DTypeDispatch.Run(x.DType, ref backward);
         dx[0] = backward.GradX;
         if (intoW is not null) added[1] = true;
         else dx[1] = backward.GradW;
@@ -156,19 +148,32 @@ internal sealed class LinearOp : Node
         public bool AccumulateW; // GradW is the weight's own gradient: add to it (the bias rows are always added)
         public Tensor? Slopes;   // the fused activation's output (ReLU) or saved slopes (GELU); null without one
         public bool Relu;
-        public ScratchBuffers? Scratch; // holds G times the activation's slopes when there is one
 
-        public readonly unsafe void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
+        public readonly void Invoke<T>() where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
             ReadOnlySpan<T> g = G.Span<T>();
-            if (Slopes is not null)
+            if (Slopes is null)
             {
-                var before = new Span<T>(Scratch!.Get<T>(0, g.Length), g.Length);
+                Run(g);
+                return;
+            }
+            T[] rented = ArrayPool<T>.Shared.Rent(g.Length);
+            try
+            {
+                var before = rented.AsSpan(0, g.Length);
                 if (Relu) ElementwiseKernel.Gradient(new ReluFunction(), g, Slopes.Span<T>(), before);
                 else ElementwiseKernel.Gradient(new SavedSlope(), g, Slopes.Span<T>(), before);
-                g = before;
+                Run<T>(before);
             }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        }
+
+        private readonly void Run<T>(ReadOnlySpan<T> g) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int n = X.ShapeArray[0], k = X.ShapeArray[1], m = W.ShapeArray[0];
             if (GradX is not null) Gemm.Multiply<T>(g, W.Span<T>(), GradX.Span<T>(), n, k, m);
             if (GradW is not null) Gemm.Multiply<T>(g, X.Span<T>(), GradW.Span<T>(), m, k, n, transA: true, accumulate: AccumulateW);
             if (GradB is not null)
